@@ -1,0 +1,3 @@
+//! Events: types and subscriptions (reference §6).
+
+pub mod types;

@@ -1,0 +1,3 @@
+//! Logging: the activity log and child logs (reference §7).
+
+pub mod level;

@@ -1,0 +1,1 @@
+//! Integration tests: each module drives the real binaries.
