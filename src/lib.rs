@@ -16,5 +16,8 @@
 pub mod config;
 pub mod events;
 pub mod logging;
+pub mod process;
 pub mod signame;
 pub mod states;
+pub mod sys;
+pub mod timefmt;

@@ -1,3 +1,4 @@
 //! Logging: the activity log and child logs (reference §7).
 
+pub mod file;
 pub mod level;

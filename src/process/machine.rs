@@ -1,0 +1,968 @@
+//! The per-process state machine, pure (reference §3.2).
+//!
+//! Owns one process's state, retry counter, pid, deadline and the values `getProcessInfo`
+//! shows. It never reads a clock, forks, signals or logs: time arrives in [`Ctx`], results of
+//! syscalls arrive as [`Input`]s, and everything it wants done is pushed as an [`Action`] for
+//! the executor. Mirrors Supervisor's `process.py` `Subprocess` (`spawn`, `finish`, `kill`,
+//! `transition`, `change_state`), minus its clock polling: every timed rule is a deadline the
+//! reactor schedules (`deadline()`).
+
+use std::time::{Duration, Instant};
+
+use crate::config::{AutoRestart, ProcessConfig};
+use crate::logging::level::Level;
+use crate::process::exit::ExitStatus;
+use crate::signame::signame;
+use crate::states::ProcessState;
+
+/// Something that happened to the process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A start request (RPC, supervisorctl, or the model's autostart).
+    Start,
+    /// A stop request: signal with `stopsignal`, or give up waiting in BACKOFF.
+    Stop,
+    /// Shutdown found the process in BACKOFF: give up instead of retrying.
+    GiveUp,
+    /// The executor forked the child.
+    Spawned { pid: i32 },
+    /// The executor could not start the child; the text is the `spawnerr`.
+    SpawnFailed(String),
+    /// The child was reaped (its output already drained).
+    Exited(ExitStatus),
+    /// The deadline from [`Machine::deadline`] passed.
+    Deadline,
+    /// Signalling failed with something other than ESRCH: the text describes it.
+    SignalFailed(String),
+}
+
+/// What the executor must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Fork and exec the child now, then feed back `Spawned` or `SpawnFailed`.
+    Spawn,
+    /// Send `sig` to the pid, or to its process group.
+    Kill {
+        pid: i32,
+        sig: i32,
+        to_group: bool,
+    },
+    Log(Level, String),
+    /// The state changed: emit the PROCESS_STATE event and wake waiters.
+    Changed(Change),
+}
+
+/// One state transition with the values its PROCESS_STATE event carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub from: ProcessState,
+    pub to: ProcessState,
+    /// The pid of the (possibly dying) process, 0 if none.
+    pub pid: i32,
+    /// The retry counter at the moment of the change.
+    pub tries: u32,
+    /// For EXITED: whether the exit status is in `exitcodes`.
+    pub expected: bool,
+}
+
+/// Everything a step may read besides the machine itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub cfg: &'a ProcessConfig,
+    pub now: Instant,
+    /// Wall-clock seconds since the epoch, only for the values shown to users.
+    pub wall: f64,
+    /// False while supervisord shuts down or restarts: no automatic (re)starts.
+    pub auto_allowed: bool,
+}
+
+/// The state machine of one process.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    state: ProcessState,
+    pid: i32,
+    backoff: u32,
+    started_at: Option<Instant>,
+    deadline_at: Option<Instant>,
+    laststart: f64,
+    laststop: f64,
+    spawnerr: Option<String>,
+    exitstatus: Option<i32>,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine::new()
+    }
+}
+
+impl Machine {
+    pub fn new() -> Machine {
+        Machine {
+            state: ProcessState::Stopped,
+            pid: 0,
+            backoff: 0,
+            started_at: None,
+            deadline_at: None,
+            laststart: 0.0,
+            laststop: 0.0,
+            spawnerr: None,
+            exitstatus: None,
+        }
+    }
+
+    pub fn state(&self) -> ProcessState {
+        self.state
+    }
+
+    /// The live child's pid, 0 when there is none (not yet reaped counts as live).
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// When the machine next wants [`Input::Deadline`]: startsecs in STARTING, the retry in
+    /// BACKOFF, the SIGKILL escalation in STOPPING.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline_at
+    }
+
+    pub fn spawnerr(&self) -> Option<&str> {
+        self.spawnerr.as_deref()
+    }
+
+    /// The last exit status (-1 after a death by signal); `None` before any exit and after an
+    /// exit too quick to count.
+    pub fn exitstatus(&self) -> Option<i32> {
+        self.exitstatus
+    }
+
+    /// Wall-clock time of the last spawn attempt, 0 if never started.
+    pub fn laststart(&self) -> f64 {
+        self.laststart
+    }
+
+    /// Wall-clock time of the last exit, 0 if never stopped.
+    pub fn laststop(&self) -> f64 {
+        self.laststop
+    }
+
+    /// Feeds one input; pushes the resulting actions onto `out`.
+    pub fn step(&mut self, input: Input, ctx: &Ctx, out: &mut Vec<Action>) {
+        use ProcessState as S;
+        match (self.state, input) {
+            // Start: from any state without a live child; otherwise a no-op.
+            (S::Stopped | S::Exited | S::Fatal | S::Backoff | S::Unknown, Input::Start)
+                if self.pid == 0 =>
+            {
+                self.begin_spawn(ctx, out)
+            }
+            (_, Input::Start) => out.push(Action::Log(
+                Level::Warn,
+                format!("process '{}' already running", ctx.cfg.name),
+            )),
+
+            (S::Starting | S::Running, Input::Stop) => self.signal_stop(ctx, out),
+            (S::Backoff, Input::Stop) => {
+                out.push(Action::Log(
+                    Level::Debug,
+                    format!(
+                        "Attempted to kill {}, which is in BACKOFF state.",
+                        ctx.cfg.name
+                    ),
+                ));
+                self.deadline_at = None;
+                self.set_state(S::Stopped, false, out);
+            }
+            (S::Stopping | S::Stopped | S::Exited | S::Fatal | S::Unknown, Input::Stop) => {}
+
+            (S::Backoff, Input::GiveUp) => {
+                self.backoff = 0;
+                self.deadline_at = None;
+                self.set_state(S::Fatal, false, out);
+            }
+            (
+                S::Stopped
+                | S::Starting
+                | S::Running
+                | S::Stopping
+                | S::Exited
+                | S::Fatal
+                | S::Unknown,
+                Input::GiveUp,
+            ) => {}
+
+            (S::Starting, Input::Spawned { pid }) => {
+                self.pid = pid;
+                out.push(Action::Log(
+                    Level::Info,
+                    format!("spawned: '{}' with pid {pid}", ctx.cfg.name),
+                ));
+                if ctx.cfg.startsecs == 0 {
+                    // DIVERGENCE(Q19): with startsecs=0 the process is RUNNING at spawn.
+                    self.enter_running(ctx, out);
+                } else {
+                    self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.startsecs));
+                }
+            }
+            (S::Starting, Input::SpawnFailed(msg)) => {
+                let why = Action::Log(Level::Info, format!("spawnerr: {msg}"));
+                self.spawnerr = Some(msg);
+                self.enter_backoff(why, ctx, out);
+            }
+            (
+                S::Stopped
+                | S::Running
+                | S::Backoff
+                | S::Stopping
+                | S::Exited
+                | S::Fatal
+                | S::Unknown,
+                input @ (Input::Spawned { .. } | Input::SpawnFailed(_)),
+            ) => self.cant_happen(&input, ctx, out),
+
+            (S::Starting | S::Running | S::Stopping | S::Unknown, Input::Exited(status)) => {
+                self.finish(status, ctx, out)
+            }
+            (S::Stopped | S::Backoff | S::Exited | S::Fatal, input @ Input::Exited(_)) => {
+                self.cant_happen(&input, ctx, out)
+            }
+
+            (S::Starting, Input::Deadline) => self.enter_running(ctx, out),
+            (S::Backoff, Input::Deadline) => {
+                self.deadline_at = None;
+                if ctx.auto_allowed {
+                    self.begin_spawn(ctx, out);
+                }
+            }
+            (S::Stopping, Input::Deadline) => {
+                out.push(Action::Log(
+                    Level::Warn,
+                    format!("killing '{}' ({}) with SIGKILL", ctx.cfg.name, self.pid),
+                ));
+                self.send_kill(libc::SIGKILL, ctx.cfg.killasgroup, ctx, out);
+            }
+            (S::Stopped | S::Running | S::Exited | S::Fatal | S::Unknown, Input::Deadline) => {
+                self.deadline_at = None;
+            }
+
+            (S::Starting | S::Running | S::Stopping, Input::SignalFailed(msg)) => {
+                out.push(Action::Log(Level::Critical, msg));
+                self.deadline_at = None;
+                self.set_state(S::Unknown, false, out);
+            }
+            (
+                S::Stopped | S::Backoff | S::Exited | S::Fatal | S::Unknown,
+                Input::SignalFailed(msg),
+            ) => out.push(Action::Log(Level::Critical, msg)),
+        }
+    }
+
+    /// → STARTING and ask for a fork (Supervisor's `spawn` up to the fork).
+    fn begin_spawn(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
+        self.spawnerr = None;
+        self.exitstatus = None;
+        self.laststart = ctx.wall;
+        self.started_at = Some(ctx.now);
+        self.deadline_at = None;
+        self.set_state(ProcessState::Starting, false, out);
+        out.push(Action::Spawn);
+    }
+
+    fn enter_running(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
+        self.backoff = 0;
+        self.deadline_at = None;
+        self.set_state(ProcessState::Running, false, out);
+        out.push(Action::Log(
+            Level::Info,
+            format!(
+                "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
+                ctx.cfg.name, ctx.cfg.startsecs
+            ),
+        ));
+    }
+
+    /// → BACKOFF with the next retry `backoff` seconds away; `why` is logged right after the
+    /// change. Supervisor gives up on its next turn when the retries are used up; we do it at
+    /// once, so BACKOFF is followed by FATAL in the same step.
+    fn enter_backoff(&mut self, why: Action, ctx: &Ctx, out: &mut Vec<Action>) {
+        self.backoff += 1;
+        self.deadline_at = Some(ctx.now + Duration::from_secs(u64::from(self.backoff)));
+        self.set_state(ProcessState::Backoff, false, out);
+        out.push(why);
+        if self.backoff > ctx.cfg.startretries {
+            self.backoff = 0;
+            self.deadline_at = None;
+            self.set_state(ProcessState::Fatal, false, out);
+            out.push(Action::Log(
+                Level::Info,
+                format!(
+                    "gave up: {} entered FATAL state, too many start retries too quickly",
+                    ctx.cfg.name
+                ),
+            ));
+        }
+    }
+
+    fn signal_stop(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
+        self.send_kill(ctx.cfg.stopsignal, ctx.cfg.stopasgroup, ctx, out);
+    }
+
+    /// Supervisor's `kill`: → STOPPING, signal, and arm the SIGKILL deadline.
+    fn send_kill(&mut self, sig: i32, to_group: bool, ctx: &Ctx, out: &mut Vec<Action>) {
+        let as_group = if to_group { "process group " } else { "" };
+        out.push(Action::Log(
+            Level::Debug,
+            format!(
+                "killing {} (pid {}) {as_group}with signal {}",
+                ctx.cfg.name,
+                self.pid,
+                signame(sig)
+            ),
+        ));
+        self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.stopwaitsecs));
+        self.set_state(ProcessState::Stopping, false, out);
+        out.push(Action::Kill {
+            pid: self.pid,
+            sig,
+            to_group,
+        });
+    }
+
+    /// Supervisor's `finish`: the child was reaped.
+    fn finish(&mut self, status: ExitStatus, ctx: &Ctx, out: &mut Vec<Action>) {
+        use ProcessState as S;
+        self.laststop = ctx.wall;
+        let expected = ctx.cfg.exitcodes.contains(&status.code);
+        let too_quickly = self
+            .started_at
+            .is_some_and(|t| ctx.now.saturating_duration_since(t) < startsecs(ctx.cfg));
+        self.deadline_at = None;
+        match self.state {
+            S::Stopping | S::Unknown => {
+                // COMPAT(Q28): an exit while stopping is STOPPED, whatever the status.
+                self.exitstatus = Some(status.code);
+                self.set_state(S::Stopped, false, out);
+                let level = if expected { Level::Info } else { Level::Warn };
+                out.push(Action::Log(
+                    level,
+                    format!("stopped: {} ({})", ctx.cfg.name, status.text),
+                ));
+            }
+            S::Starting if too_quickly => {
+                self.exitstatus = None;
+                self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+                let why = Action::Log(
+                    Level::Warn,
+                    format!("exited: {} ({}; not expected)", ctx.cfg.name, status.text),
+                );
+                self.enter_backoff(why, ctx, out);
+            }
+            S::Starting | S::Running | S::Stopped | S::Backoff | S::Exited | S::Fatal => {
+                self.backoff = 0;
+                self.exitstatus = Some(status.code);
+                if self.state == S::Starting {
+                    self.set_state(S::Running, false, out);
+                }
+                if expected {
+                    self.set_state(S::Exited, true, out);
+                    out.push(Action::Log(
+                        Level::Info,
+                        format!("exited: {} ({}; expected)", ctx.cfg.name, status.text),
+                    ));
+                } else {
+                    self.spawnerr = Some(format!("Bad exit code {}", status.code));
+                    self.set_state(S::Exited, false, out);
+                    out.push(Action::Log(
+                        Level::Warn,
+                        format!("exited: {} ({}; not expected)", ctx.cfg.name, status.text),
+                    ));
+                }
+                self.pid = 0;
+                let restart = match ctx.cfg.autorestart {
+                    AutoRestart::Always => true,
+                    AutoRestart::Unexpected => !expected,
+                    AutoRestart::Never => false,
+                };
+                if restart && ctx.auto_allowed {
+                    self.begin_spawn(ctx, out);
+                }
+            }
+        }
+        self.pid = 0;
+    }
+
+    /// The only writer of `state`: pushes the change for events and waiters.
+    fn set_state(&mut self, to: ProcessState, expected: bool, out: &mut Vec<Action>) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        let pid = if to == ProcessState::Stopped && from == ProcessState::Backoff {
+            0
+        } else {
+            self.pid
+        };
+        out.push(Action::Changed(Change {
+            from,
+            to,
+            pid,
+            tries: self.backoff,
+            expected,
+        }));
+    }
+
+    fn cant_happen(&self, input: &Input, ctx: &Ctx, out: &mut Vec<Action>) {
+        out.push(Action::Log(
+            Level::Critical,
+            format!(
+                "can't happen: {} got {:?} in state {}",
+                ctx.cfg.name, input, self.state
+            ),
+        ));
+    }
+}
+
+fn startsecs(cfg: &ProcessConfig) -> Duration {
+    Duration::from_secs(cfg.startsecs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ChannelConfig, LogTarget};
+    use std::collections::BTreeMap;
+    use ProcessState as S;
+
+    fn channel() -> ChannelConfig {
+        ChannelConfig {
+            logfile: LogTarget::None,
+            logfile_maxbytes: 0,
+            logfile_backups: 0,
+            capture_maxbytes: 0,
+            events_enabled: false,
+            syslog: false,
+        }
+    }
+
+    fn cfg() -> ProcessConfig {
+        ProcessConfig {
+            name: "p".into(),
+            program: "p".into(),
+            command: "/bin/true".into(),
+            priority: 999,
+            autostart: true,
+            startsecs: 1,
+            startretries: 3,
+            autorestart: AutoRestart::Unexpected,
+            exitcodes: vec![0],
+            stopsignal: libc::SIGTERM,
+            stopwaitsecs: 10,
+            stopasgroup: false,
+            killasgroup: false,
+            user: None,
+            redirect_stderr: false,
+            stdout: channel(),
+            stderr: channel(),
+            environment: BTreeMap::new(),
+            directory: None,
+            umask: None,
+            serverurl: None,
+            fcgi: None,
+        }
+    }
+
+    struct T {
+        m: Machine,
+        cfg: ProcessConfig,
+        t0: Instant,
+        auto: bool,
+    }
+
+    impl T {
+        fn new() -> T {
+            T {
+                m: Machine::new(),
+                cfg: cfg(),
+                t0: Instant::now(),
+                auto: true,
+            }
+        }
+
+        #[track_caller]
+        fn feed(&mut self, at: f64, input: Input) -> Vec<Action> {
+            let now = self.t0 + Duration::from_secs_f64(at);
+            let ctx = Ctx {
+                cfg: &self.cfg,
+                now,
+                wall: 1000.0 + at,
+                auto_allowed: self.auto,
+            };
+            let mut out = Vec::new();
+            self.m.step(input, &ctx, &mut out);
+            out
+        }
+
+        /// Start and spawn with pid 100 at `at`.
+        fn running_at(&mut self, at: f64) {
+            self.feed(at, Input::Start);
+            self.feed(at, Input::Spawned { pid: 100 });
+            self.feed(at + self.cfg.startsecs as f64, Input::Deadline);
+            assert_eq!(self.m.state(), S::Running);
+        }
+    }
+
+    fn changes(actions: &[Action]) -> Vec<(S, S)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Changed(c) => Some((c.from, c.to)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn logs(actions: &[Action]) -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Log(l, t) => Some(format!("{} {t}", l.code())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // ---- STOPPED ----
+
+    #[test]
+    fn stopped_start_goes_starting_and_spawns() {
+        let mut t = T::new();
+        let out = t.feed(0.0, Input::Start);
+        assert_eq!(changes(&out), [(S::Stopped, S::Starting)]);
+        assert_eq!(out.last(), Some(&Action::Spawn));
+        assert_eq!(t.m.laststart(), 1000.0);
+    }
+
+    #[test]
+    fn stopped_stop_does_nothing() {
+        let mut t = T::new();
+        assert!(t.feed(0.0, Input::Stop).is_empty());
+    }
+
+    // ---- STARTING ----
+
+    #[test]
+    fn starting_spawned_logs_and_arms_startsecs() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        let out = t.feed(0.0, Input::Spawned { pid: 42 });
+        assert_eq!(logs(&out), ["INFO spawned: 'p' with pid 42"]);
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs(1)));
+        assert_eq!(t.m.pid(), 42);
+    }
+
+    #[test]
+    fn starting_deadline_goes_running() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let out = t.feed(1.0, Input::Deadline);
+        assert_eq!(changes(&out), [(S::Starting, S::Running)]);
+        assert_eq!(
+            logs(&out),
+            ["INFO success: p entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)"]
+        );
+        assert_eq!(t.m.deadline(), None);
+    }
+
+    #[test]
+    fn starting_with_startsecs_zero_is_running_at_spawn() {
+        let mut t = T::new();
+        t.cfg.startsecs = 0;
+        t.feed(0.0, Input::Start);
+        let out = t.feed(0.0, Input::Spawned { pid: 42 });
+        assert_eq!(changes(&out), [(S::Starting, S::Running)]);
+    }
+
+    #[test]
+    fn starting_exit_before_startsecs_goes_backoff() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let out = t.feed(0.2, Input::Exited(ExitStatus::exited(1)));
+        assert_eq!(changes(&out), [(S::Starting, S::Backoff)]);
+        assert_eq!(logs(&out), ["WARN exited: p (exit status 1; not expected)"]);
+        assert_eq!(
+            t.m.spawnerr(),
+            Some("Exited too quickly (process log may have details)")
+        );
+        assert_eq!(t.m.exitstatus(), None);
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs_f64(1.2)));
+        match &out[0] {
+            Action::Changed(c) => assert_eq!((c.pid, c.tries), (42, 1)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(t.m.pid(), 0);
+    }
+
+    #[test]
+    fn starting_quick_expected_exit_still_goes_backoff() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let out = t.feed(0.1, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(changes(&out), [(S::Starting, S::Backoff)]);
+        assert_eq!(logs(&out), ["WARN exited: p (exit status 0; not expected)"]);
+    }
+
+    #[test]
+    fn starting_exit_after_startsecs_before_deadline_goes_running_then_exited() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Never;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let out = t.feed(1.5, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(
+            changes(&out),
+            [(S::Starting, S::Running), (S::Running, S::Exited)]
+        );
+        assert_eq!(logs(&out), ["INFO exited: p (exit status 0; expected)"]);
+    }
+
+    #[test]
+    fn starting_spawn_failure_goes_backoff_with_spawnerr() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        let out = t.feed(0.0, Input::SpawnFailed("can't find command 'x'".into()));
+        assert_eq!(changes(&out), [(S::Starting, S::Backoff)]);
+        assert_eq!(logs(&out), ["INFO spawnerr: can't find command 'x'"]);
+        assert_eq!(t.m.spawnerr(), Some("can't find command 'x'"));
+    }
+
+    #[test]
+    fn starting_stop_signals_and_goes_stopping() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let out = t.feed(0.5, Input::Stop);
+        assert_eq!(changes(&out), [(S::Starting, S::Stopping)]);
+        assert!(out.contains(&Action::Kill {
+            pid: 42,
+            sig: libc::SIGTERM,
+            to_group: false
+        }));
+        assert_eq!(logs(&out), ["DEBG killing p (pid 42) with signal SIGTERM"]);
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs_f64(10.5)));
+    }
+
+    // ---- RUNNING ----
+
+    #[test]
+    fn running_expected_exit_goes_exited_without_restart() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        let out = t.feed(5.0, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(changes(&out), [(S::Running, S::Exited)]);
+        assert_eq!(t.m.exitstatus(), Some(0));
+        match &out[0] {
+            Action::Changed(c) => assert!(c.expected && c.pid == 100),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn running_unexpected_exit_restarts_with_autorestart_unexpected() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        let out = t.feed(5.0, Input::Exited(ExitStatus::exited(3)));
+        assert_eq!(
+            changes(&out),
+            [(S::Running, S::Exited), (S::Exited, S::Starting)]
+        );
+        assert_eq!(logs(&out), ["WARN exited: p (exit status 3; not expected)"]);
+        assert_eq!(out.last(), Some(&Action::Spawn));
+        assert_eq!(t.m.spawnerr(), None, "a new spawn clears spawnerr");
+    }
+
+    #[test]
+    fn running_exit_keeps_spawnerr_without_restart() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Never;
+        t.running_at(0.0);
+        t.feed(5.0, Input::Exited(ExitStatus::exited(3)));
+        assert_eq!(t.m.spawnerr(), Some("Bad exit code 3"));
+        assert_eq!(t.m.exitstatus(), Some(3));
+        assert_eq!(t.m.laststop(), 1005.0);
+    }
+
+    #[test]
+    fn running_exit_restarts_always_with_autorestart_true() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Always;
+        t.running_at(0.0);
+        let out = t.feed(5.0, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(
+            changes(&out),
+            [(S::Running, S::Exited), (S::Exited, S::Starting)]
+        );
+    }
+
+    #[test]
+    fn running_exit_does_not_restart_while_shutting_down() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Always;
+        t.running_at(0.0);
+        t.auto = false;
+        let out = t.feed(5.0, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(changes(&out), [(S::Running, S::Exited)]);
+    }
+
+    #[test]
+    fn running_killed_by_signal_is_unexpected_with_status_minus_one() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Never;
+        t.running_at(0.0);
+        let out = t.feed(5.0, Input::Exited(ExitStatus::signalled(9)));
+        assert_eq!(
+            logs(&out),
+            ["WARN exited: p (terminated by SIGKILL; not expected)"]
+        );
+        assert_eq!(t.m.exitstatus(), Some(-1));
+    }
+
+    #[test]
+    fn running_stop_with_stopasgroup_signals_the_group() {
+        let mut t = T::new();
+        t.cfg.stopasgroup = true;
+        t.cfg.stopsignal = libc::SIGINT;
+        t.running_at(0.0);
+        let out = t.feed(2.0, Input::Stop);
+        assert!(out.contains(&Action::Kill {
+            pid: 100,
+            sig: libc::SIGINT,
+            to_group: true
+        }));
+        assert_eq!(
+            logs(&out),
+            ["DEBG killing p (pid 100) process group with signal SIGINT"]
+        );
+    }
+
+    #[test]
+    fn running_signal_failure_goes_unknown() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        let out = t.feed(
+            2.0,
+            Input::SignalFailed("unknown problem killing p (100):EPERM".into()),
+        );
+        assert_eq!(changes(&out), [(S::Running, S::Unknown)]);
+    }
+
+    // ---- STOPPING ----
+
+    #[test]
+    fn stopping_exit_goes_stopped_whatever_the_status() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        t.feed(2.0, Input::Stop);
+        let out = t.feed(2.5, Input::Exited(ExitStatus::exited(7)));
+        assert_eq!(changes(&out), [(S::Stopping, S::Stopped)]);
+        assert_eq!(logs(&out), ["WARN stopped: p (exit status 7)"]);
+        assert_eq!(t.m.exitstatus(), Some(7));
+        assert_eq!(t.m.pid(), 0);
+        assert_eq!(t.m.deadline(), None);
+    }
+
+    #[test]
+    fn stopping_exit_with_expected_status_logs_info() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        t.feed(2.0, Input::Stop);
+        let out = t.feed(2.5, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(logs(&out), ["INFO stopped: p (exit status 0)"]);
+    }
+
+    #[test]
+    fn stopping_deadline_sends_sigkill_and_repeats() {
+        let mut t = T::new();
+        t.cfg.stopwaitsecs = 2;
+        t.cfg.killasgroup = true;
+        t.running_at(0.0);
+        t.feed(2.0, Input::Stop);
+        let out = t.feed(4.0, Input::Deadline);
+        assert_eq!(changes(&out), []);
+        assert!(out.contains(&Action::Kill {
+            pid: 100,
+            sig: libc::SIGKILL,
+            to_group: true
+        }));
+        assert_eq!(
+            logs(&out),
+            [
+                "WARN killing 'p' (100) with SIGKILL",
+                "DEBG killing p (pid 100) process group with signal SIGKILL"
+            ]
+        );
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs(6)));
+        let again = t.feed(6.0, Input::Deadline);
+        assert!(again.contains(&Action::Kill {
+            pid: 100,
+            sig: libc::SIGKILL,
+            to_group: true
+        }));
+        let out = t.feed(6.1, Input::Exited(ExitStatus::signalled(9)));
+        assert_eq!(logs(&out), ["WARN stopped: p (terminated by SIGKILL)"]);
+    }
+
+    #[test]
+    fn stopping_start_warns_already_running() {
+        let mut t = T::new();
+        t.running_at(0.0);
+        t.feed(2.0, Input::Stop);
+        let out = t.feed(2.1, Input::Start);
+        assert_eq!(logs(&out), ["WARN process 'p' already running"]);
+        assert_eq!(t.m.state(), S::Stopping);
+    }
+
+    // ---- BACKOFF ----
+
+    #[test]
+    fn backoff_retries_after_growing_delays_then_fatal() {
+        let mut t = T::new();
+        t.cfg.startretries = 2;
+        let mut at = 0.0;
+        let mut spawns = vec![];
+        t.feed(at, Input::Start);
+        loop {
+            spawns.push(at);
+            t.feed(at, Input::Spawned { pid: 7 });
+            let out = t.feed(at + 0.2, Input::Exited(ExitStatus::exited(1)));
+            if t.m.state() == S::Fatal {
+                assert_eq!(
+                    changes(&out),
+                    [(S::Starting, S::Backoff), (S::Backoff, S::Fatal)]
+                );
+                assert_eq!(
+                    logs(&out).last().map(String::as_str),
+                    Some("INFO gave up: p entered FATAL state, too many start retries too quickly")
+                );
+                break;
+            }
+            let deadline = t.m.deadline().unwrap();
+            at = (deadline - t.t0).as_secs_f64();
+            let out = t.feed(at, Input::Deadline);
+            assert_eq!(changes(&out), [(S::Backoff, S::Starting)]);
+        }
+        assert_eq!(spawns, [0.0, 1.2, 3.4]);
+    }
+
+    #[test]
+    fn backoff_with_startretries_zero_goes_fatal_at_once() {
+        let mut t = T::new();
+        t.cfg.startretries = 0;
+        t.feed(0.0, Input::Start);
+        let out = t.feed(0.0, Input::SpawnFailed("can't find command 'x'".into()));
+        assert_eq!(
+            changes(&out),
+            [(S::Starting, S::Backoff), (S::Backoff, S::Fatal)]
+        );
+    }
+
+    #[test]
+    fn backoff_starting_event_carries_tries() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        let out = t.feed(1.0, Input::Deadline);
+        match &out[0] {
+            Action::Changed(c) => assert_eq!((c.from, c.to, c.tries), (S::Backoff, S::Starting, 1)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn backoff_stop_goes_stopped_with_pid_zero() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        let out = t.feed(0.5, Input::Stop);
+        assert_eq!(changes(&out), [(S::Backoff, S::Stopped)]);
+        assert_eq!(
+            logs(&out),
+            ["DEBG Attempted to kill p, which is in BACKOFF state."]
+        );
+        assert_eq!(t.m.deadline(), None);
+        assert_eq!(
+            t.m.spawnerr(),
+            Some("x"),
+            "COMPAT(Q25): spawnerr stays after a stop"
+        );
+    }
+
+    #[test]
+    fn backoff_deadline_while_shutting_down_does_not_spawn() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        t.auto = false;
+        assert!(t.feed(1.0, Input::Deadline).is_empty());
+        assert_eq!(t.m.state(), S::Backoff);
+    }
+
+    #[test]
+    fn backoff_give_up_goes_fatal() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        let out = t.feed(0.5, Input::GiveUp);
+        assert_eq!(changes(&out), [(S::Backoff, S::Fatal)]);
+    }
+
+    #[test]
+    fn backoff_start_spawns_at_once() {
+        let mut t = T::new();
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        let out = t.feed(0.1, Input::Start);
+        assert_eq!(changes(&out), [(S::Backoff, S::Starting)]);
+    }
+
+    // ---- FATAL / EXITED ----
+
+    #[test]
+    fn fatal_start_begins_again_with_zero_tries() {
+        let mut t = T::new();
+        t.cfg.startretries = 0;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::SpawnFailed("x".into()));
+        assert_eq!(t.m.state(), S::Fatal);
+        let out = t.feed(5.0, Input::Start);
+        match &out[0] {
+            Action::Changed(c) => assert_eq!((c.from, c.to, c.tries), (S::Fatal, S::Starting, 0)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exited_start_spawns() {
+        let mut t = T::new();
+        t.cfg.autorestart = AutoRestart::Never;
+        t.running_at(0.0);
+        t.feed(2.0, Input::Exited(ExitStatus::exited(0)));
+        let out = t.feed(3.0, Input::Start);
+        assert_eq!(changes(&out), [(S::Exited, S::Starting)]);
+    }
+
+    // ---- impossible pairs ----
+
+    #[test]
+    fn impossible_inputs_log_and_keep_state() {
+        let mut t = T::new();
+        let out = t.feed(0.0, Input::Spawned { pid: 3 });
+        assert!(logs(&out)[0].starts_with("CRIT can't happen: p got Spawned"));
+        assert_eq!(t.m.state(), S::Stopped);
+        let out = t.feed(0.0, Input::Exited(ExitStatus::exited(0)));
+        assert!(logs(&out)[0].starts_with("CRIT can't happen"));
+    }
+}
