@@ -52,3 +52,68 @@ pub fn syslog(msg: &str) {
     // SAFETY: a constant "%s" format with one valid C string argument.
     unsafe { libc::syslog(libc::LOG_INFO, c"%s".as_ptr(), text.as_ptr()) };
 }
+
+/// Forks for daemonizing: the parent exits 0 at once (as Supervisor's single fork does);
+/// returns in the child.
+///
+/// # Errors
+/// The fork error, in the original process.
+pub fn fork_and_exit_parent() -> std::io::Result<()> {
+    // SAFETY: called before the event loop exists, with no other threads; the parent only
+    // calls `_exit`.
+    match unsafe { libc::fork() } {
+        -1 => Err(std::io::Error::last_os_error()),
+        0 => Ok(()),
+        // SAFETY: `_exit` is always safe to call; it skips destructors on purpose.
+        _ => unsafe { libc::_exit(0) },
+    }
+}
+
+/// Fills `buf` from the kernel's random source (`getrandom(2)`), falling back to a mix of
+/// time and pid if it is unavailable.
+pub fn random_bytes(buf: &mut [u8]) {
+    // SAFETY: the pointer and length describe `buf`, which we own mutably.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 || n as usize != buf.len() {
+        let mut x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+            ^ u64::from(std::process::id()) << 32;
+        for b in buf.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+}
+
+/// `kill(2)` with any signal number (nix's `Signal` has no real-time signals).
+///
+/// # Errors
+/// The OS error (ESRCH when the process is gone).
+pub fn kill(pid: i32, sig: i32) -> std::io::Result<()> {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    if unsafe { libc::kill(pid, sig) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// One `waitpid(-1, WNOHANG)`: `Some((pid, raw status))` for a reaped child, `None` when no
+/// child has exited (or there are no children).
+pub fn reap_one() -> Option<(i32, i32)> {
+    let mut status = 0;
+    loop {
+        // SAFETY: status is a valid out-pointer.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid > 0 {
+            return Some((pid, status));
+        }
+        if pid < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+}

@@ -2,3 +2,4 @@
 
 pub mod file;
 pub mod level;
+pub mod main_log;

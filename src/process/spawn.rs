@@ -100,9 +100,22 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             .as_ref()
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
     };
+    // Block every signal across the fork so none reaches our handlers in the child before
+    // it has reset them (a SIGTERM there would be lost); the child unblocks after the reset.
+    // SAFETY: sigset_t is plain data; sigfillset/sigprocmask only touch the sets we pass.
+    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::sigfillset(&mut all);
+        libc::sigprocmask(libc::SIG_BLOCK, &all, &mut saved);
+    }
     // SAFETY: the daemon is single-threaded; the child branch only runs `child_main`, which
     // makes async-signal-safe calls on data prepared above and never returns.
     let pid = unsafe { libc::fork() };
+    if pid != 0 {
+        // SAFETY: restores the mask saved above.
+        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
+    }
     if pid < 0 {
         let err = nix::Error::last();
         return Err(match err {

@@ -1,0 +1,219 @@
+//! The daemon's state: configuration, groups, processes, the poll and its sources, timers
+//! and the activity log, plus the operations that add and remove groups.
+//!
+//! Everything the loop owns lives in [`Daemon`]; behaviour is split by concern into
+//! `exec` (process actions), `output` (child pipes), `stop` (shutdown/restart) and
+//! `reactor` (the turn). Only the loop thread ever touches it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use mio::{Poll, Token};
+
+use crate::config::{Config, GroupConfig, HttpServerKind};
+use crate::daemon::lifecycle::create_auto_log;
+use crate::daemon::model::{resolve_log_path, Chan, Channel, Group, ProcId, Process};
+use crate::daemon::timers::Timers;
+use crate::logging::level::Level;
+use crate::logging::main_log::MainLog;
+use crate::process::machine::{Action, Input, Machine};
+use crate::states::SupervisorState;
+
+/// What a poll token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Signals,
+    ChildOutput(ProcId, Chan),
+    ChildStdin(ProcId),
+}
+
+/// The token of the signal self-pipe; every other token comes from a counter.
+pub const SIGNALS: Token = Token(0);
+
+/// Reads and validates the configuration again (reread, reload): the same file and
+/// command-line overrides as at start-up. `Err` is the error text.
+pub type Loader = Box<dyn Fn() -> Result<Config, String>>;
+
+pub struct Daemon {
+    pub loader: Loader,
+    /// The configuration last read (start-up, reread or reload).
+    pub config: Config,
+    /// supervisord's own environment, the base of every child's.
+    pub environ: Vec<(String, String)>,
+    /// `SUPERVISOR_SERVER_URL` for children whose `serverurl` is AUTO.
+    pub server_url: Option<String>,
+    pub mood: SupervisorState,
+    /// Active groups in (priority, name) order.
+    pub groups: Vec<Group>,
+    pub procs: HashMap<ProcId, Process>,
+    /// Live (not yet reaped) child pids.
+    pub pids: HashMap<i32, ProcId>,
+    next_proc: ProcId,
+    pub poll: Poll,
+    pub sources: HashMap<Token, Source>,
+    next_token: usize,
+    pub timers: Timers,
+    pub log: MainLog,
+    /// Scratch space for machine actions, reused to avoid allocating per step.
+    pub(crate) actions: Vec<Action>,
+    /// Scratch read buffer shared by every pipe.
+    pub(crate) read_buf: Vec<u8>,
+}
+
+impl Daemon {
+    /// A daemon with no groups yet.
+    ///
+    /// # Errors
+    /// The poll could not be created.
+    pub fn new(loader: Loader, config: Config, log: MainLog) -> std::io::Result<Daemon> {
+        let server_url = auto_server_url(&config);
+        Ok(Daemon {
+            loader,
+            config,
+            environ: std::env::vars().collect(),
+            server_url,
+            mood: SupervisorState::Running,
+            groups: Vec::new(),
+            procs: HashMap::new(),
+            pids: HashMap::new(),
+            next_proc: 1,
+            poll: Poll::new()?,
+            sources: HashMap::new(),
+            next_token: 1,
+            timers: Timers::new(),
+            log,
+            actions: Vec::new(),
+            read_buf: vec![0; 64 * 1024],
+        })
+    }
+
+    /// A fresh token; tokens are never reused, so a stale event finds nothing.
+    pub fn token(&mut self, source: Source) -> Token {
+        let t = Token(self.next_token);
+        self.next_token += 1;
+        self.sources.insert(t, source);
+        t
+    }
+
+    pub fn log(&mut self, level: Level, msg: &str) {
+        self.log.log(level, msg);
+    }
+
+    /// Instantiates a group from its configuration: processes, AUTO log files, and (when
+    /// supervisord is running) autostart.
+    pub fn add_group(&mut self, cfg: &GroupConfig) {
+        let mut ids = Vec::with_capacity(cfg.processes.len());
+        for pcfg in &cfg.processes {
+            let id = self.next_proc;
+            self.next_proc += 1;
+            let dir = self.config.supervisord.childlogdir.clone();
+            let ident = self.config.supervisord.identifier.clone();
+            let mut chans = [Channel::default(), Channel::default()];
+            for (chan, ccfg) in [(Chan::Stdout, &pcfg.stdout), (Chan::Stderr, &pcfg.stderr)] {
+                if chan == Chan::Stderr && pcfg.redirect_stderr {
+                    continue;
+                }
+                let path = resolve_log_path(&ccfg.logfile, || {
+                    create_auto_log(&dir, &pcfg.name, chan.name(), &ident)
+                });
+                match path {
+                    Ok(p) => chans[chan as usize].log_path = p,
+                    Err(e) => self.log.log(
+                        Level::Error,
+                        &format!("unable to create the {} log of {}: {e}", chan.name(), pcfg.name),
+                    ),
+                }
+            }
+            let [stdout, stderr] = chans;
+            self.procs.insert(
+                id,
+                Process {
+                    id,
+                    group: cfg.name.clone(),
+                    config: pcfg.clone(),
+                    machine: Machine::new(),
+                    stdout,
+                    stderr,
+                    stdin: None,
+                    scheduled: None,
+                    timer_gen: 0,
+                },
+            );
+            ids.push(id);
+        }
+        let group = Group { name: cfg.name.clone(), priority: cfg.priority, kind: cfg.kind.clone(), procs: ids.clone() };
+        let at = self
+            .groups
+            .partition_point(|g| (g.priority, g.name.as_str()) < (group.priority, group.name.as_str()));
+        self.groups.insert(at, group);
+        if self.mood == SupervisorState::Running {
+            for id in ids {
+                if self.procs.get(&id).is_some_and(|p| p.config.autostart) {
+                    self.step(id, Input::Start);
+                }
+            }
+        }
+    }
+
+    /// Drops a group whose processes are all stopped.
+    pub fn remove_group(&mut self, name: &str) {
+        if let Some(pos) = self.groups.iter().position(|g| g.name == name) {
+            let group = self.groups.remove(pos);
+            for id in group.procs {
+                self.procs.remove(&id);
+            }
+        }
+    }
+
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The process configs of an active group, in order.
+    pub fn group_process_configs(&self, group: &Group) -> Vec<&crate::config::ProcessConfig> {
+        group.procs.iter().filter_map(|id| self.procs.get(id)).map(|p| &p.config).collect()
+    }
+
+    /// True when no process of any group has a live child or is between states.
+    pub fn all_stopped(&self) -> bool {
+        self.procs.values().all(|p| p.machine.state().is_stopped() && p.machine.pid() == 0)
+    }
+
+    /// The child environment: supervisord's own, then the configured `environment=`, then
+    /// the SUPERVISOR_* variables.
+    pub fn child_env(&self, p: &Process) -> Vec<(String, String)> {
+        let mut env: BTreeMap<String, String> = self.environ.iter().cloned().collect();
+        env.extend(p.config.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // DIVERGENCE(Q6): SUPERVISOR_* win over `[supervisord] environment=`, as documented.
+        env.insert("SUPERVISOR_ENABLED".into(), "1".into());
+        env.insert("SUPERVISOR_PROCESS_NAME".into(), p.config.name.clone());
+        env.insert("SUPERVISOR_GROUP_NAME".into(), p.group.clone());
+        let url = p.config.serverurl.clone().or_else(|| self.server_url.clone());
+        match url {
+            Some(u) => {
+                env.insert("SUPERVISOR_SERVER_URL".into(), u);
+            }
+            None => {
+                env.remove("SUPERVISOR_SERVER_URL");
+            }
+        }
+        env.into_iter().collect()
+    }
+}
+
+/// `SUPERVISOR_SERVER_URL` for `serverurl=AUTO`: the first unix server, else the last inet
+/// server (an empty host reads `localhost`), else none.
+pub fn auto_server_url(config: &Config) -> Option<String> {
+    let unix = config.http_servers.iter().find_map(|s| match &s.kind {
+        HttpServerKind::Unix { path, .. } => Some(format!("unix://{}", path.display())),
+        HttpServerKind::Inet { .. } => None,
+    });
+    unix.or_else(|| {
+        config.http_servers.iter().rev().find_map(|s| match &s.kind {
+            HttpServerKind::Inet { host, port } => {
+                let host = if host.is_empty() || host == "*" { "localhost" } else { host };
+                Some(format!("http://{host}:{port}"))
+            }
+            HttpServerKind::Unix { .. } => None,
+        })
+    })
+}

@@ -1,0 +1,229 @@
+//! The executor: feeds inputs to a process's machine and carries out its actions (fork,
+//! signal, log), feeding syscall results back as inputs.
+//!
+//! The only place that spawns or signals children. A pid is signalled only while it is in
+//! the pid table (D4), so a recycled pid is never hit.
+
+use std::os::fd::AsRawFd;
+
+use mio::unix::SourceFd;
+use mio::Interest;
+
+use crate::daemon::clock;
+use crate::daemon::core::{Daemon, Source};
+use crate::daemon::model::{Chan, Pipe, ProcId, StdinPipe};
+use crate::daemon::timers::TimerKey;
+use crate::logging::file::LogFile;
+use crate::logging::level::Level;
+use crate::process::command;
+use crate::process::machine::{Action, Change, Ctx, Input};
+use crate::process::spawn::{self, errno_name};
+use crate::states::SupervisorState;
+
+impl Daemon {
+    /// Feeds `input` to process `id` and carries out everything it leads to.
+    pub fn step(&mut self, id: ProcId, input: Input) {
+        let mut pending = std::mem::take(&mut self.actions);
+        pending.clear();
+        self.feed(id, input, &mut pending);
+        // INVARIANT: a machine pushes `Spawn` last, so feedback appended after a batch keeps
+        // the machine's order.
+        while !pending.is_empty() {
+            let batch: Vec<Action> = pending.drain(..).collect();
+            for action in batch {
+                match action {
+                    Action::Spawn => {
+                        let result = self.spawn_child(id);
+                        self.feed(id, result, &mut pending);
+                    }
+                    Action::Kill { pid, sig, to_group } => {
+                        if let Some(failed) = self.kill_child(id, pid, sig, to_group) {
+                            self.feed(id, failed, &mut pending);
+                        }
+                    }
+                    Action::Log(level, text) => self.log.log(level, &text),
+                    Action::Changed(change) => self.on_change(id, &change),
+                }
+            }
+        }
+        self.actions = pending;
+        self.sync_deadline(id);
+    }
+
+    fn feed(&mut self, id: ProcId, input: Input, out: &mut Vec<Action>) {
+        let auto_allowed = self.mood == SupervisorState::Running;
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let ctx = Ctx { cfg: &p.config, now: clock::now(), wall: clock::wall(), auto_allowed };
+        p.machine.step(input, &ctx, out);
+    }
+
+    /// Arms the machine's deadline in the timer heap if it changed.
+    fn sync_deadline(&mut self, id: ProcId) {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let deadline = p.machine.deadline();
+        if deadline != p.scheduled {
+            p.timer_gen += 1;
+            p.scheduled = deadline;
+            if let Some(at) = deadline {
+                self.timers.push(at, TimerKey::Process(id, p.timer_gen));
+            }
+        }
+    }
+
+    /// A process timer popped: deliver it if it is still the armed one.
+    pub fn on_process_timer(&mut self, id: ProcId, gen: u64) {
+        let current = self.procs.get_mut(&id).is_some_and(|p| {
+            let live = p.timer_gen == gen;
+            if live {
+                p.scheduled = None;
+            }
+            live
+        });
+        if current {
+            self.step(id, Input::Deadline);
+        }
+    }
+
+    fn on_change(&mut self, _id: ProcId, _change: &Change) {}
+
+    /// Resolves the command, opens the logs and forks. Returns `Spawned` or `SpawnFailed`.
+    fn spawn_child(&mut self, id: ProcId) -> Input {
+        let Some(p) = self.procs.get(&id) else {
+            return Input::SpawnFailed("process is gone".into());
+        };
+        let resolved = match command::resolve(&p.config.command, &p.config.environment) {
+            Ok(r) => r,
+            Err(e) => return Input::SpawnFailed(e.to_string()),
+        };
+        if let Some(dir) = &p.config.directory {
+            // DIVERGENCE(Q22): a bad directory is found here, before forking, and named.
+            let problem = match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => None,
+                Ok(_) => Some(libc::ENOTDIR),
+                Err(e) => Some(e.raw_os_error().unwrap_or(libc::ENOENT)),
+            };
+            if let Some(errno) = problem {
+                return Input::SpawnFailed(format!(
+                    "couldn't chdir to {}: {}",
+                    dir.display(),
+                    errno_name(errno)
+                ));
+            }
+        }
+        let env = self.child_env(p);
+        self.open_logs(id);
+        let Some(p) = self.procs.get(&id) else {
+            return Input::SpawnFailed("process is gone".into());
+        };
+        let req = spawn::Request {
+            name: &p.config.name,
+            command: &resolved,
+            env: &env,
+            directory: p.config.directory.as_deref(),
+            umask: p.config.umask,
+            user: p.config.user.as_ref(),
+            redirect_stderr: p.config.redirect_stderr,
+            stdin: spawn::Stdin::Pipe,
+        };
+        let child = match spawn::spawn(&req) {
+            Ok(c) => c,
+            Err(msg) => {
+                self.close_logs(id);
+                return Input::SpawnFailed(msg);
+            }
+        };
+        let pid = child.pid;
+        self.pids.insert(pid, id);
+        let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Chan::Stdout));
+        let err = child.stderr.map(|fd| self.register_pipe(id, fd, Source::ChildOutput(id, Chan::Stderr)));
+        let stdin = child.stdin.map(|fd| {
+            let token = self.token(Source::ChildStdin(id));
+            StdinPipe { pipe: Pipe { fd, token }, pending: Vec::new(), writable_registered: false }
+        });
+        if let Some(p) = self.procs.get_mut(&id) {
+            p.stdout.pipe = out;
+            p.stderr.pipe = err.flatten();
+            p.stdin = stdin;
+        }
+        Input::Spawned { pid }
+    }
+
+    fn register_pipe(&mut self, id: ProcId, fd: std::os::fd::OwnedFd, source: Source) -> Option<Pipe> {
+        let token = self.token(source);
+        match self.poll.registry().register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE) {
+            Ok(()) => Some(Pipe { fd, token }),
+            Err(e) => {
+                self.sources.remove(&token);
+                let name = self.procs.get(&id).map_or(String::new(), |p| p.config.name.clone());
+                self.log.log(Level::Error, &format!("{name}: unable to watch an output pipe: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Opens the process's log files for this run (append mode).
+    fn open_logs(&mut self, id: ProcId) {
+        let mut errors = Vec::new();
+        if let Some(p) = self.procs.get_mut(&id) {
+            for chan in [Chan::Stdout, Chan::Stderr] {
+                let ccfg = match chan {
+                    Chan::Stdout => &p.config.stdout,
+                    Chan::Stderr => &p.config.stderr,
+                };
+                let (maxbytes, backups) = (ccfg.logfile_maxbytes, ccfg.logfile_backups);
+                let c = p.channel_mut(chan);
+                c.write_failed = false;
+                if let (Some(path), None) = (&c.log_path, &c.log) {
+                    match LogFile::open(path, maxbytes, backups) {
+                        Ok(f) => c.log = Some(f),
+                        Err(e) => errors.push(format!(
+                            "{}: unable to open {} log {}: {e}",
+                            p.config.name,
+                            chan.name(),
+                            path.display()
+                        )),
+                    }
+                }
+            }
+        }
+        for e in errors {
+            self.log.log(Level::Error, &e);
+        }
+    }
+
+    /// Closes the log files after a run (they are reopened at the next spawn).
+    pub(crate) fn close_logs(&mut self, id: ProcId) {
+        if let Some(p) = self.procs.get_mut(&id) {
+            p.stdout.log = None;
+            p.stderr.log = None;
+        }
+    }
+
+    /// Sends a signal to a live child; `Some(SignalFailed)` on an unexpected error.
+    fn kill_child(&mut self, id: ProcId, pid: i32, sig: i32, to_group: bool) -> Option<Input> {
+        let name = self.procs.get(&id).map_or(String::new(), |p| p.config.name.clone());
+        if pid <= 0 || !self.pids.contains_key(&pid) {
+            self.log.log(
+                Level::Debug,
+                &format!("attempted to kill {name} with sig {} but it wasn't running", crate::signame::signame(sig)),
+            );
+            return None;
+        }
+        let target = if to_group { -pid } else { pid };
+        match crate::sys::kill(target, sig) {
+            Ok(()) => None,
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
+                self.log.log(
+                    Level::Debug,
+                    &format!("unable to signal {name} (pid {pid}), it probably just exited on its own: {e}"),
+                );
+                None
+            }
+            Err(e) => Some(Input::SignalFailed(format!("unknown problem killing {name} ({pid}):{e}"))),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The runtime model: active groups and their processes, with their pipes and log files.
+//!
+//! Plain data plus lookups; no syscalls except creating AUTO log files when a group is
+//! instantiated. Mirrors Supervisor's `ProcessGroup` / `Subprocess` attributes.
+
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mio::Token;
+
+use crate::config::{GroupConfig, GroupKind, LogTarget, ProcessConfig};
+use crate::logging::file::LogFile;
+use crate::process::machine::Machine;
+
+/// A process's identity, never reused while the daemon runs.
+pub type ProcId = u64;
+
+/// stdout or stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chan {
+    Stdout,
+    Stderr,
+}
+
+impl Chan {
+    pub fn name(self) -> &'static str {
+        match self {
+            Chan::Stdout => "stdout",
+            Chan::Stderr => "stderr",
+        }
+    }
+}
+
+/// The parent's end of a child pipe, registered with the poll under `token`.
+#[derive(Debug)]
+pub struct Pipe {
+    pub fd: OwnedFd,
+    pub token: Token,
+}
+
+/// One output channel of a process: its pipe while running and its log.
+#[derive(Debug, Default)]
+pub struct Channel {
+    /// The log file path (AUTO resolved to its real name); `None` for `NONE`.
+    pub log_path: Option<PathBuf>,
+    /// The open log while the process runs.
+    pub log: Option<LogFile>,
+    pub pipe: Option<Pipe>,
+    /// Set after a failed log write was reported, so a full disk is reported once.
+    pub write_failed: bool,
+}
+
+/// The write end of a child's stdin with what is still to be written.
+#[derive(Debug)]
+pub struct StdinPipe {
+    pub pipe: Pipe,
+    pub pending: Vec<u8>,
+    pub writable_registered: bool,
+}
+
+/// One supervised process.
+#[derive(Debug)]
+pub struct Process {
+    pub id: ProcId,
+    pub group: String,
+    pub config: ProcessConfig,
+    pub machine: Machine,
+    pub stdout: Channel,
+    pub stderr: Channel,
+    pub stdin: Option<StdinPipe>,
+    /// The deadline currently armed in the timer heap, and its generation.
+    pub scheduled: Option<Instant>,
+    pub timer_gen: u64,
+}
+
+impl Process {
+    pub fn channel(&self, chan: Chan) -> &Channel {
+        match chan {
+            Chan::Stdout => &self.stdout,
+            Chan::Stderr => &self.stderr,
+        }
+    }
+
+    pub fn channel_mut(&mut self, chan: Chan) -> &mut Channel {
+        match chan {
+            Chan::Stdout => &mut self.stdout,
+            Chan::Stderr => &mut self.stderr,
+        }
+    }
+
+    /// `group:name`, or `name` when both are equal (Supervisor's `make_namespec`).
+    pub fn namespec(&self) -> String {
+        if self.group == self.config.name {
+            self.config.name.clone()
+        } else {
+            format!("{}:{}", self.group, self.config.name)
+        }
+    }
+}
+
+/// An active process group.
+#[derive(Debug)]
+pub struct Group {
+    pub name: String,
+    pub priority: i32,
+    pub kind: GroupKind,
+    /// The group's processes in (priority, name) order.
+    pub procs: Vec<ProcId>,
+}
+
+/// Resolves a channel's log path when a group is instantiated: AUTO creates a new file.
+///
+/// # Errors
+/// The create error text for AUTO files.
+pub fn resolve_log_path(
+    target: &LogTarget,
+    create_auto: impl FnOnce() -> std::io::Result<PathBuf>,
+) -> Result<Option<PathBuf>, String> {
+    match target {
+        LogTarget::None => Ok(None),
+        LogTarget::File(p) => Ok(Some(p.clone())),
+        LogTarget::Auto => create_auto().map(Some).map_err(|e| e.to_string()),
+    }
+}
+
+/// True when `active` (a running group with its process configs) equals `cfg`.
+pub fn group_matches(group: &Group, procs: &[&ProcessConfig], cfg: &GroupConfig) -> bool {
+    group.name == cfg.name
+        && group.priority == cfg.priority
+        && group.kind == cfg.kind
+        && procs.len() == cfg.processes.len()
+        && procs.iter().zip(&cfg.processes).all(|(a, b)| *a == b)
+}

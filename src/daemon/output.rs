@@ -1,0 +1,192 @@
+//! Child pipes: reading stdout/stderr into the logs, writing queued stdin.
+//!
+//! Reads go until `WouldBlock` (mio is edge-triggered) but at most `cap` bytes per turn per
+//! pipe, so one chatty child cannot starve the others; a capped pipe is carried over to the
+//! next turn. Before an exit is processed both pipes are drained to the end, so the last
+//! bytes reach the log before the state changes.
+
+use std::os::fd::{AsFd, AsRawFd};
+
+use mio::unix::SourceFd;
+use mio::Interest;
+
+use crate::daemon::core::Daemon;
+use crate::daemon::model::{Chan, ProcId};
+use crate::logging::level::Level;
+
+/// How a read pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing more to read now.
+    Empty,
+    /// The per-turn cap was reached: read again next turn.
+    Capped,
+    /// End of file or an error: the pipe is closed.
+    Closed,
+}
+
+/// Bytes read from one pipe per turn before yielding to the others.
+pub const TURN_CAP: usize = 1 << 20;
+
+impl Daemon {
+    /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
+    pub fn drain_output(&mut self, id: ProcId, chan: Chan, cap: Option<usize>) -> Drained {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        let mut total = 0usize;
+        let result = loop {
+            if cap.is_some_and(|c| total >= c) {
+                break Drained::Capped;
+            }
+            let read = match self.procs.get(&id).and_then(|p| p.channel(chan).pipe.as_ref()) {
+                Some(pipe) => nix::unistd::read(pipe.fd.as_fd(), &mut buf),
+                None => break Drained::Closed,
+            };
+            match read {
+                Ok(0) => {
+                    self.close_output(id, chan);
+                    break Drained::Closed;
+                }
+                Ok(n) => {
+                    total += n;
+                    self.on_output(id, chan, buf.get(..n).unwrap_or(&[]));
+                }
+                Err(nix::Error::EAGAIN) => break Drained::Empty,
+                Err(nix::Error::EINTR) => continue,
+                Err(_) => {
+                    self.close_output(id, chan);
+                    break Drained::Closed;
+                }
+            }
+        };
+        self.read_buf = buf;
+        result
+    }
+
+    /// One chunk of child output: to the log file and, at debug level, the activity log.
+    fn on_output(&mut self, id: ProcId, chan: Chan, data: &[u8]) {
+        let debug = self.log.enabled(Level::Debug);
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let syslog = match chan {
+            Chan::Stdout => p.config.stdout.syslog,
+            Chan::Stderr => p.config.stderr.syslog,
+        };
+        let name = p.config.name.clone();
+        let c = p.channel_mut(chan);
+        let mut failure = None;
+        if let Some(log) = c.log.as_mut() {
+            match log.write(data) {
+                Ok(_) => c.write_failed = false,
+                Err(e) if !c.write_failed => {
+                    c.write_failed = true;
+                    failure = Some(format!("{name}: unable to write to {} log {}: {e}", chan.name(), log.path().display()));
+                }
+                Err(_) => {}
+            }
+        }
+        if syslog {
+            for line in String::from_utf8_lossy(data).lines() {
+                crate::sys::syslog(&format!("{name} {line}"));
+            }
+        }
+        if let Some(msg) = failure {
+            self.log.log(Level::Error, &msg);
+        }
+        if debug {
+            let text = String::from_utf8_lossy(data);
+            self.log.log(Level::Debug, &format!("'{name}' {} output:\n{text}", chan.name()));
+        }
+    }
+
+    /// Deregisters and closes one output pipe.
+    pub fn close_output(&mut self, id: ProcId, chan: Chan) {
+        let Some(pipe) = self.procs.get_mut(&id).and_then(|p| p.channel_mut(chan).pipe.take()) else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+        self.sources.remove(&pipe.token);
+    }
+
+    /// Closes the stdin pipe (exit, EPIPE).
+    pub fn close_stdin(&mut self, id: ProcId) {
+        let Some(stdin) = self.procs.get_mut(&id).and_then(|p| p.stdin.take()) else {
+            return;
+        };
+        if stdin.writable_registered {
+            let _ = self.poll.registry().deregister(&mut SourceFd(&stdin.pipe.fd.as_raw_fd()));
+        }
+        self.sources.remove(&stdin.pipe.token);
+    }
+
+    /// A reaped child: drain what it left in its pipes, then close them and its logs.
+    pub fn finish_io(&mut self, id: ProcId) {
+        for chan in [Chan::Stdout, Chan::Stderr] {
+            if self.drain_output(id, chan, None) != Drained::Closed {
+                self.close_output(id, chan);
+            }
+        }
+        self.close_stdin(id);
+        self.close_logs(id);
+    }
+
+    /// Queues `data` for the child's stdin and writes what the pipe takes now.
+    ///
+    /// # Errors
+    /// `false` when the process has no open stdin.
+    pub fn send_stdin(&mut self, id: ProcId, data: &[u8]) -> bool {
+        match self.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
+            Some(stdin) => stdin.pending.extend_from_slice(data),
+            None => return false,
+        }
+        self.flush_stdin(id);
+        true
+    }
+
+    /// Writes pending stdin bytes until the pipe is full; keeps WRITABLE interest only
+    /// while something is left.
+    pub fn flush_stdin(&mut self, id: ProcId) {
+        let mut broken = None;
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let name = p.config.name.clone();
+        let Some(stdin) = p.stdin.as_mut() else {
+            return;
+        };
+        while !stdin.pending.is_empty() {
+            match nix::unistd::write(stdin.pipe.fd.as_fd(), &stdin.pending) {
+                Ok(n) => {
+                    stdin.pending.drain(..n);
+                }
+                Err(nix::Error::EAGAIN) => break,
+                Err(nix::Error::EINTR) => continue,
+                Err(e) => {
+                    broken = Some(e);
+                    break;
+                }
+            }
+        }
+        if broken.is_none() {
+            let want = !stdin.pending.is_empty();
+            if want != stdin.writable_registered {
+                let fd = stdin.pipe.fd.as_raw_fd();
+                let token = stdin.pipe.token;
+                let registry = self.poll.registry();
+                let r = if want {
+                    registry.register(&mut SourceFd(&fd), token, Interest::WRITABLE)
+                } else {
+                    registry.deregister(&mut SourceFd(&fd))
+                };
+                if r.is_ok() {
+                    stdin.writable_registered = want;
+                }
+            }
+            return;
+        }
+        if let Some(e) = broken {
+            self.log.log(Level::Debug, &format!("{name}: stdin closed: {e}"));
+        }
+        self.close_stdin(id);
+    }
+}

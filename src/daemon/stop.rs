@@ -1,0 +1,121 @@
+//! Shutdown and restart: stopping every group in descending priority, one group after the
+//! other, then leaving the loop (reference §2.9; D7 for restart).
+//!
+//! Driven by the reactor at the end of every turn while the mood is below RUNNING, so the
+//! next group is stopped in the same turn the previous one finished.
+
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::daemon::clock;
+use crate::daemon::core::Daemon;
+use crate::daemon::timers::TimerKey;
+use crate::logging::level::Level;
+use crate::process::machine::Input;
+use crate::states::{ProcessState, SupervisorState};
+
+/// How often the still-running processes are named while stopping.
+const REPORT_EVERY: Duration = Duration::from_secs(3);
+
+/// What the daemon does once everything is stopped.
+#[derive(Debug)]
+pub enum Exit {
+    Shutdown,
+    /// Start again in the same process with this (already validated) configuration.
+    Restart(Box<Config>),
+}
+
+/// Progress of a shutdown or restart.
+#[derive(Debug, Default)]
+pub struct Stopping {
+    /// Group names still to stop, lowest priority first (so the next one is `last()`).
+    pub queue: Vec<String>,
+    /// The configuration a restart will apply.
+    pub next: Option<Box<Config>>,
+}
+
+impl Daemon {
+    /// SIGTERM, SIGINT, SIGQUIT or `supervisor.shutdown`.
+    pub fn request_shutdown(&mut self) {
+        if self.mood == SupervisorState::Shutdown {
+            return;
+        }
+        let was_running = self.mood == SupervisorState::Running;
+        self.mood = SupervisorState::Shutdown;
+        self.stopping.next = None;
+        if was_running {
+            self.begin_stopping();
+        }
+    }
+
+    /// SIGHUP or `supervisor.restart`: validate the configuration first (D7).
+    ///
+    /// # Errors
+    /// The configuration error text; nothing changes then.
+    pub fn request_restart(&mut self) -> Result<(), String> {
+        if self.mood == SupervisorState::Shutdown {
+            return Ok(());
+        }
+        let config = (self.loader)().inspect_err(|e| self.log.log(Level::Error, e))?;
+        self.stopping.next = Some(Box::new(config));
+        if self.mood == SupervisorState::Running {
+            self.mood = SupervisorState::Restarting;
+            self.begin_stopping();
+        }
+        Ok(())
+    }
+
+    fn begin_stopping(&mut self) {
+        self.on_supervisor_stopping();
+        self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
+        self.timers.push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+    }
+
+    /// Stops the highest-priority group that still runs; moves on as each one finishes.
+    /// Returns the exit once nothing is left.
+    pub fn continue_stopping(&mut self) -> Option<Exit> {
+        while let Some(name) = self.stopping.queue.last().cloned() {
+            let ids: Vec<_> = self.group(&name).map(|g| g.procs.iter().rev().copied().collect()).unwrap_or_default();
+            for id in &ids {
+                match self.procs.get(id).map(|p| p.machine.state()) {
+                    Some(ProcessState::Running | ProcessState::Starting) => self.step(*id, Input::Stop),
+                    Some(ProcessState::Backoff) => self.step(*id, Input::GiveUp),
+                    _ => {}
+                }
+            }
+            let done = ids.iter().all(|id| self.procs.get(id).is_none_or(|p| p.machine.state().is_stopped()));
+            if !done {
+                return None;
+            }
+            self.stopping.queue.pop();
+        }
+        if self.procs.values().any(|p| !p.machine.state().is_stopped()) {
+            return None;
+        }
+        Some(match self.stopping.next.take() {
+            Some(config) if self.mood == SupervisorState::Restarting => Exit::Restart(config),
+            _ => Exit::Shutdown,
+        })
+    }
+
+    /// Names what is still alive every few seconds while stopping.
+    pub fn on_shutdown_report(&mut self) {
+        if self.mood == SupervisorState::Running {
+            return;
+        }
+        let mut names: Vec<String> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.procs.iter())
+            .filter_map(|id| self.procs.get(id))
+            .filter(|p| !p.machine.state().is_stopped())
+            .map(|p| p.config.name.clone())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        names.sort();
+        self.log.log(Level::Info, &format!("waiting for {} to die", names.join(", ")));
+        self.timers.push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+    }
+}

@@ -1,0 +1,92 @@
+//! The deadline heap: the loop sleeps until the earliest entry, never on a periodic tick.
+//!
+//! Cancellation is lazy: owners keep a generation number and ignore entries whose generation
+//! is stale when they pop. The heap is rebuilt when stale entries could pile up.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::{Duration, Instant};
+
+/// Who a deadline belongs to; the `u64` is the owner's generation when it was armed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKey {
+    Process(u64, u64),
+    HttpIdle(u64, u64),
+    Tick,
+    ShutdownReport,
+    StopWaitReport(u64),
+}
+
+#[derive(Debug, Default)]
+pub struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, u64, TimerKey)>>,
+    seq: u64,
+}
+
+impl Timers {
+    pub fn new() -> Timers {
+        Timers::default()
+    }
+
+    pub fn push(&mut self, at: Instant, key: TimerKey) {
+        self.seq += 1;
+        self.heap.push(Reverse((at, self.seq, key)));
+    }
+
+    /// Removes and returns every entry due at `now`, earliest first.
+    pub fn pop_due(&mut self, now: Instant, out: &mut Vec<TimerKey>) {
+        while let Some(Reverse((at, _, key))) = self.heap.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.heap.pop();
+            out.push(key);
+        }
+    }
+
+    /// How long the loop may sleep: `None` to block, rounded up to whole milliseconds so a
+    /// wake-up is never early (which would spin).
+    pub fn timeout(&self, now: Instant) -> Option<Duration> {
+        self.heap.peek().map(|Reverse((at, _, _))| {
+            let d = at.saturating_duration_since(now);
+            let ms = d.as_nanos().div_ceil(1_000_000);
+            Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Drops entries for which `live` says no, when stale ones may dominate.
+    pub fn retain(&mut self, mut live: impl FnMut(&TimerKey) -> bool) {
+        self.heap.retain(|Reverse((_, _, key))| live(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_deadline_order_and_rounds_timeouts_up() {
+        let t0 = Instant::now();
+        let mut t = Timers::new();
+        assert_eq!(t.timeout(t0), None);
+        t.push(t0 + Duration::from_micros(2500), TimerKey::Tick);
+        t.push(t0 + Duration::from_millis(1), TimerKey::Process(1, 0));
+        assert_eq!(t.timeout(t0), Some(Duration::from_millis(1)));
+        assert_eq!(t.timeout(t0 + Duration::from_micros(100)), Some(Duration::from_millis(1)));
+        let mut due = vec![];
+        t.pop_due(t0 + Duration::from_millis(2), &mut due);
+        assert_eq!(due, [TimerKey::Process(1, 0)]);
+        assert_eq!(t.timeout(t0 + Duration::from_millis(2)), Some(Duration::from_millis(1)));
+        t.pop_due(t0 + Duration::from_millis(3), &mut due);
+        assert_eq!(due.len(), 2);
+        assert!(t.is_empty());
+    }
+}
