@@ -1,3 +1,5 @@
 //! Logging: the activity log and child logs (reference §7).
 
+pub mod ansi;
 pub mod level;
+pub mod tail;
