@@ -18,7 +18,7 @@ pub const END_TOKEN: &[u8] = b"<!--XSUPERVISOR:END-->";
 pub enum CaptureOutput {
     /// Ordinary output: child log, activity-log copy, PROCESS_LOG event.
     Log(Vec<u8>),
-    /// A complete captured block: the data of a PROCESS_COMMUNICATION_<CHANNEL> event.
+    /// A complete captured block: the data of a `PROCESS_COMMUNICATION_<CHANNEL>` event.
     Comm(Vec<u8>),
 }
 
