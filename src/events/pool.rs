@@ -141,17 +141,18 @@ impl Pool {
         logs
     }
 
-    /// The reference's dispatch loop: hands the oldest events one by one to `send`, which
+    /// The reference's dispatch loop: hands the oldest events one by one, with the pool's
+    /// name (for the envelope), to `send`, which
     /// writes the envelope to the first RUNNING + READY listener and returns `Ok`, or gives
     /// the event back when no listener took it; that event is rebuffered and the loop
     /// stops. Call it only when some listener of the pool is RUNNING and READY, as the
     /// reference does, or every call logs a rebuffer line.
     pub fn dispatch(
         &mut self,
-        mut send: impl FnMut(QueuedEvent) -> Result<(), QueuedEvent>,
+        mut send: impl FnMut(&str, QueuedEvent) -> Result<(), QueuedEvent>,
     ) -> Vec<LogLine> {
         while let Some(event) = self.buffer.pop_front() {
-            if let Err(event) = send(event) {
+            if let Err(event) = send(&self.name, event) {
                 return self.rebuffer(event);
             }
         }
@@ -395,7 +396,8 @@ mod tests {
             pool.accept(Rc::new(ev(n)), u64::from(n));
         }
         let mut sent = Vec::new();
-        let logs = pool.dispatch(|q| {
+        let logs = pool.dispatch(|name, q| {
+            assert_eq!(name, "lis");
             if sent.is_empty() {
                 sent.push(q.serial);
                 Ok(())
@@ -412,7 +414,7 @@ mod tests {
             )]
         );
         assert_eq!(serials(&pool), [(1, 1), (2, 2)]);
-        assert!(pool.dispatch(|_| Ok(())).is_empty());
+        assert!(pool.dispatch(|_, _| Ok(())).is_empty());
         assert!(pool.is_empty());
     }
 
