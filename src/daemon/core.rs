@@ -9,10 +9,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use mio::{Poll, Token};
 
-use crate::config::{Config, GroupConfig, HttpServerKind};
+use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::lifecycle::create_auto_log;
-use crate::daemon::model::{resolve_log_path, Chan, Channel, Group, ProcId, Process};
+use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
+use crate::events::listener::ListenerProtocol;
+use crate::events::payload::Event;
+use crate::events::pool::{EventBus, Pool};
+use crate::events::tick::TickState;
 use crate::logging::level::Level;
 use crate::logging::main_log::MainLog;
 use crate::process::machine::{Action, Input, Machine};
@@ -22,7 +27,7 @@ use crate::states::SupervisorState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Signals,
-    ChildOutput(ProcId, Chan),
+    ChildOutput(ProcId, Channel),
     ChildStdin(ProcId),
 }
 
@@ -53,6 +58,14 @@ pub struct Daemon {
     next_token: usize,
     pub timers: Timers,
     pub log: MainLog,
+    pub events: EventBus,
+    pub ticks: TickState,
+    pub tick_armed: bool,
+    /// Set when pools may have something to deliver; cleared by `dispatch_events`.
+    pub dispatch_pending: bool,
+    /// Processes whose state changed this turn (for `wait=true` replies).
+    pub changed: Vec<ProcId>,
+    pub stopping: Stopping,
     /// Scratch space for machine actions, reused to avoid allocating per step.
     pub(crate) actions: Vec<Action>,
     /// Scratch read buffer shared by every pipe.
@@ -81,6 +94,12 @@ impl Daemon {
             next_token: 1,
             timers: Timers::new(),
             log,
+            events: EventBus::new(),
+            ticks: TickState::new(),
+            tick_armed: false,
+            dispatch_pending: false,
+            changed: Vec::new(),
+            stopping: Stopping::default(),
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
         })
@@ -98,18 +117,29 @@ impl Daemon {
         self.log.log(level, msg);
     }
 
-    /// Instantiates a group from its configuration: processes, AUTO log files, and (when
-    /// supervisord is running) autostart.
-    pub fn add_group(&mut self, cfg: &GroupConfig) {
+    /// Instantiates a group from its configuration: processes, AUTO log files, its event
+    /// pool, PROCESS_GROUP_ADDED and, with `autostart`, the start of its autostart processes.
+    pub fn add_group(&mut self, cfg: &GroupConfig, autostart: bool) {
+        let listener = match &cfg.kind {
+            GroupKind::EventListener(pool) => {
+                self.events
+                    .add_pool(Pool::new(&cfg.name, pool.events.clone(), pool.buffer_size));
+                true
+            }
+            GroupKind::Program => false,
+        };
         let mut ids = Vec::with_capacity(cfg.processes.len());
         for pcfg in &cfg.processes {
             let id = self.next_proc;
             self.next_proc += 1;
             let dir = self.config.supervisord.childlogdir.clone();
             let ident = self.config.supervisord.identifier.clone();
-            let mut chans = [Channel::default(), Channel::default()];
-            for (chan, ccfg) in [(Chan::Stdout, &pcfg.stdout), (Chan::Stderr, &pcfg.stderr)] {
-                if chan == Chan::Stderr && pcfg.redirect_stderr {
+            let mut chans = [ChannelState::default(), ChannelState::default()];
+            for (chan, ccfg) in [
+                (Channel::Stdout, &pcfg.stdout),
+                (Channel::Stderr, &pcfg.stderr),
+            ] {
+                if chan == Channel::Stderr && pcfg.redirect_stderr {
                     continue;
                 }
                 let path = resolve_log_path(&ccfg.logfile, || {
@@ -119,7 +149,11 @@ impl Daemon {
                     Ok(p) => chans[chan as usize].log_path = p,
                     Err(e) => self.log.log(
                         Level::Error,
-                        &format!("unable to create the {} log of {}: {e}", chan.name(), pcfg.name),
+                        &format!(
+                            "unable to create the {} log of {}: {e}",
+                            chan.name(),
+                            pcfg.name
+                        ),
                     ),
                 }
             }
@@ -134,22 +168,38 @@ impl Daemon {
                     stdout,
                     stderr,
                     stdin: None,
+                    listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
                     scheduled: None,
                     timer_gen: 0,
                 },
             );
             ids.push(id);
         }
-        let group = Group { name: cfg.name.clone(), priority: cfg.priority, kind: cfg.kind.clone(), procs: ids.clone() };
-        let at = self
-            .groups
-            .partition_point(|g| (g.priority, g.name.as_str()) < (group.priority, group.name.as_str()));
+        let group = Group {
+            name: cfg.name.clone(),
+            priority: cfg.priority,
+            kind: cfg.kind.clone(),
+            procs: ids.clone(),
+        };
+        let at = self.groups.partition_point(|g| {
+            (g.priority, g.name.as_str()) < (group.priority, group.name.as_str())
+        });
         self.groups.insert(at, group);
-        if self.mood == SupervisorState::Running {
-            for id in ids {
-                if self.procs.get(&id).is_some_and(|p| p.config.autostart) {
-                    self.step(id, Input::Start);
-                }
+        self.emit(Event::group_added(&cfg.name));
+        self.arm_ticks();
+        if autostart {
+            self.autostart(&ids);
+        }
+    }
+
+    /// Starts the processes among `ids` that have `autostart=true`, while running.
+    pub fn autostart(&mut self, ids: &[ProcId]) {
+        if self.mood != SupervisorState::Running {
+            return;
+        }
+        for id in ids {
+            if self.procs.get(id).is_some_and(|p| p.config.autostart) {
+                self.step(*id, Input::Start);
             }
         }
     }
@@ -161,6 +211,8 @@ impl Daemon {
             for id in group.procs {
                 self.procs.remove(&id);
             }
+            self.events.remove_pool(name);
+            self.emit(Event::group_removed(name));
         }
     }
 
@@ -170,24 +222,40 @@ impl Daemon {
 
     /// The process configs of an active group, in order.
     pub fn group_process_configs(&self, group: &Group) -> Vec<&crate::config::ProcessConfig> {
-        group.procs.iter().filter_map(|id| self.procs.get(id)).map(|p| &p.config).collect()
+        group
+            .procs
+            .iter()
+            .filter_map(|id| self.procs.get(id))
+            .map(|p| &p.config)
+            .collect()
     }
 
     /// True when no process of any group has a live child or is between states.
     pub fn all_stopped(&self) -> bool {
-        self.procs.values().all(|p| p.machine.state().is_stopped() && p.machine.pid() == 0)
+        self.procs
+            .values()
+            .all(|p| p.machine.state().is_stopped() && p.machine.pid() == 0)
     }
 
     /// The child environment: supervisord's own, then the configured `environment=`, then
     /// the SUPERVISOR_* variables.
     pub fn child_env(&self, p: &Process) -> Vec<(String, String)> {
         let mut env: BTreeMap<String, String> = self.environ.iter().cloned().collect();
-        env.extend(p.config.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+        env.extend(
+            p.config
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         // DIVERGENCE(Q6): SUPERVISOR_* win over `[supervisord] environment=`, as documented.
         env.insert("SUPERVISOR_ENABLED".into(), "1".into());
         env.insert("SUPERVISOR_PROCESS_NAME".into(), p.config.name.clone());
         env.insert("SUPERVISOR_GROUP_NAME".into(), p.group.clone());
-        let url = p.config.serverurl.clone().or_else(|| self.server_url.clone());
+        let url = p
+            .config
+            .serverurl
+            .clone()
+            .or_else(|| self.server_url.clone());
         match url {
             Some(u) => {
                 env.insert("SUPERVISOR_SERVER_URL".into(), u);
@@ -208,12 +276,20 @@ pub fn auto_server_url(config: &Config) -> Option<String> {
         HttpServerKind::Inet { .. } => None,
     });
     unix.or_else(|| {
-        config.http_servers.iter().rev().find_map(|s| match &s.kind {
-            HttpServerKind::Inet { host, port } => {
-                let host = if host.is_empty() || host == "*" { "localhost" } else { host };
-                Some(format!("http://{host}:{port}"))
-            }
-            HttpServerKind::Unix { .. } => None,
-        })
+        config
+            .http_servers
+            .iter()
+            .rev()
+            .find_map(|s| match &s.kind {
+                HttpServerKind::Inet { host, port } => {
+                    let host = if host.is_empty() || host == "*" {
+                        "localhost"
+                    } else {
+                        host
+                    };
+                    Some(format!("http://{host}:{port}"))
+                }
+                HttpServerKind::Unix { .. } => None,
+            })
     })
 }

@@ -11,12 +11,13 @@ use mio::Interest;
 
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
-use crate::daemon::model::{Chan, Pipe, ProcId, StdinPipe};
+use crate::daemon::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::daemon::timers::TimerKey;
+use crate::events::capture::Capture;
 use crate::logging::file::LogFile;
 use crate::logging::level::Level;
 use crate::process::command;
-use crate::process::machine::{Action, Change, Ctx, Input};
+use crate::process::machine::{Action, Ctx, Input};
 use crate::process::spawn::{self, errno_name};
 use crate::states::SupervisorState;
 
@@ -29,7 +30,7 @@ impl Daemon {
         // INVARIANT: a machine pushes `Spawn` last, so feedback appended after a batch keeps
         // the machine's order.
         while !pending.is_empty() {
-            let batch: Vec<Action> = pending.drain(..).collect();
+            let batch = std::mem::take(&mut pending);
             for action in batch {
                 match action {
                     Action::Spawn => {
@@ -55,7 +56,12 @@ impl Daemon {
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
-        let ctx = Ctx { cfg: &p.config, now: clock::now(), wall: clock::wall(), auto_allowed };
+        let ctx = Ctx {
+            cfg: &p.config,
+            now: clock::now(),
+            wall: clock::wall(),
+            auto_allowed,
+        };
         p.machine.step(input, &ctx, out);
     }
 
@@ -87,8 +93,6 @@ impl Daemon {
             self.step(id, Input::Deadline);
         }
     }
-
-    fn on_change(&mut self, _id: ProcId, _change: &Change) {}
 
     /// Resolves the command, opens the logs and forks. Returns `Spawned` or `SpawnFailed`.
     fn spawn_child(&mut self, id: ProcId) -> Input {
@@ -138,28 +142,56 @@ impl Daemon {
         };
         let pid = child.pid;
         self.pids.insert(pid, id);
-        let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Chan::Stdout));
-        let err = child.stderr.map(|fd| self.register_pipe(id, fd, Source::ChildOutput(id, Chan::Stderr)));
+        let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Channel::Stdout));
+        let err = child
+            .stderr
+            .map(|fd| self.register_pipe(id, fd, Source::ChildOutput(id, Channel::Stderr)));
         let stdin = child.stdin.map(|fd| {
             let token = self.token(Source::ChildStdin(id));
-            StdinPipe { pipe: Pipe { fd, token }, pending: Vec::new(), writable_registered: false }
+            StdinPipe {
+                pipe: Pipe { fd, token },
+                pending: Vec::new(),
+                writable_registered: false,
+            }
         });
         if let Some(p) = self.procs.get_mut(&id) {
             p.stdout.pipe = out;
             p.stderr.pipe = err.flatten();
             p.stdin = stdin;
+            // Listener stdout is the protocol channel: never captured.
+            let (out_max, err_max) = (
+                p.config.stdout.capture_maxbytes,
+                p.config.stderr.capture_maxbytes,
+            );
+            p.stdout.capture = (out_max > 0 && p.listener.is_none()).then(|| Capture::new(out_max));
+            p.stderr.capture = (err_max > 0).then(|| Capture::new(err_max));
         }
         Input::Spawned { pid }
     }
 
-    fn register_pipe(&mut self, id: ProcId, fd: std::os::fd::OwnedFd, source: Source) -> Option<Pipe> {
+    fn register_pipe(
+        &mut self,
+        id: ProcId,
+        fd: std::os::fd::OwnedFd,
+        source: Source,
+    ) -> Option<Pipe> {
         let token = self.token(source);
-        match self.poll.registry().register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE) {
+        match self.poll.registry().register(
+            &mut SourceFd(&fd.as_raw_fd()),
+            token,
+            Interest::READABLE,
+        ) {
             Ok(()) => Some(Pipe { fd, token }),
             Err(e) => {
                 self.sources.remove(&token);
-                let name = self.procs.get(&id).map_or(String::new(), |p| p.config.name.clone());
-                self.log.log(Level::Error, &format!("{name}: unable to watch an output pipe: {e}"));
+                let name = self
+                    .procs
+                    .get(&id)
+                    .map_or(String::new(), |p| p.config.name.clone());
+                self.log.log(
+                    Level::Error,
+                    &format!("{name}: unable to watch an output pipe: {e}"),
+                );
                 None
             }
         }
@@ -169,20 +201,23 @@ impl Daemon {
     fn open_logs(&mut self, id: ProcId) {
         let mut errors = Vec::new();
         if let Some(p) = self.procs.get_mut(&id) {
-            for chan in [Chan::Stdout, Chan::Stderr] {
+            for chan in [Channel::Stdout, Channel::Stderr] {
                 let ccfg = match chan {
-                    Chan::Stdout => &p.config.stdout,
-                    Chan::Stderr => &p.config.stderr,
+                    Channel::Stdout => &p.config.stdout,
+                    Channel::Stderr => &p.config.stderr,
                 };
                 let (maxbytes, backups) = (ccfg.logfile_maxbytes, ccfg.logfile_backups);
-                let c = p.channel_mut(chan);
+                let name = &p.config.name;
+                let c = match chan {
+                    Channel::Stdout => &mut p.stdout,
+                    Channel::Stderr => &mut p.stderr,
+                };
                 c.write_failed = false;
                 if let (Some(path), None) = (&c.log_path, &c.log) {
                     match LogFile::open(path, maxbytes, backups) {
                         Ok(f) => c.log = Some(f),
                         Err(e) => errors.push(format!(
-                            "{}: unable to open {} log {}: {e}",
-                            p.config.name,
+                            "{name}: unable to open {} log {}: {e}",
                             chan.name(),
                             path.display()
                         )),
@@ -205,11 +240,17 @@ impl Daemon {
 
     /// Sends a signal to a live child; `Some(SignalFailed)` on an unexpected error.
     fn kill_child(&mut self, id: ProcId, pid: i32, sig: i32, to_group: bool) -> Option<Input> {
-        let name = self.procs.get(&id).map_or(String::new(), |p| p.config.name.clone());
+        let name = self
+            .procs
+            .get(&id)
+            .map_or(String::new(), |p| p.config.name.clone());
         if pid <= 0 || !self.pids.contains_key(&pid) {
             self.log.log(
                 Level::Debug,
-                &format!("attempted to kill {name} with sig {} but it wasn't running", crate::signame::signame(sig)),
+                &format!(
+                    "attempted to kill {name} with sig {} but it wasn't running",
+                    crate::signame::signame(sig)
+                ),
             );
             return None;
         }
@@ -223,7 +264,9 @@ impl Daemon {
                 );
                 None
             }
-            Err(e) => Some(Input::SignalFailed(format!("unknown problem killing {name} ({pid}):{e}"))),
+            Err(e) => Some(Input::SignalFailed(format!(
+                "unknown problem killing {name} ({pid}):{e}"
+            ))),
         }
     }
 }

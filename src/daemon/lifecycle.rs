@@ -20,15 +20,35 @@ use crate::config::UserSpec;
 pub fn raise_limits(minfds: u64, minprocs: u64) -> Result<Vec<String>, String> {
     let mut infos = Vec::new();
     let limits = [
-        (Resource::RLIMIT_NOFILE, minfds, "RLIMIT_NOFILE", "file descriptors", "minfds", "number of file descriptors"),
-        (Resource::RLIMIT_NPROC, minprocs, "RLIMIT_NPROC", "available processes", "minprocs", "number of available processes"),
+        (
+            Resource::RLIMIT_NOFILE,
+            minfds,
+            "RLIMIT_NOFILE",
+            "file descriptors",
+            "minfds",
+            "number of file descriptors",
+        ),
+        (
+            Resource::RLIMIT_NPROC,
+            minprocs,
+            "RLIMIT_NPROC",
+            "available processes",
+            "minprocs",
+            "number of available processes",
+        ),
     ];
     for (res, min, name, what, key, noun) in limits {
-        let Ok((soft, hard)) = getrlimit(res) else { continue };
+        let Ok((soft, hard)) = getrlimit(res) else {
+            continue;
+        };
         if soft == RLIM_INFINITY || soft >= min {
             continue;
         }
-        let new_hard = if hard == RLIM_INFINITY { hard } else { hard.max(min) };
+        let new_hard = if hard == RLIM_INFINITY {
+            hard
+        } else {
+            hard.max(min)
+        };
         if setrlimit(res, min, new_hard).is_err() {
             // DIVERGENCE(Q15): report the limit that really applies, not the one we asked for.
             return Err(format!(
@@ -58,7 +78,8 @@ pub fn drop_privileges(user: &UserSpec) -> Result<(), String> {
     let mut groups = nix::unistd::getgrouplist(&name, gid).unwrap_or_default();
     groups.retain(|g| *g != gid);
     groups.insert(0, gid);
-    nix::unistd::setgroups(&groups).map_err(|_| "Could not set groups of effective user".to_string())?;
+    nix::unistd::setgroups(&groups)
+        .map_err(|_| "Could not set groups of effective user".to_string())?;
     nix::unistd::setgid(gid).map_err(|_| "Could not set group id of effective user".to_string())?;
     nix::unistd::setuid(nix::unistd::Uid::from_raw(user.uid))
         .map_err(|e| format!("Could not set user id of effective user: {e}"))?;
@@ -70,14 +91,25 @@ pub fn drop_privileges(user: &UserSpec) -> Result<(), String> {
 ///
 /// # Errors
 /// A failed fork or setsid.
-pub fn daemonize(directory: Option<&Path>) -> Result<Vec<(crate::logging::level::Level, String)>, String> {
+pub fn daemonize(
+    directory: Option<&Path>,
+) -> Result<Vec<(crate::logging::level::Level, String)>, String> {
     use crate::logging::level::Level;
-    let mut msgs = vec![(Level::Info, "daemonizing the supervisord process".to_string())];
+    let mut msgs = vec![(
+        Level::Info,
+        "daemonizing the supervisord process".to_string(),
+    )];
     crate::sys::fork_and_exit_parent().map_err(|e| format!("could not fork: {e}"))?;
     if let Some(dir) = directory {
         match nix::unistd::chdir(dir) {
-            Ok(()) => msgs.push((Level::Info, format!("set current directory: '{}'", dir.display()))),
-            Err(e) => msgs.push((Level::Critical, format!("can't chdir into '{}': {e}", dir.display()))),
+            Ok(()) => msgs.push((
+                Level::Info,
+                format!("set current directory: '{}'", dir.display()),
+            )),
+            Err(e) => msgs.push((
+                Level::Critical,
+                format!("can't chdir into '{}': {e}", dir.display()),
+            )),
         }
     }
     if let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null") {
@@ -95,7 +127,8 @@ pub fn daemonize(directory: Option<&Path>) -> Result<Vec<(crate::logging::level:
 /// # Errors
 /// Supervisor's text `could not write pidfile <path>` (logged CRIT, not fatal).
 pub fn write_pidfile(path: &Path, pid: u32) -> Result<(), String> {
-    std::fs::write(path, format!("{pid}\n")).map_err(|_| format!("could not write pidfile {}", path.display()))
+    std::fs::write(path, format!("{pid}\n"))
+        .map_err(|_| format!("could not write pidfile {}", path.display()))
 }
 
 const SUFFIX_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
@@ -105,15 +138,27 @@ const SUFFIX_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
 ///
 /// # Errors
 /// The create error after a few attempts.
-pub fn create_auto_log(dir: &Path, name: &str, channel: &str, identifier: &str) -> std::io::Result<PathBuf> {
+pub fn create_auto_log(
+    dir: &Path,
+    name: &str,
+    channel: &str,
+    identifier: &str,
+) -> std::io::Result<PathBuf> {
     let mut last = std::io::Error::other("could not create a unique file name");
     for _ in 0..16 {
         let mut raw = [0u8; 8];
         crate::sys::random_bytes(&mut raw);
-        let suffix: String =
-            raw.iter().map(|b| SUFFIX_CHARS[usize::from(*b) % SUFFIX_CHARS.len()] as char).collect();
+        let suffix: String = raw
+            .iter()
+            .map(|b| SUFFIX_CHARS[usize::from(*b) % SUFFIX_CHARS.len()] as char)
+            .collect();
         let path = dir.join(format!("{name}-{channel}---{identifier}-{suffix}.log"));
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
             Ok(mut f) => {
                 let _ = f.flush();
                 return Ok(path);
@@ -174,8 +219,14 @@ mod tests {
     #[test]
     fn auto_log_names_match_supervisors_pattern() {
         let id = "supervisor";
-        assert!(is_auto_log_name("talker-stdout---supervisor-biot876w.log", id));
-        assert!(is_auto_log_name("talker-stdout---supervisor-biot876w.log.3", id));
+        assert!(is_auto_log_name(
+            "talker-stdout---supervisor-biot876w.log",
+            id
+        ));
+        assert!(is_auto_log_name(
+            "talker-stdout---supervisor-biot876w.log.3",
+            id
+        ));
         assert!(is_auto_log_name("x---supervisor-a.logfoo", id));
         assert!(!is_auto_log_name("---supervisor-a.log", id));
         assert!(!is_auto_log_name("talker-stdout---other-biot876w.log", id));
@@ -191,7 +242,10 @@ mod tests {
         let b = create_auto_log(&dir, "p", "stdout", "supervisor").unwrap();
         assert_ne!(a, b);
         let name = a.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("p-stdout---supervisor-") && name.len() == "p-stdout---supervisor-".len() + 12);
+        assert!(
+            name.starts_with("p-stdout---supervisor-")
+                && name.len() == "p-stdout---supervisor-".len() + 12
+        );
         std::fs::write(dir.join("keep.txt"), "x").unwrap();
         assert!(clear_auto_logs(&dir, "supervisor").is_empty());
         assert!(!a.exists() && !b.exists());

@@ -11,7 +11,10 @@ use crate::config::{HttpServerConfig, HttpServerKind};
 #[derive(Debug)]
 pub enum Listener {
     Tcp(mio::net::TcpListener),
-    Unix { listener: mio::net::UnixListener, path: PathBuf },
+    Unix {
+        listener: mio::net::UnixListener,
+        path: PathBuf,
+    },
 }
 
 const IN_USE: &str = "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.";
@@ -41,7 +44,11 @@ fn socket_error(e: &io::Error) -> String {
 }
 
 fn open_tcp(host: &str, port: u16) -> Result<Listener, String> {
-    let host = if host.is_empty() || host == "*" { "0.0.0.0" } else { host };
+    let host = if host.is_empty() || host == "*" {
+        "0.0.0.0"
+    } else {
+        host
+    };
     let std = std::net::TcpListener::bind((host, port)).map_err(|e| socket_error(&e))?;
     std.set_nonblocking(true).map_err(|e| socket_error(&e))?;
     Ok(Listener::Tcp(mio::net::TcpListener::from_std(std)))
@@ -98,7 +105,10 @@ fn open_unix(
         }
     }
     std.set_nonblocking(true).map_err(|e| socket_error(&e))?;
-    Ok(Listener::Unix { listener: mio::net::UnixListener::from_std(std), path: path.to_path_buf() })
+    Ok(Listener::Unix {
+        listener: mio::net::UnixListener::from_std(std),
+        path: path.to_path_buf(),
+    })
 }
 
 #[cfg(test)]
@@ -108,7 +118,11 @@ mod tests {
     fn unix(path: &Path) -> HttpServerConfig {
         HttpServerConfig {
             section: "unix_http_server".into(),
-            kind: HttpServerKind::Unix { path: path.to_path_buf(), chmod: 0o700, chown: None },
+            kind: HttpServerKind::Unix {
+                path: path.to_path_buf(),
+                chmod: 0o700,
+                chown: None,
+            },
             username: None,
             password: None,
         }
@@ -122,7 +136,10 @@ mod tests {
         std::fs::write(&sock, "stale").unwrap();
         let mut notes = vec![];
         let l = open(&unix(&sock), &mut notes).unwrap();
-        assert_eq!(notes, [format!("Unlinking stale socket {}", sock.display())]);
+        assert_eq!(
+            notes,
+            [format!("Unlinking stale socket {}", sock.display())]
+        );
         let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
         assert_eq!(open(&unix(&sock), &mut notes).unwrap_err(), IN_USE);

@@ -1,6 +1,14 @@
 //! The daemon: the event loop, the model of groups and processes, and its life cycle.
 
 pub mod clock;
+pub mod core;
+pub mod exec;
 pub mod lifecycle;
 pub mod listen;
+pub mod model;
+pub mod notify;
+pub mod output;
+pub mod reactor;
+pub mod run;
+pub mod stop;
 pub mod timers;

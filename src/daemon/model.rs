@@ -10,27 +10,15 @@ use std::time::Instant;
 use mio::Token;
 
 use crate::config::{GroupConfig, GroupKind, LogTarget, ProcessConfig};
+use crate::events::capture::Capture;
+use crate::events::listener::ListenerProtocol;
+pub use crate::events::payload::Channel;
+use crate::events::pool::QueuedEvent;
 use crate::logging::file::LogFile;
 use crate::process::machine::Machine;
 
 /// A process's identity, never reused while the daemon runs.
 pub type ProcId = u64;
-
-/// stdout or stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Chan {
-    Stdout,
-    Stderr,
-}
-
-impl Chan {
-    pub fn name(self) -> &'static str {
-        match self {
-            Chan::Stdout => "stdout",
-            Chan::Stderr => "stderr",
-        }
-    }
-}
 
 /// The parent's end of a child pipe, registered with the poll under `token`.
 #[derive(Debug)]
@@ -41,7 +29,7 @@ pub struct Pipe {
 
 /// One output channel of a process: its pipe while running and its log.
 #[derive(Debug, Default)]
-pub struct Channel {
+pub struct ChannelState {
     /// The log file path (AUTO resolved to its real name); `None` for `NONE`.
     pub log_path: Option<PathBuf>,
     /// The open log while the process runs.
@@ -49,6 +37,8 @@ pub struct Channel {
     pub pipe: Option<Pipe>,
     /// Set after a failed log write was reported, so a full disk is reported once.
     pub write_failed: bool,
+    /// Capture mode (`*_capture_maxbytes > 0`), recreated at each spawn.
+    pub capture: Option<Capture>,
 }
 
 /// The write end of a child's stdin with what is still to be written.
@@ -66,26 +56,28 @@ pub struct Process {
     pub group: String,
     pub config: ProcessConfig,
     pub machine: Machine,
-    pub stdout: Channel,
-    pub stderr: Channel,
+    pub stdout: ChannelState,
+    pub stderr: ChannelState,
     pub stdin: Option<StdinPipe>,
+    /// The event-listener protocol, for processes of an `[eventlistener:x]` pool.
+    pub listener: Option<ListenerProtocol<QueuedEvent>>,
     /// The deadline currently armed in the timer heap, and its generation.
     pub scheduled: Option<Instant>,
     pub timer_gen: u64,
 }
 
 impl Process {
-    pub fn channel(&self, chan: Chan) -> &Channel {
+    pub fn channel(&self, chan: Channel) -> &ChannelState {
         match chan {
-            Chan::Stdout => &self.stdout,
-            Chan::Stderr => &self.stderr,
+            Channel::Stdout => &self.stdout,
+            Channel::Stderr => &self.stderr,
         }
     }
 
-    pub fn channel_mut(&mut self, chan: Chan) -> &mut Channel {
+    pub fn channel_mut(&mut self, chan: Channel) -> &mut ChannelState {
         match chan {
-            Chan::Stdout => &mut self.stdout,
-            Chan::Stderr => &mut self.stderr,
+            Channel::Stdout => &mut self.stdout,
+            Channel::Stderr => &mut self.stderr,
         }
     }
 

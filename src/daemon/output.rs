@@ -11,7 +11,10 @@ use mio::unix::SourceFd;
 use mio::Interest;
 
 use crate::daemon::core::Daemon;
-use crate::daemon::model::{Chan, ProcId};
+use crate::daemon::model::{Channel, ProcId};
+use crate::events::capture::CaptureOutput;
+use crate::events::payload::Event;
+use crate::logging::ansi::strip_ansi;
 use crate::logging::level::Level;
 
 /// How a read pass ended.
@@ -30,14 +33,18 @@ pub const TURN_CAP: usize = 1 << 20;
 
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
-    pub fn drain_output(&mut self, id: ProcId, chan: Chan, cap: Option<usize>) -> Drained {
+    pub fn drain_output(&mut self, id: ProcId, chan: Channel, cap: Option<usize>) -> Drained {
         let mut buf = std::mem::take(&mut self.read_buf);
         let mut total = 0usize;
         let result = loop {
             if cap.is_some_and(|c| total >= c) {
                 break Drained::Capped;
             }
-            let read = match self.procs.get(&id).and_then(|p| p.channel(chan).pipe.as_ref()) {
+            let read = match self
+                .procs
+                .get(&id)
+                .and_then(|p| p.channel(chan).pipe.as_ref())
+            {
                 Some(pipe) => nix::unistd::read(pipe.fd.as_fd(), &mut buf),
                 None => break Drained::Closed,
             };
@@ -62,49 +69,115 @@ impl Daemon {
         result
     }
 
-    /// One chunk of child output: to the log file and, at debug level, the activity log.
-    fn on_output(&mut self, id: ProcId, chan: Chan, data: &[u8]) {
+    /// One chunk of child output: the listener protocol, capture mode, then the log.
+    fn on_output(&mut self, id: ProcId, chan: Channel, data: &[u8]) {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let listener_stdout = chan == Channel::Stdout && p.listener.is_some();
+        let captured = p.channel_mut(chan).capture.as_mut().map(|c| c.feed(data));
+        if listener_stdout {
+            self.feed_listener(id, data);
+        }
+        match captured {
+            Some(outputs) => self.on_captured(id, chan, outputs),
+            None => self.log_output(id, chan, data, !listener_stdout),
+        }
+    }
+
+    fn on_captured(&mut self, id: ProcId, chan: Channel, outputs: Vec<CaptureOutput>) {
+        for out in outputs {
+            match out {
+                CaptureOutput::Log(bytes) => self.log_output(id, chan, &bytes, true),
+                CaptureOutput::Comm(bytes) => {
+                    let bytes = self.strip(&bytes);
+                    self.emit_comm(id, chan, &bytes);
+                }
+            }
+        }
+    }
+
+    fn strip<'a>(&self, data: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if self.config.supervisord.strip_ansi {
+            strip_ansi(data)
+        } else {
+            std::borrow::Cow::Borrowed(data)
+        }
+    }
+
+    /// Output that belongs in the log: the file, syslog, the activity log at debug level,
+    /// and a PROCESS_LOG event when enabled (`events` false for listener protocol chatter).
+    fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: bool) {
+        let data = self.strip(raw);
         let debug = self.log.enabled(Level::Debug);
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
-        let syslog = match chan {
-            Chan::Stdout => p.config.stdout.syslog,
-            Chan::Stderr => p.config.stderr.syslog,
+        let ccfg = match chan {
+            Channel::Stdout => &p.config.stdout,
+            Channel::Stderr => &p.config.stderr,
         };
-        let name = p.config.name.clone();
-        let c = p.channel_mut(chan);
+        let (syslog, events_enabled) = (ccfg.syslog, ccfg.events_enabled && events);
+        let name = &p.config.name;
+        let c = match chan {
+            Channel::Stdout => &mut p.stdout,
+            Channel::Stderr => &mut p.stderr,
+        };
         let mut failure = None;
         if let Some(log) = c.log.as_mut() {
-            match log.write(data) {
+            match log.write(&data) {
                 Ok(_) => c.write_failed = false,
                 Err(e) if !c.write_failed => {
                     c.write_failed = true;
-                    failure = Some(format!("{name}: unable to write to {} log {}: {e}", chan.name(), log.path().display()));
+                    failure = Some(format!(
+                        "{name}: unable to write to {} log {}: {e}",
+                        chan.name(),
+                        log.path().display()
+                    ));
                 }
                 Err(_) => {}
             }
         }
+        let p = &*p;
         if syslog {
-            for line in String::from_utf8_lossy(data).lines() {
-                crate::sys::syslog(&format!("{name} {line}"));
+            for line in String::from_utf8_lossy(&data).lines() {
+                crate::sys::syslog(&format!("{} {line}", p.config.name));
             }
         }
+        let event = events_enabled
+            .then(|| Event::process_log(chan, &p.config.name, &p.group, p.machine.pid(), &data));
+        let copy = debug.then(|| {
+            format!(
+                "'{}' {} output:\n{}",
+                p.config.name,
+                chan.name(),
+                String::from_utf8_lossy(&data)
+            )
+        });
         if let Some(msg) = failure {
             self.log.log(Level::Error, &msg);
         }
-        if debug {
-            let text = String::from_utf8_lossy(data);
-            self.log.log(Level::Debug, &format!("'{name}' {} output:\n{text}", chan.name()));
+        if let Some(text) = copy {
+            self.log.log(Level::Debug, &text);
+        }
+        if let Some(event) = event {
+            self.emit(event);
         }
     }
 
     /// Deregisters and closes one output pipe.
-    pub fn close_output(&mut self, id: ProcId, chan: Chan) {
-        let Some(pipe) = self.procs.get_mut(&id).and_then(|p| p.channel_mut(chan).pipe.take()) else {
+    pub fn close_output(&mut self, id: ProcId, chan: Channel) {
+        let Some(pipe) = self
+            .procs
+            .get_mut(&id)
+            .and_then(|p| p.channel_mut(chan).pipe.take())
+        else {
             return;
         };
-        let _ = self.poll.registry().deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
+        let _ = self
+            .poll
+            .registry()
+            .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
         self.sources.remove(&pipe.token);
     }
 
@@ -114,18 +187,31 @@ impl Daemon {
             return;
         };
         if stdin.writable_registered {
-            let _ = self.poll.registry().deregister(&mut SourceFd(&stdin.pipe.fd.as_raw_fd()));
+            let _ = self
+                .poll
+                .registry()
+                .deregister(&mut SourceFd(&stdin.pipe.fd.as_raw_fd()));
         }
         self.sources.remove(&stdin.pipe.token);
     }
 
     /// A reaped child: drain what it left in its pipes, then close them and its logs.
     pub fn finish_io(&mut self, id: ProcId) {
-        for chan in [Chan::Stdout, Chan::Stderr] {
+        for chan in [Channel::Stdout, Channel::Stderr] {
             if self.drain_output(id, chan, None) != Drained::Closed {
                 self.close_output(id, chan);
             }
+            // DIVERGENCE(Q5): output held back by capture mode is logged, not lost.
+            let rest = self
+                .procs
+                .get_mut(&id)
+                .and_then(|p| p.channel_mut(chan).capture.take());
+            if let Some(mut capture) = rest {
+                let outputs = capture.finish();
+                self.on_captured(id, chan, outputs);
+            }
         }
+        self.reset_listener(id);
         self.close_stdin(id);
         self.close_logs(id);
     }
@@ -185,7 +271,8 @@ impl Daemon {
             return;
         }
         if let Some(e) = broken {
-            self.log.log(Level::Debug, &format!("{name}: stdin closed: {e}"));
+            self.log
+                .log(Level::Debug, &format!("{name}: stdin closed: {e}"));
         }
         self.close_stdin(id);
     }

@@ -68,22 +68,32 @@ impl Daemon {
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
         self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
-        self.timers.push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.timers
+            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
     }
 
     /// Stops the highest-priority group that still runs; moves on as each one finishes.
     /// Returns the exit once nothing is left.
     pub fn continue_stopping(&mut self) -> Option<Exit> {
         while let Some(name) = self.stopping.queue.last().cloned() {
-            let ids: Vec<_> = self.group(&name).map(|g| g.procs.iter().rev().copied().collect()).unwrap_or_default();
+            let ids: Vec<_> = self
+                .group(&name)
+                .map(|g| g.procs.iter().rev().copied().collect())
+                .unwrap_or_default();
             for id in &ids {
                 match self.procs.get(id).map(|p| p.machine.state()) {
-                    Some(ProcessState::Running | ProcessState::Starting) => self.step(*id, Input::Stop),
+                    Some(ProcessState::Running | ProcessState::Starting) => {
+                        self.step(*id, Input::Stop)
+                    }
                     Some(ProcessState::Backoff) => self.step(*id, Input::GiveUp),
                     _ => {}
                 }
             }
-            let done = ids.iter().all(|id| self.procs.get(id).is_none_or(|p| p.machine.state().is_stopped()));
+            let done = ids.iter().all(|id| {
+                self.procs
+                    .get(id)
+                    .is_none_or(|p| p.machine.state().is_stopped())
+            });
             if !done {
                 return None;
             }
@@ -115,7 +125,11 @@ impl Daemon {
             return;
         }
         names.sort();
-        self.log.log(Level::Info, &format!("waiting for {} to die", names.join(", ")));
-        self.timers.push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.log.log(
+            Level::Info,
+            &format!("waiting for {} to die", names.join(", ")),
+        );
+        self.timers
+            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
     }
 }

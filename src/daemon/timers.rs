@@ -11,10 +11,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKey {
     Process(u64, u64),
-    HttpIdle(u64, u64),
     Tick,
     ShutdownReport,
-    StopWaitReport(u64),
 }
 
 #[derive(Debug, Default)]
@@ -80,11 +78,17 @@ mod tests {
         t.push(t0 + Duration::from_micros(2500), TimerKey::Tick);
         t.push(t0 + Duration::from_millis(1), TimerKey::Process(1, 0));
         assert_eq!(t.timeout(t0), Some(Duration::from_millis(1)));
-        assert_eq!(t.timeout(t0 + Duration::from_micros(100)), Some(Duration::from_millis(1)));
+        assert_eq!(
+            t.timeout(t0 + Duration::from_micros(100)),
+            Some(Duration::from_millis(1))
+        );
         let mut due = vec![];
         t.pop_due(t0 + Duration::from_millis(2), &mut due);
         assert_eq!(due, [TimerKey::Process(1, 0)]);
-        assert_eq!(t.timeout(t0 + Duration::from_millis(2)), Some(Duration::from_millis(1)));
+        assert_eq!(
+            t.timeout(t0 + Duration::from_millis(2)),
+            Some(Duration::from_millis(1))
+        );
         t.pop_due(t0 + Duration::from_millis(3), &mut due);
         assert_eq!(due.len(), 2);
         assert!(t.is_empty());

@@ -36,7 +36,14 @@ pub struct MainLogSettings {
 impl MainLog {
     /// A log that only echoes to stderr-less stdout, for the moments before the file opens.
     pub fn stdout_only(level: Level) -> MainLog {
-        MainLog { level, file: None, path: None, syslog: false, echo: true, appended: false }
+        MainLog {
+            level,
+            file: None,
+            path: None,
+            syslog: false,
+            echo: true,
+            appended: false,
+        }
     }
 
     /// Opens the log as configured.
@@ -79,7 +86,12 @@ impl MainLog {
         if level < self.level {
             return;
         }
-        let line = format!("{} {} {}\n", log_stamp(crate::daemon::clock::wall()), level.code(), msg);
+        let line = format!(
+            "{} {} {}\n",
+            log_stamp(crate::daemon::clock::wall()),
+            level.code(),
+            msg
+        );
         if let Some(f) = self.file.as_mut() {
             if f.write(line.as_bytes()).is_ok() {
                 self.appended = true;

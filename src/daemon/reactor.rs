@@ -1,0 +1,190 @@
+//! The event loop: one thread, one `mio::Poll`, no periodic wake-up.
+//!
+//! Heads up, the turn order matters:
+//! 1. Sleep until the earliest deadline of the timer heap, or block when there is none
+//!    (zero when a capped pipe was carried over from the previous turn).
+//! 2. Signals first: drain the self-pipe completely; SIGCHLD reaps every dead child with
+//!    `waitpid(-1, WNOHANG)`, draining its pipes before its exit is processed. Reaping
+//!    comes before timers, so a child that dies during `startsecs` goes to BACKOFF, never
+//!    to RUNNING then EXITED (DIVERGENCE(Q1)).
+//! 3. I/O: child pipes read until `WouldBlock` (capped per turn), stdin writes.
+//! 4. Timers: every due deadline (startsecs, backoff, stopwaitsecs, TICK, reports).
+//! 5. Deliver queued events to READY listeners.
+//! 6. While shutting down or restarting: stop the next group; leave once all are stopped.
+
+use std::time::Duration;
+
+use mio::Events;
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
+use signal_hook::iterator::backend::SignalDelivery;
+use signal_hook::iterator::exfiltrator::SignalOnly;
+
+use crate::daemon::clock;
+use crate::daemon::core::{Daemon, Source};
+use crate::daemon::model::{Channel, ProcId};
+use crate::daemon::output::{Drained, TURN_CAP};
+use crate::daemon::stop::Exit;
+use crate::daemon::timers::TimerKey;
+use crate::logging::level::Level;
+use crate::process::exit::ExitStatus;
+use crate::process::machine::Input;
+use crate::signame::signame;
+use crate::states::SupervisorState;
+
+/// The signal self-pipe as signal-hook delivers it.
+pub type Signals = SignalDelivery<mio::net::UnixStream, SignalOnly>;
+
+/// The signals supervisord handles.
+pub const HANDLED: [i32; 6] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD];
+
+/// Consecutive poll failures after which the loop gives up (and shuts down cleanly).
+const MAX_POLL_ERRORS: u32 = 100;
+
+impl Daemon {
+    /// Runs turns until a shutdown or restart has stopped everything.
+    pub fn run_loop(&mut self, signals: &mut Signals) -> Exit {
+        let mut events = Events::with_capacity(1024);
+        let mut carry: Vec<(ProcId, Channel)> = Vec::new();
+        let mut due = Vec::new();
+        let mut ready = Vec::new();
+        let mut poll_errors = 0;
+        loop {
+            let timeout = if carry.is_empty() {
+                self.timers.timeout(clock::now())
+            } else {
+                Some(Duration::ZERO)
+            };
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    poll_errors += 1;
+                    self.log.log(Level::Critical, &format!("poll failed: {e}"));
+                    if poll_errors >= MAX_POLL_ERRORS {
+                        self.request_shutdown();
+                    }
+                }
+                continue;
+            }
+            poll_errors = 0;
+            let mut signalled = false;
+            ready.clear();
+            for ev in events.iter() {
+                match self.sources.get(&ev.token()).copied() {
+                    Some(Source::Signals) => signalled = true,
+                    Some(src) => ready.push(src),
+                    None => {}
+                }
+            }
+            if signalled {
+                self.on_signals(signals);
+            }
+            for (id, chan) in std::mem::take(&mut carry) {
+                if self.drain_output(id, chan, Some(TURN_CAP)) == Drained::Capped {
+                    carry.push((id, chan));
+                }
+            }
+            for src in ready.drain(..) {
+                match src {
+                    Source::ChildOutput(id, chan) => {
+                        if self.drain_output(id, chan, Some(TURN_CAP)) == Drained::Capped {
+                            carry.push((id, chan));
+                        }
+                    }
+                    Source::ChildStdin(id) => self.flush_stdin(id),
+                    Source::Signals => {}
+                }
+            }
+            self.timers.pop_due(clock::now(), &mut due);
+            for key in due.drain(..) {
+                match key {
+                    TimerKey::Process(id, gen) => self.on_process_timer(id, gen),
+                    TimerKey::Tick => self.on_tick(),
+                    TimerKey::ShutdownReport => self.on_shutdown_report(),
+                }
+            }
+            self.dispatch_events();
+            if self.mood != SupervisorState::Running {
+                if let Some(exit) = self.continue_stopping() {
+                    return exit;
+                }
+                self.dispatch_events();
+            }
+            self.changed.clear();
+        }
+    }
+
+    /// Handles every pending signal: reaping first, then the others.
+    fn on_signals(&mut self, signals: &mut Signals) {
+        let mut pending: Vec<i32> = signals.pending().collect();
+        pending.sort_by_key(|s| *s != SIGCHLD);
+        for sig in pending {
+            match sig {
+                SIGCHLD => {
+                    self.log
+                        .log(Level::Debug, "received SIGCHLD indicating a child quit");
+                    self.reap_all();
+                }
+                SIGTERM | SIGINT | SIGQUIT => {
+                    self.log.log(
+                        Level::Warn,
+                        &format!("received {} indicating exit request", signame(sig)),
+                    );
+                    self.request_shutdown();
+                }
+                SIGHUP => {
+                    if self.mood == SupervisorState::Shutdown {
+                        self.log.log(
+                            Level::Warn,
+                            "ignored SIGHUP indicating restart request (shutdown in progress)",
+                        );
+                    } else {
+                        self.log
+                            .log(Level::Warn, "received SIGHUP indicating restart request");
+                        // A broken configuration is logged and changes nothing (D7).
+                        let _ = self.request_restart();
+                    }
+                }
+                SIGUSR2 => {
+                    self.log.log(
+                        Level::Info,
+                        "received SIGUSR2 indicating log reopen request",
+                    );
+                    self.reopen_logs();
+                    self.log.log(Level::Info, "supervisord logreopen");
+                }
+                other => self.log.log(
+                    Level::Blather,
+                    &format!("received {} indicating nothing", signame(other)),
+                ),
+            }
+        }
+    }
+
+    /// Reaps every dead child; each known one gets its pipes drained, then its exit.
+    pub fn reap_all(&mut self) {
+        while let Some((pid, status)) = crate::sys::reap_one() {
+            let status = ExitStatus::from_raw(status);
+            match self.pids.remove(&pid) {
+                Some(id) => {
+                    self.finish_io(id);
+                    self.step(id, Input::Exited(status));
+                }
+                None => self.log.log(
+                    Level::Info,
+                    &format!("reaped unknown pid {pid} ({})", status.text),
+                ),
+            }
+        }
+    }
+
+    /// SIGUSR2: reopen the activity log and every open child log.
+    fn reopen_logs(&mut self) {
+        self.log.reopen();
+        for p in self.procs.values_mut() {
+            for chan in [Channel::Stdout, Channel::Stderr] {
+                if let Some(log) = p.channel_mut(chan).log.as_mut() {
+                    let _ = log.reopen();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Start-up and the restart cycle (reference §2.2): privileges, limits, the activity log,
+//! AUTO-log clean-up, signals, daemonizing, the pidfile, the groups; then the loop, again
+//! and again on SIGHUP, until a shutdown.
+//!
+//! Everything before the loop may fail with a start-up error (`Error: ...`, exit 2); after
+//! the loop has started, nothing here exits the process except a finished shutdown.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mio::Interest;
+use signal_hook::iterator::backend::SignalDelivery;
+use signal_hook::iterator::exfiltrator::SignalOnly;
+
+use crate::config::{Config, MainLogTarget};
+use crate::daemon::core::{auto_server_url, Daemon, Loader, SIGNALS};
+use crate::daemon::lifecycle;
+use crate::daemon::reactor::{Signals, HANDLED};
+use crate::daemon::stop::Exit;
+use crate::events::payload::Event;
+use crate::logging::level::Level;
+use crate::logging::main_log::{MainLog, MainLogSettings};
+use crate::states::SupervisorState;
+
+/// A start-up failure: printed as `Error: <msg>` and `For help, use <argv0> -h`, exit 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupError(pub String);
+
+/// Runs supervisord with a validated configuration until it shuts down.
+pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
+    let mut notes: Vec<(Level, String)> = Vec::new();
+    let sd = &config.supervisord;
+    match &sd.user {
+        Some(user) => {
+            lifecycle::drop_privileges(user).map_err(StartupError)?;
+            notes.push((Level::Info, format!("Set uid to user {} succeeded", user.uid)));
+        }
+        None if nix::unistd::geteuid().is_root() => notes.push((
+            Level::Critical,
+            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.".into(),
+        )),
+        None => {}
+    }
+    for info in lifecycle::raise_limits(sd.minfds, sd.minprocs).map_err(StartupError)? {
+        notes.push((Level::Info, info));
+    }
+    // DIVERGENCE(Q21): the umask applies in the foreground too.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        sd.umask as nix::libc::mode_t,
+    ));
+    let log = MainLog::open(&log_settings(&config)).map_err(StartupError)?;
+    let mut signals: Signals = open_signals().map_err(StartupError)?;
+    let mut d = Daemon::new(loader, config, log).map_err(|e| StartupError(e.to_string()))?;
+    log_startup_notes(&mut d, notes);
+    d.poll
+        .registry()
+        .register(signals.get_read_mut(), SIGNALS, Interest::READABLE)
+        .map_err(|e| StartupError(e.to_string()))?;
+    d.sources
+        .insert(SIGNALS, crate::daemon::core::Source::Signals);
+    if !d.config.supervisord.nodaemon {
+        let dir = d.config.supervisord.directory.clone();
+        let msgs = lifecycle::daemonize(dir.as_deref()).map_err(StartupError)?;
+        d.log.set_echo(false);
+        for (level, msg) in msgs {
+            d.log.log(level, &msg);
+        }
+    }
+    write_pidfile(&mut d);
+    loop {
+        start_groups(&mut d);
+        match d.run_loop(&mut signals) {
+            Exit::Shutdown => break,
+            Exit::Restart(config) => restart(&mut d, *config),
+        }
+    }
+    let _ = std::fs::remove_file(&d.config.supervisord.pidfile);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_signals() -> Result<Signals, String> {
+    let (read, write) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
+    read.set_nonblocking(true).map_err(|e| e.to_string())?;
+    SignalDelivery::with_pipe(
+        mio::net::UnixStream::from_std(read),
+        write,
+        SignalOnly,
+        HANDLED,
+    )
+    .map_err(|e| format!("could not install signal handlers: {e}"))
+}
+
+fn log_settings(config: &Config) -> MainLogSettings {
+    let sd = &config.supervisord;
+    MainLogSettings {
+        level: sd.loglevel,
+        path: match &sd.logfile {
+            MainLogTarget::File(p) => Some(p.clone()),
+            MainLogTarget::Syslog => None,
+        },
+        maxbytes: sd.logfile_maxbytes,
+        backups: sd.logfile_backups,
+        echo: sd.nodaemon && !sd.silent,
+    }
+}
+
+/// The parse messages and start-up notes, criticals first, then warnings, then infos.
+fn log_startup_notes(d: &mut Daemon, notes: Vec<(Level, String)>) {
+    let mut all = notes;
+    all.extend(d.config.messages.iter().cloned());
+    all.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+    for (level, msg) in all {
+        d.log.log(level, &msg);
+    }
+    if !d.config.supervisord.nocleanup {
+        let dir: PathBuf = d.config.supervisord.childlogdir.clone();
+        for w in lifecycle::clear_auto_logs(&dir, &d.config.supervisord.identifier) {
+            d.log.log(Level::Warn, &w);
+        }
+    }
+}
+
+fn write_pidfile(d: &mut Daemon) {
+    let pid = std::process::id();
+    if let Err(msg) = lifecycle::write_pidfile(&d.config.supervisord.pidfile, pid) {
+        d.log.log(Level::Critical, &msg);
+    }
+    d.log
+        .log(Level::Info, &format!("supervisord started with pid {pid}"));
+}
+
+/// Creates every configured group, announces RUNNING, then starts the autostart processes
+/// in priority order.
+fn start_groups(d: &mut Daemon) {
+    d.mood = SupervisorState::Running;
+    let groups = d.config.groups.clone();
+    for g in &groups {
+        d.add_group(g, false);
+    }
+    d.emit(Event::supervisor_running());
+    let ids: Vec<_> = d.groups.iter().flat_map(|g| g.procs.clone()).collect();
+    d.autostart(&ids);
+}
+
+/// After a restart stopped everything: drop the old groups and apply the new configuration.
+fn restart(d: &mut Daemon, config: Config) {
+    let names: Vec<String> = d.groups.iter().map(|g| g.name.clone()).collect();
+    for name in names {
+        d.remove_group(&name);
+    }
+    let relog = log_settings(&config);
+    d.server_url = auto_server_url(&config);
+    d.config = config;
+    if relog.path.as_deref() != d.log.path() || relog.level != d.log.level() {
+        match MainLog::open(&relog) {
+            Ok(mut log) => {
+                log.set_echo(relog.echo && d.config.supervisord.nodaemon);
+                d.log = log;
+            }
+            Err(e) => d.log.log(Level::Error, &e),
+        }
+    }
+    let notes = Vec::new();
+    log_startup_notes(d, notes);
+}
