@@ -9,12 +9,17 @@
 //! Configuration ([`config`]): `supervisord.conf` → typed, validated structs that compare by
 //! value (reference §1).
 //!
+//! Control-plane wire formats, pure: [`http`] (request framing, responses, Basic auth, URLs)
+//! and [`rpc`] (fault codes, the XML-RPC codec).
+//!
 //! Behaviour is specified in `../shared/spec/reference.md` (Supervisor 4.3) and the binding
 //! rulings in `../shared/spec/decisions.md`; deliberate differences carry a `DIVERGENCE(Qn):`
 //! comment next to the code and a test.
 
 pub mod config;
 pub mod events;
+pub mod http;
 pub mod logging;
+pub mod rpc;
 pub mod signame;
 pub mod states;
