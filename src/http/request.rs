@@ -239,7 +239,7 @@ impl RequestParser {
                 let wants_continue = request.version == Version::Http11
                     && request.headers.has_token("Expect", "100-continue");
                 match self.poll_body(PendingBody { request, length }) {
-                    Progress::NeedMore if wants_continue && length > 0 => Progress::SendContinue,
+                    Progress::NeedMore if wants_continue => Progress::SendContinue,
                     progress => progress,
                 }
             }

@@ -509,7 +509,9 @@ fn push_base64_lines(out: &mut String, bytes: &[u8]) {
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, positional for decimal exponents
-/// -4..=15, otherwise `d.ddde±XX`; `nan`, `inf`, `-inf`.
+/// -4..=15, otherwise `d.ddde±XX`; `nan`, `inf`, `-inf`. When two shortest digit strings are
+/// exactly equally near (about 1 in 1,000 random doubles) Rust picks the upper one and Python
+/// the even one; both read back as the same float.
 fn python_float_repr(d: f64) -> String {
     if d.is_nan() {
         return "nan".to_string();
