@@ -9,6 +9,9 @@
 //! Configuration ([`config`]): `supervisord.conf` → typed, validated structs that compare by
 //! value (reference §1).
 //!
+//! Control-plane wire formats, pure: [`http`] (request framing, responses, Basic auth, URLs)
+//! and [`rpc`] (fault codes, the XML-RPC codec).
+//!
 //! Behaviour is specified in `../shared/spec/reference.md` (Supervisor 4.3) and the binding
 //! rulings in `../shared/spec/decisions.md`; deliberate differences carry a `DIVERGENCE(Qn):`
 //! comment next to the code and a test.
@@ -16,8 +19,10 @@
 pub mod config;
 pub mod daemon;
 pub mod events;
+pub mod http;
 pub mod logging;
 pub mod process;
+pub mod rpc;
 pub mod signame;
 pub mod states;
 pub mod sys;
