@@ -269,4 +269,43 @@ impl Daemon {
             ))),
         }
     }
+
+    /// `signalProcess`: sends `sig` to the process itself (never its group); the state is
+    /// not changed except to UNKNOWN on an unexpected error.
+    ///
+    /// # Errors
+    /// The text of an unexpected `kill` error.
+    pub fn signal_process(&mut self, id: ProcId, sig: i32) -> Result<(), String> {
+        let Some(p) = self.procs.get(&id) else {
+            return Ok(());
+        };
+        let (pid, name) = (p.machine.pid(), p.config.name.clone());
+        let signame = crate::signame::signame(sig);
+        if pid <= 0 || !self.pids.contains_key(&pid) {
+            self.log.log(
+                Level::Debug,
+                &format!("attempted to signal {name} with sig {signame} but it wasn't running"),
+            );
+            return Ok(());
+        }
+        self.log.log(
+            Level::Debug,
+            &format!("sending {name} (pid {pid}) sig {signame}"),
+        );
+        match crate::sys::kill(pid, sig) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
+                self.log.log(
+                    Level::Debug,
+                    &format!("unable to signal {name} (pid {pid}), it probably just now exited on its own: {e}"),
+                );
+                Ok(())
+            }
+            Err(e) => {
+                let msg = format!("unknown problem sending sig {name} ({pid}):{e}");
+                self.step(id, Input::SignalFailed(msg.clone()));
+                Err(msg)
+            }
+        }
+    }
 }

@@ -276,4 +276,25 @@ impl Daemon {
         }
         self.close_stdin(id);
     }
+
+    /// `clearProcessLogs`: empties both logs (reopening open ones) and capture buffers.
+    ///
+    /// # Errors
+    /// The first OS error.
+    pub fn clear_process_logs(&mut self, id: ProcId) -> std::io::Result<()> {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return Ok(());
+        };
+        for chan in [Channel::Stdout, Channel::Stderr] {
+            let c = p.channel_mut(chan);
+            match (c.log.as_mut(), c.log_path.as_ref()) {
+                (Some(log), _) => log.clear()?,
+                (None, Some(path)) if path.exists() => {
+                    std::fs::File::create(path)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }

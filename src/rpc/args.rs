@@ -52,9 +52,8 @@ pub fn int(params: &[Value], i: usize) -> Result<i64, Fault> {
         Some(Value::Int(n)) => Ok(i64::from(*n)),
         Some(Value::Int64(n)) => Ok(*n),
         Some(Value::Bool(b)) => Ok(i64::from(*b)),
-        Some(Value::String(s)) => {
-            crate::signame::parse_py_int(s).ok_or_else(|| Fault::new(FaultCode::IncorrectParameters))
-        }
+        Some(Value::String(s)) => crate::signame::parse_py_int(s)
+            .ok_or_else(|| Fault::new(FaultCode::IncorrectParameters)),
         _ => Err(Fault::new(FaultCode::IncorrectParameters)),
     }
 }

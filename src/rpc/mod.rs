@@ -1,7 +1,24 @@
-//! XML-RPC: fault vocabulary ([`faults`]) and the wire codec ([`codec`]) (reference §5.1, §5.2).
+//! XML-RPC: the wire codec and fault vocabulary, the method table and the handlers of the
+//! `supervisor.*` and `system.*` namespaces (reference §5).
 //!
-//! Method dispatch, the method table and the handlers live elsewhere; these modules only turn
-//! bytes into calls and values into bytes.
+//! Handlers run on the loop thread with the daemon borrowed mutably; an answer that has to
+//! wait for a state is returned as a [`pending::Pending`] and completed by the HTTP layer.
 
+pub mod args;
 pub mod codec;
+pub mod control;
 pub mod faults;
+pub mod info;
+pub mod logs;
+pub mod pending;
+pub mod reload;
+pub mod table;
+
+use xmlrpc::Value;
+
+/// A method's answer: now, or once a state is reached.
+#[derive(Debug)]
+pub enum Reply {
+    Now(Value),
+    Later(pending::Pending),
+}

@@ -1,0 +1,291 @@
+//! Process control methods: start, stop and signal one process, a group or all; stdin;
+//! remote communication events (reference §5.3, §5.4).
+
+use xmlrpc::Value;
+
+use crate::daemon::core::Daemon;
+use crate::daemon::model::ProcId;
+use crate::events::payload::Event;
+use crate::process::command::{self, CommandError};
+use crate::process::machine::Input;
+use crate::rpc::args;
+use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::info::{lookup, require_running, Target};
+use crate::rpc::pending::{member_result, Member, Pending};
+use crate::rpc::Reply;
+use crate::signame::parse_signal;
+use crate::states::ProcessState;
+
+fn state(d: &Daemon, id: ProcId) -> ProcessState {
+    d.procs
+        .get(&id)
+        .map_or(ProcessState::Stopped, |p| p.machine.state())
+}
+
+/// Starts one process (the namespec `name` is used in fault details).
+fn start_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply, Fault> {
+    let Some(p) = d.procs.get(&id) else {
+        return Err(Fault::with_detail(FaultCode::BadName, name));
+    };
+    match command::resolve(&p.config.command, &p.config.environment) {
+        Ok(_) => {}
+        Err(CommandError::NotFound(m)) => return Err(Fault::with_detail(FaultCode::NoFile, m)),
+        Err(CommandError::NotExecutable(m)) => {
+            return Err(Fault::with_detail(FaultCode::NotExecutable, m))
+        }
+    }
+    match p.machine.state() {
+        s if s.is_running() => return Err(Fault::with_detail(FaultCode::AlreadyStarted, name)),
+        ProcessState::Unknown => {
+            return Err(Fault::with_detail(
+                FaultCode::Failed,
+                format!("{name} is in an unknown process state"),
+            ))
+        }
+        _ => {}
+    }
+    d.step(id, Input::Start);
+    if d.procs
+        .get(&id)
+        .is_some_and(|p| p.machine.spawnerr().is_some())
+    {
+        return Err(Fault::with_detail(FaultCode::SpawnError, name));
+    }
+    if wait && state(d, id) != ProcessState::Running {
+        return Ok(Reply::Later(Pending::Start {
+            id,
+            name: name.into(),
+        }));
+    }
+    Ok(Reply::Now(Value::Bool(true)))
+}
+
+fn stop_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply, Fault> {
+    if !state(d, id).is_running() {
+        return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    d.step(id, Input::Stop);
+    if state(d, id) == ProcessState::Unknown {
+        return Err(Fault::with_detail(
+            FaultCode::Failed,
+            format!("unknown problem stopping {name}"),
+        ));
+    }
+    if wait && !state(d, id).is_stopped() {
+        return Ok(Reply::Later(Pending::Stop { id }));
+    }
+    Ok(Reply::Now(Value::Bool(true)))
+}
+
+/// Parses a signal parameter: a name or a number, given as a string or an int.
+fn signal_param(value: Option<&Value>) -> Result<i32, Fault> {
+    let text = match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Int(n)) => n.to_string(),
+        Some(Value::Int64(n)) => n.to_string(),
+        _ => return Err(Fault::new(FaultCode::IncorrectParameters)),
+    };
+    parse_signal(&text).map_err(|_| Fault::with_detail(FaultCode::BadSignal, text))
+}
+
+fn signal_one(d: &mut Daemon, id: ProcId, name: &str, sig: Option<&Value>) -> Result<Reply, Fault> {
+    let sig = signal_param(sig)?;
+    if !state(d, id).is_signallable() {
+        return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    d.signal_process(id, sig)
+        .map_err(|msg| Fault::with_detail(FaultCode::Failed, msg))?;
+    Ok(Reply::Now(Value::Bool(true)))
+}
+
+/// Runs `op` on every process of `ids` that `wanted` selects; immediate results first (in
+/// order), then waited ones as they finish.
+fn each(
+    d: &mut Daemon,
+    ids: Vec<ProcId>,
+    wanted: fn(ProcessState) -> bool,
+    mut op: impl FnMut(&mut Daemon, ProcId, &str) -> Result<Reply, Fault>,
+) -> Result<Reply, Fault> {
+    let mut results = Vec::new();
+    let mut waiting = Vec::new();
+    for id in ids {
+        let Some(p) = d.procs.get(&id) else { continue };
+        if !wanted(p.machine.state()) {
+            continue;
+        }
+        let (name, group, spec) = (p.config.name.clone(), p.group.clone(), p.namespec());
+        match op(d, id, &spec) {
+            Ok(Reply::Now(_)) => results.push(member_result(&name, &group, Ok(()))),
+            Ok(Reply::Later(pending)) => waiting.push(Member {
+                pending,
+                name,
+                group,
+            }),
+            Err(f) => results.push(member_result(&name, &group, Err(&f))),
+        }
+    }
+    let mut pending = Pending::Each { results, waiting };
+    Ok(match pending.poll(d) {
+        Some(Ok(v)) => Reply::Now(v),
+        Some(Err(f)) => return Err(f),
+        None => Reply::Later(pending),
+    })
+}
+
+/// Every process in (group priority, process priority) order.
+fn all_ids(d: &Daemon) -> Vec<ProcId> {
+    d.groups
+        .iter()
+        .flat_map(|g| g.procs.iter().copied())
+        .collect()
+}
+
+fn group_ids(d: &Daemon, name: &str) -> Result<Vec<ProcId>, Fault> {
+    d.group(name)
+        .map(|g| g.procs.clone())
+        .ok_or_else(|| Fault::with_detail(FaultCode::BadName, name))
+}
+
+fn not_running(s: ProcessState) -> bool {
+    !s.is_running()
+}
+
+fn running(s: ProcessState) -> bool {
+    s.is_running()
+}
+
+fn signallable(s: ProcessState) -> bool {
+    s.is_signallable()
+}
+
+fn start_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> {
+    let ids = group_ids(d, group)?;
+    each(d, ids, not_running, |d, id, n| start_one(d, id, n, wait))
+}
+
+fn stop_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> {
+    let mut ids = group_ids(d, group)?;
+    // DIVERGENCE(Q18): group and "all" stops go in descending priority, as documented.
+    ids.reverse();
+    each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
+}
+
+fn signal_group(d: &mut Daemon, group: &str, sig: Option<&Value>) -> Result<Reply, Fault> {
+    let ids = group_ids(d, group)?;
+    each(d, ids, signallable, |d, id, n| signal_one(d, id, n, sig))
+}
+
+pub fn start_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 2)?;
+    require_running(d)?;
+    let name = args::string(params, 0)?;
+    let wait = args::flag(params, 1, true)?;
+    match lookup(d, name)? {
+        Target::Process(id) => start_one(d, id, name, wait),
+        Target::Group(g) => start_group(d, &g, wait),
+    }
+}
+
+pub fn start_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 2)?;
+    require_running(d)?;
+    let wait = args::flag(params, 1, true)?;
+    start_group(d, args::string(params, 0)?, wait)
+}
+
+pub fn start_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 1)?;
+    require_running(d)?;
+    let wait = args::flag(params, 0, true)?;
+    let ids = all_ids(d);
+    each(d, ids, not_running, |d, id, n| start_one(d, id, n, wait))
+}
+
+pub fn stop_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 2)?;
+    require_running(d)?;
+    let name = args::string(params, 0)?;
+    let wait = args::flag(params, 1, true)?;
+    match lookup(d, name)? {
+        Target::Process(id) => stop_one(d, id, name, wait),
+        Target::Group(g) => stop_group(d, &g, wait),
+    }
+}
+
+pub fn stop_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 2)?;
+    require_running(d)?;
+    let wait = args::flag(params, 1, true)?;
+    stop_group(d, args::string(params, 0)?, wait)
+}
+
+pub fn stop_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 1)?;
+    require_running(d)?;
+    let wait = args::flag(params, 0, true)?;
+    let mut ids = all_ids(d);
+    ids.reverse();
+    each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
+}
+
+pub fn signal_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 2, 2)?;
+    require_running(d)?;
+    let name = args::string(params, 0)?;
+    match lookup(d, name)? {
+        Target::Process(id) => signal_one(d, id, name, params.get(1)),
+        Target::Group(g) => signal_group(d, &g, params.get(1)),
+    }
+}
+
+pub fn signal_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 2, 2)?;
+    require_running(d)?;
+    signal_group(d, args::string(params, 0)?, params.get(1))
+}
+
+pub fn signal_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 1)?;
+    require_running(d)?;
+    let ids = all_ids(d);
+    each(d, ids, signallable, |d, id, n| {
+        signal_one(d, id, n, params.first())
+    })
+}
+
+pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 2, 2)?;
+    require_running(d)?;
+    let chars = match params.get(1) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(Fault::with_detail(
+                FaultCode::IncorrectParameters,
+                args::show(other),
+            ))
+        }
+        None => return Err(Fault::new(FaultCode::IncorrectParameters)),
+    };
+    let name = args::string(params, 0)?;
+    let id = crate::rpc::info::lookup_process(d, name)?;
+    let live = d
+        .procs
+        .get(&id)
+        .is_some_and(|p| p.machine.pid() != 0 && p.machine.state() != ProcessState::Stopping);
+    if !live {
+        return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    if !d.send_stdin(id, chars.as_bytes()) {
+        return Err(Fault::with_detail(FaultCode::NoFile, name));
+    }
+    Ok(Reply::Now(Value::Bool(true)))
+}
+
+/// Emits REMOTE_COMMUNICATION; allowed even while shutting down.
+pub fn send_remote_comm_event(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 2, 2)?;
+    let kind = params.first().map(args::show).unwrap_or_default();
+    let data = params.get(1).map(args::show).unwrap_or_default();
+    d.emit(Event::remote_communication(&kind, &data));
+    Ok(Reply::Now(Value::Bool(true)))
+}

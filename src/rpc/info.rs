@@ -1,0 +1,319 @@
+//! Name resolution and the status methods: `getState`, `getPID`, `getProcessInfo`,
+//! `getAllProcessInfo`, `getAllConfigInfo`, versions and identification (reference §5.3).
+//!
+//! Reads the model only.
+
+use xmlrpc::Value;
+
+use crate::config::{LogTarget, ProcessConfig};
+use crate::daemon::clock;
+use crate::daemon::core::Daemon;
+use crate::daemon::model::{Channel, ProcId, Process};
+use crate::rpc::args::{self, record};
+use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::Reply;
+use crate::states::{ProcessState, SupervisorState};
+use crate::timefmt;
+
+/// What a `name` parameter designates (Supervisor's `split_namespec`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Process(ProcId),
+    /// `group:*` or `group:`.
+    Group(String),
+}
+
+/// `group:name`, `group:*`/`group:` or `name` (group and process both `name`).
+///
+/// # Errors
+/// BAD_NAME with the name as given.
+pub fn lookup(d: &Daemon, name: &str) -> Result<Target, Fault> {
+    let bad = || Fault::with_detail(FaultCode::BadName, name);
+    let (group, process) = match name.split_once(':') {
+        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
+        Some((g, p)) => (g, Some(p)),
+        None => (name, Some(name)),
+    };
+    let g = d.group(group).ok_or_else(bad)?;
+    match process {
+        None => Ok(Target::Group(g.name.clone())),
+        Some(pname) => g
+            .procs
+            .iter()
+            .copied()
+            .find(|id| d.procs.get(id).is_some_and(|p| p.config.name == pname))
+            .map(Target::Process)
+            .ok_or_else(bad),
+    }
+}
+
+/// Like [`lookup`] but only a single process is acceptable.
+///
+/// # Errors
+/// BAD_NAME.
+pub fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
+    match lookup(d, name)? {
+        Target::Process(id) => Ok(id),
+        Target::Group(_) => Err(Fault::with_detail(FaultCode::BadName, name)),
+    }
+}
+
+/// SHUTDOWN_STATE unless supervisord is running (Supervisor's `_update`).
+///
+/// # Errors
+/// SHUTDOWN_STATE.
+pub fn require_running(d: &Daemon) -> Result<(), Fault> {
+    if d.mood == SupervisorState::Running {
+        Ok(())
+    } else {
+        Err(Fault::new(FaultCode::ShutdownState))
+    }
+}
+
+/// Wall seconds clamped into an XML-RPC int, as Supervisor's `capped_int`.
+fn capped(secs: f64) -> i32 {
+    secs.floor().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+}
+
+/// The log path `getProcessInfo` reports for a channel (`''` when there is none).
+pub fn log_path(p: &Process, chan: Channel) -> String {
+    p.channel(chan)
+        .log_path
+        .as_ref()
+        .map_or(String::new(), |path| path.display().to_string())
+}
+
+/// The `description` field: uptime, spawn error, stop time or nothing.
+pub fn description(p: &Process, now: f64) -> String {
+    let m = &p.machine;
+    match m.state() {
+        ProcessState::Running => {
+            let uptime = (now.floor() as i64) - (m.laststart().floor() as i64);
+            format!("pid {}, uptime {}", m.pid(), timefmt::uptime(uptime))
+        }
+        ProcessState::Fatal | ProcessState::Backoff => match m.spawnerr() {
+            Some(e) if !e.is_empty() => e.to_string(),
+            _ => format!("unknown error (try \"tail {}\")", p.config.name),
+        },
+        ProcessState::Stopped | ProcessState::Exited => {
+            if m.laststart() > 0.0 {
+                timefmt::stop_time(m.laststop())
+            } else {
+                "Not started".into()
+            }
+        }
+        ProcessState::Starting | ProcessState::Stopping | ProcessState::Unknown => String::new(),
+    }
+}
+
+/// The `getProcessInfo` struct.
+pub fn process_info(p: &Process, now: f64) -> Value {
+    let m = &p.machine;
+    let state = m.state();
+    let stdout = log_path(p, Channel::Stdout);
+    record([
+        ("name", Value::String(p.config.name.clone())),
+        ("group", Value::String(p.group.clone())),
+        ("start", Value::Int(capped(m.laststart()))),
+        ("stop", Value::Int(capped(m.laststop()))),
+        ("now", Value::Int(capped(now))),
+        ("state", Value::Int(state.code())),
+        ("statename", Value::String(state.name().into())),
+        ("spawnerr", Value::String(m.spawnerr().unwrap_or("").into())),
+        ("exitstatus", Value::Int(m.exitstatus().unwrap_or(0))),
+        ("logfile", Value::String(stdout.clone())),
+        ("stdout_logfile", Value::String(stdout)),
+        (
+            "stderr_logfile",
+            Value::String(log_path(p, Channel::Stderr)),
+        ),
+        ("pid", Value::Int(m.pid())),
+        ("description", Value::String(description(p, now))),
+    ])
+}
+
+pub fn get_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 1)?;
+    require_running(d)?;
+    let id = lookup_process(d, args::string(params, 0)?)?;
+    let p = d
+        .procs
+        .get(&id)
+        .ok_or_else(|| Fault::new(FaultCode::BadName))?;
+    Ok(Reply::Now(process_info(p, clock::wall())))
+}
+
+/// Every process, by group name then process name.
+pub fn get_all_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    let now = clock::wall();
+    let mut all: Vec<&Process> = d.procs.values().collect();
+    all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
+    Ok(Reply::Now(Value::Array(
+        all.into_iter().map(|p| process_info(p, now)).collect(),
+    )))
+}
+
+fn channel_log(target: &LogTarget, real: Option<String>) -> Value {
+    Value::String(match target {
+        LogTarget::None => "none".into(),
+        LogTarget::File(p) => p.display().to_string(),
+        // DIVERGENCE(Q24): the running process's real AUTO path, `auto` only for a group
+        // that was read but not added.
+        LogTarget::Auto => real.unwrap_or_else(|| "auto".into()),
+    })
+}
+
+fn config_info(
+    c: &ProcessConfig,
+    group: &str,
+    group_prio: i32,
+    inuse: bool,
+    running: Option<&Process>,
+) -> Value {
+    let none = || Value::String("none".into());
+    let real = |chan| running.map(|p| log_path(p, chan)).filter(|s| !s.is_empty());
+    record([
+        ("autostart", Value::Bool(c.autostart)),
+        // DIVERGENCE(Q9): reported, as a string, and never makes the call fail.
+        ("autorestart", Value::String(c.autorestart.name().into())),
+        (
+            "directory",
+            c.directory
+                .as_ref()
+                .map_or_else(none, |d| Value::String(d.display().to_string())),
+        ),
+        (
+            "uid",
+            c.user
+                .as_ref()
+                .map_or_else(none, |u| Value::Int(u.uid as i32)),
+        ),
+        ("command", Value::String(c.command.clone())),
+        (
+            "exitcodes",
+            Value::Array(c.exitcodes.iter().map(|e| Value::Int(*e)).collect()),
+        ),
+        ("group", Value::String(group.into())),
+        ("group_prio", Value::Int(group_prio)),
+        ("inuse", Value::Bool(inuse)),
+        ("killasgroup", Value::Bool(c.killasgroup)),
+        ("name", Value::String(c.name.clone())),
+        ("process_prio", Value::Int(c.priority)),
+        ("redirect_stderr", Value::Bool(c.redirect_stderr)),
+        ("startretries", Value::Int(c.startretries as i32)),
+        ("startsecs", args::int_value(c.startsecs as i64)),
+        (
+            "stdout_capture_maxbytes",
+            args::int_value(c.stdout.capture_maxbytes as i64),
+        ),
+        (
+            "stdout_events_enabled",
+            Value::Bool(c.stdout.events_enabled),
+        ),
+        (
+            "stdout_logfile",
+            channel_log(&c.stdout.logfile, real(Channel::Stdout)),
+        ),
+        (
+            "stdout_logfile_backups",
+            Value::Int(c.stdout.logfile_backups as i32),
+        ),
+        (
+            "stdout_logfile_maxbytes",
+            args::int_value(c.stdout.logfile_maxbytes as i64),
+        ),
+        ("stdout_syslog", Value::Bool(c.stdout.syslog)),
+        ("stopsignal", Value::Int(c.stopsignal)),
+        ("stopwaitsecs", args::int_value(c.stopwaitsecs as i64)),
+        (
+            "stderr_capture_maxbytes",
+            args::int_value(c.stderr.capture_maxbytes as i64),
+        ),
+        (
+            "stderr_events_enabled",
+            Value::Bool(c.stderr.events_enabled),
+        ),
+        (
+            "stderr_logfile",
+            channel_log(&c.stderr.logfile, real(Channel::Stderr)),
+        ),
+        (
+            "stderr_logfile_backups",
+            Value::Int(c.stderr.logfile_backups as i32),
+        ),
+        (
+            "stderr_logfile_maxbytes",
+            args::int_value(c.stderr.logfile_maxbytes as i64),
+        ),
+        ("stderr_syslog", Value::Bool(c.stderr.syslog)),
+        (
+            "serverurl",
+            Value::String(c.serverurl.clone().unwrap_or_else(|| "auto".into())),
+        ),
+    ])
+}
+
+/// One struct per configured process of the last configuration read, by process name.
+pub fn get_all_config_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    let mut rows: Vec<(String, Value)> = Vec::new();
+    for g in &d.config.groups {
+        let active = d.group(&g.name);
+        for c in &g.processes {
+            let running = active.and_then(|a| {
+                a.procs
+                    .iter()
+                    .filter_map(|id| d.procs.get(id))
+                    .find(|p| p.config.name == c.name)
+            });
+            rows.push((
+                c.name.clone(),
+                config_info(c, &g.name, g.priority, active.is_some(), running),
+            ));
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Reply::Now(Value::Array(
+        rows.into_iter().map(|(_, v)| v).collect(),
+    )))
+}
+
+pub fn get_state(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    let s = SupervisorState::Running;
+    Ok(Reply::Now(record([
+        ("statecode", Value::Int(s.code())),
+        ("statename", Value::String(s.name().into())),
+    ])))
+}
+
+pub fn get_pid(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    Ok(Reply::Now(Value::Int(std::process::id() as i32)))
+}
+
+/// `getAPIVersion` and `getVersion`: "3.0" (D6).
+pub fn get_api_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    Ok(Reply::Now(Value::String("3.0".into())))
+}
+
+pub fn get_supervisor_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    Ok(Reply::Now(Value::String(env!("CARGO_PKG_VERSION").into())))
+}
+
+pub fn get_identification(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    Ok(Reply::Now(Value::String(
+        d.config.supervisord.identifier.clone(),
+    )))
+}

@@ -1,0 +1,159 @@
+//! Log methods: `readLog`, `clearLog`, `read*/tail*ProcessStd*Log`, `clearProcessLogs`,
+//! `clearAllProcessLogs` (reference §5.3, §5.5).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use xmlrpc::Value;
+
+use crate::daemon::core::Daemon;
+use crate::daemon::model::Channel;
+use crate::logging::level::Level;
+use crate::logging::tail::{decode_lossy, read_range, tail_range};
+use crate::rpc::args;
+use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::info::{lookup_process, require_running};
+use crate::rpc::pending::member_result;
+use crate::rpc::Reply;
+
+fn read_bytes(path: &Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 24));
+    f.take(len).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn no_file(path: Option<&Path>) -> Fault {
+    let shown = path.map_or_else(|| "None".to_string(), |p| p.display().to_string());
+    Fault::with_detail(FaultCode::NoFile, shown)
+}
+
+/// `readFile`: a slice of `path` as text.
+fn read_file(path: Option<&Path>, offset: i64, length: i64) -> Result<Reply, Fault> {
+    let path = path.filter(|p| p.exists()).ok_or_else(|| no_file(path))?;
+    let size = std::fs::metadata(path)
+        .map_err(|_| Fault::new(FaultCode::Failed))?
+        .len();
+    let (start, len) =
+        read_range(size, offset, length).map_err(|_| Fault::new(FaultCode::BadArguments))?;
+    let data = read_bytes(path, start, len).map_err(|_| Fault::new(FaultCode::Failed))?;
+    Ok(Reply::Now(Value::String(decode_lossy(&data))))
+}
+
+/// `tailFile`: `[text, size, overflow]`; a missing file is `['', 0, false]`.
+fn tail_file(path: Option<&Path>, offset: i64, length: i64) -> Result<Reply, Fault> {
+    let empty = || {
+        Reply::Now(Value::Array(vec![
+            Value::String(String::new()),
+            Value::Int(0),
+            Value::Bool(false),
+        ]))
+    };
+    let Some(path) = path.filter(|p| p.exists()) else {
+        return Ok(empty());
+    };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(empty());
+    };
+    let size = meta.len();
+    let (start, len, overflow) = tail_range(size, offset, length);
+    let data = read_bytes(path, start, len).map_err(|_| Fault::new(FaultCode::Failed))?;
+    Ok(Reply::Now(Value::Array(vec![
+        Value::String(decode_lossy(&data)),
+        args::int_value(i64::try_from(size).unwrap_or(i64::MAX)),
+        Value::Bool(overflow),
+    ])))
+}
+
+pub fn read_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 2, 2)?;
+    require_running(d)?;
+    let (offset, length) = (args::int(params, 0)?, args::int(params, 1)?);
+    read_file(d.log.path(), offset, length)
+}
+
+pub fn clear_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    if !d.log.path().is_some_and(Path::exists) {
+        return Err(Fault::new(FaultCode::NoFile));
+    }
+    match d.log.clear() {
+        Ok(()) => {
+            d.log.log(Level::Info, "reopening log file");
+            Ok(Reply::Now(Value::Bool(true)))
+        }
+        Err(None) => Err(Fault::new(FaultCode::NoFile)),
+        Err(Some(_)) => Err(Fault::new(FaultCode::Failed)),
+    }
+}
+
+fn process_log(
+    d: &mut Daemon,
+    params: &[Value],
+    chan: Channel,
+    tail: bool,
+) -> Result<Reply, Fault> {
+    args::count(params, 3, 3)?;
+    require_running(d)?;
+    let id = lookup_process(d, args::string(params, 0)?)?;
+    let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
+    let path = d
+        .procs
+        .get(&id)
+        .and_then(|p| p.channel(chan).log_path.clone());
+    if tail {
+        tail_file(path.as_deref(), offset, length)
+    } else {
+        read_file(path.as_deref(), offset, length)
+    }
+}
+
+pub fn read_stdout(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stdout, false)
+}
+
+pub fn read_stderr(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stderr, false)
+}
+
+pub fn tail_stdout(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stdout, true)
+}
+
+pub fn tail_stderr(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stderr, true)
+}
+
+pub fn clear_process_logs(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 1, 1)?;
+    require_running(d)?;
+    let name = args::string(params, 0)?;
+    let id = lookup_process(d, name)?;
+    d.clear_process_logs(id)
+        .map_err(|_| Fault::with_detail(FaultCode::Failed, name))?;
+    Ok(Reply::Now(Value::Bool(true)))
+}
+
+/// One result struct per process, in priority order.
+pub fn clear_all_process_logs(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+    args::count(params, 0, 0)?;
+    require_running(d)?;
+    let ids: Vec<_> = d
+        .groups
+        .iter()
+        .flat_map(|g| g.procs.iter().copied())
+        .collect();
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(p) = d.procs.get(&id) else { continue };
+        let (name, group, spec) = (p.config.name.clone(), p.group.clone(), p.namespec());
+        let outcome = d
+            .clear_process_logs(id)
+            .map_err(|_| Fault::with_detail(FaultCode::Failed, spec));
+        results.push(member_result(&name, &group, outcome.as_ref().map(|_| ())));
+    }
+    Ok(Reply::Now(Value::Array(results)))
+}
