@@ -12,6 +12,7 @@ use mio::{Poll, Token};
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::lifecycle::create_auto_log;
 use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::conn::HttpState;
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;
@@ -29,6 +30,8 @@ pub enum Source {
     Signals,
     ChildOutput(ProcId, Channel),
     ChildStdin(ProcId),
+    HttpListener(usize),
+    HttpConn(u64),
 }
 
 /// The token of the signal self-pipe; every other token comes from a counter.
@@ -66,6 +69,11 @@ pub struct Daemon {
     /// Processes whose state changed this turn (for `wait=true` replies).
     pub changed: Vec<ProcId>,
     pub stopping: Stopping,
+    pub http: HttpState,
+    /// Connections whose reads were capped this turn.
+    pub(crate) http_carry: Vec<u64>,
+    /// A log file grew this turn: followers have something to read.
+    pub(crate) tail_dirty: bool,
     /// Scratch space for machine actions, reused to avoid allocating per step.
     pub(crate) actions: Vec<Action>,
     /// Scratch read buffer shared by every pipe.
@@ -100,6 +108,9 @@ impl Daemon {
             dispatch_pending: false,
             changed: Vec::new(),
             stopping: Stopping::default(),
+            http: HttpState::default(),
+            http_carry: Vec::new(),
+            tail_dirty: false,
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
         })

@@ -163,6 +163,7 @@ impl Daemon {
         if let Some(event) = event {
             self.emit(event);
         }
+        self.tail_dirty = true;
     }
 
     /// Deregisters and closes one output pipe.

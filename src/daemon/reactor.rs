@@ -49,7 +49,7 @@ impl Daemon {
         let mut ready = Vec::new();
         let mut poll_errors = 0;
         loop {
-            let timeout = if carry.is_empty() {
+            let timeout = if carry.is_empty() && self.http_carry.is_empty() {
                 self.timers.timeout(clock::now())
             } else {
                 Some(Duration::ZERO)
@@ -77,6 +77,9 @@ impl Daemon {
             if signalled {
                 self.on_signals(signals);
             }
+            for id in std::mem::take(&mut self.http_carry) {
+                self.on_conn_event(id);
+            }
             for (id, chan) in std::mem::take(&mut carry) {
                 if self.drain_output(id, chan, Some(TURN_CAP)) == Drained::Capped {
                     carry.push((id, chan));
@@ -90,6 +93,8 @@ impl Daemon {
                         }
                     }
                     Source::ChildStdin(id) => self.flush_stdin(id),
+                    Source::HttpListener(index) => self.on_accept(index),
+                    Source::HttpConn(id) => self.on_conn_event(id),
                     Source::Signals => {}
                 }
             }
@@ -97,18 +102,31 @@ impl Daemon {
             for key in due.drain(..) {
                 match key {
                     TimerKey::Process(id, gen) => self.on_process_timer(id, gen),
+                    TimerKey::HttpStall(id) => self.on_stall_timer(id),
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
                 }
             }
-            self.dispatch_events();
+            self.end_turn();
             if self.mood != SupervisorState::Running {
                 if let Some(exit) = self.continue_stopping() {
                     return exit;
                 }
-                self.dispatch_events();
+                self.end_turn();
             }
+        }
+    }
+
+    /// Work done once per turn after the inputs: events to listeners, waiting RPC answers,
+    /// log followers.
+    fn end_turn(&mut self) {
+        self.dispatch_events();
+        if !self.changed.is_empty() {
             self.changed.clear();
+            self.poll_waiting();
+        }
+        if std::mem::take(&mut self.tail_dirty) | self.log.take_appended() {
+            self.pump_tails();
         }
     }
 

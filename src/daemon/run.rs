@@ -12,9 +12,10 @@ use mio::Interest;
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
-use crate::config::{Config, MainLogTarget};
+use crate::config::{Config, HttpServerConfig, MainLogTarget};
 use crate::daemon::core::{auto_server_url, Daemon, Loader, SIGNALS};
 use crate::daemon::lifecycle;
+use crate::daemon::listen::{self, Listener};
 use crate::daemon::reactor::{Signals, HANDLED};
 use crate::daemon::stop::Exit;
 use crate::events::payload::Event;
@@ -48,10 +49,13 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
         sd.umask as nix::libc::mode_t,
     ));
+    let servers = open_servers(&config)?;
     let log = MainLog::open(&log_settings(&config)).map_err(StartupError)?;
     let mut signals: Signals = open_signals().map_err(StartupError)?;
     let mut d = Daemon::new(loader, config, log).map_err(|e| StartupError(e.to_string()))?;
     log_startup_notes(&mut d, notes);
+    announce_servers(&mut d, &servers);
+    d.add_servers(servers);
     d.poll
         .registry()
         .register(signals.get_read_mut(), SIGNALS, Interest::READABLE)
@@ -75,7 +79,34 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
         }
     }
     let _ = std::fs::remove_file(&d.config.supervisord.pidfile);
+    d.close_servers();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Binds every configured HTTP server (before daemonizing, so errors reach the terminal).
+fn open_servers(config: &Config) -> Result<Vec<(Listener, HttpServerConfig)>, StartupError> {
+    let mut stale = Vec::new();
+    let mut out = Vec::new();
+    for server in &config.http_servers {
+        let listener = listen::open(server, &mut stale).map_err(StartupError)?;
+        out.push((listener, server.clone()));
+    }
+    for note in stale {
+        eprintln!("{note}");
+    }
+    Ok(out)
+}
+
+fn announce_servers(d: &mut Daemon, servers: &[(Listener, HttpServerConfig)]) {
+    for (_, server) in servers {
+        d.log.log(Level::Info, "RPC interface 'supervisor' initialized");
+        if server.username.is_none() {
+            d.log.log(
+                Level::Critical,
+                &format!("Server '{}' running without any HTTP authentication checking", server.section),
+            );
+        }
+    }
 }
 
 fn open_signals() -> Result<Signals, String> {
@@ -162,4 +193,16 @@ fn restart(d: &mut Daemon, config: Config) {
     }
     let notes = Vec::new();
     log_startup_notes(d, notes);
+    let wanted = d.config.http_servers.clone();
+    let current: Vec<HttpServerConfig> = d.http.servers.iter().map(|s| s.config.clone()).collect();
+    if wanted != current {
+        d.close_servers();
+        match open_servers(&d.config) {
+            Ok(servers) => {
+                announce_servers(d, &servers);
+                d.add_servers(servers);
+            }
+            Err(StartupError(e)) => d.log.log(Level::Critical, &e),
+        }
+    }
 }

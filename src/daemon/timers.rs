@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKey {
     Process(u64, u64),
+    HttpStall(u64),
     Tick,
     ShutdownReport,
 }

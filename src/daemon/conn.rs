@@ -1,0 +1,414 @@
+//! HTTP connections on the loop: accepting, reading requests, queueing answers, writing
+//! them without blocking, and closing (D1, D5).
+//!
+//! A connection is a small state machine: `Open` (reading requests), `Waiting` (an RPC
+//! answer depends on a state), `Streaming` (a log follower), `Closing` (flush, then close).
+//! Writes never block: what the socket does not take stays queued and WRITABLE interest is
+//! registered until it drains. A client that stalls mid-request for 60 s is closed; the
+//! number of connections is capped; none of this can stall the loop.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant, SystemTime};
+
+use mio::{Interest, Token};
+
+use crate::daemon::clock;
+use crate::daemon::core::{Daemon, Source};
+use crate::daemon::listen::Listener;
+use crate::daemon::logtail::Tail;
+use crate::daemon::timers::TimerKey;
+use crate::http::request::{Connection, Progress, RequestParser, Version};
+use crate::http::response;
+use crate::logging::level::Level;
+use crate::rpc::pending::Pending;
+
+/// Connections beyond this are accepted and closed at once.
+const MAX_CONNECTIONS: usize = 512;
+/// A request that stays incomplete this long closes its connection (D5).
+const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bytes read from one connection per turn.
+const READ_CAP: usize = 256 * 1024;
+
+/// An accepted socket.
+#[derive(Debug)]
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Unix(mio::net::UnixStream),
+}
+
+impl Stream {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Stream::Tcp(s) => s,
+            Stream::Unix(s) => s,
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn shutdown_write(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Write),
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Write),
+        };
+    }
+}
+
+/// What a connection is doing.
+#[derive(Debug)]
+pub enum ConnState {
+    Open,
+    Waiting { pending: Box<Pending>, version: Version, connection: Connection },
+    Streaming(Box<Tail>),
+    /// Flush what is queued, then stop sending and discard input until the client closes.
+    Closing,
+}
+
+#[derive(Debug)]
+pub struct Conn {
+    pub stream: Stream,
+    pub token: Token,
+    /// The index of the server (its credentials) in `HttpState::servers`.
+    pub server: usize,
+    pub parser: RequestParser,
+    pub out: Vec<u8>,
+    pub state: ConnState,
+    writable: bool,
+    last_input: Instant,
+    stall_timer: bool,
+}
+
+/// A listening server with its credentials.
+#[derive(Debug)]
+pub struct Server {
+    pub listener: Listener,
+    pub token: Token,
+    pub config: crate::config::HttpServerConfig,
+}
+
+/// Every HTTP server and connection.
+#[derive(Debug, Default)]
+pub struct HttpState {
+    pub servers: Vec<Server>,
+    pub conns: std::collections::HashMap<u64, Conn>,
+    next_conn: u64,
+}
+
+impl Daemon {
+    /// Registers opened listeners with the poll.
+    pub fn add_servers(&mut self, servers: Vec<(Listener, crate::config::HttpServerConfig)>) {
+        for (mut listener, config) in servers {
+            let index = self.http.servers.len();
+            let token = self.token(Source::HttpListener(index));
+            let registered = match &mut listener {
+                Listener::Tcp(l) => self.poll.registry().register(l, token, Interest::READABLE),
+                Listener::Unix { listener, .. } => {
+                    self.poll.registry().register(listener, token, Interest::READABLE)
+                }
+            };
+            if let Err(e) = registered {
+                self.log.log(Level::Critical, &format!("unable to watch an HTTP server: {e}"));
+            }
+            self.http.servers.push(Server { listener, token, config });
+        }
+    }
+
+    /// Closes every server and connection; removes unix socket files.
+    pub fn close_servers(&mut self) {
+        let ids: Vec<u64> = self.http.conns.keys().copied().collect();
+        for id in ids {
+            self.close_conn(id);
+        }
+        for server in std::mem::take(&mut self.http.servers) {
+            self.sources.remove(&server.token);
+            match server.listener {
+                Listener::Tcp(mut l) => {
+                    let _ = self.poll.registry().deregister(&mut l);
+                }
+                Listener::Unix { mut listener, path } => {
+                    let _ = self.poll.registry().deregister(&mut listener);
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+    }
+
+    /// Accepts every waiting connection of server `index`.
+    pub fn on_accept(&mut self, index: usize) {
+        loop {
+            let Some(server) = self.http.servers.get(index) else { return };
+            let accepted = match &server.listener {
+                Listener::Tcp(l) => l.accept().map(|(s, _)| {
+                    let _ = s.set_nodelay(true);
+                    Stream::Tcp(s)
+                }),
+                Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
+            };
+            let mut stream = match accepted {
+                Ok(s) => s,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.log.log(Level::Error, &format!("unable to accept an HTTP connection: {e}"));
+                    return;
+                }
+            };
+            if self.http.conns.len() >= MAX_CONNECTIONS {
+                continue;
+            }
+            let id = self.http.next_conn;
+            self.http.next_conn += 1;
+            let token = self.token(Source::HttpConn(id));
+            if self.poll.registry().register(stream.source(), token, Interest::READABLE).is_err() {
+                self.sources.remove(&token);
+                continue;
+            }
+            let conn = Conn {
+                stream,
+                token,
+                server: index,
+                parser: RequestParser::new(),
+                out: Vec::new(),
+                state: ConnState::Open,
+                writable: false,
+                last_input: clock::now(),
+                stall_timer: false,
+            };
+            self.http.conns.insert(id, conn);
+        }
+    }
+
+    /// A connection is readable or writable.
+    pub fn on_conn_event(&mut self, id: u64) {
+        self.flush_conn(id);
+        self.read_conn(id);
+        self.process_requests(id);
+        let catch_up = self.http.conns.get(&id).is_some_and(|c| match &c.state {
+            ConnState::Streaming(tail) => c.out.is_empty() && tail.behind(),
+            _ => false,
+        });
+        if catch_up {
+            self.pump_tail(id);
+        }
+    }
+
+    fn read_conn(&mut self, id: u64) {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        let mut total = 0;
+        let mut closed = false;
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            // A waiting connection keeps what it reads for the next request, up to a bound;
+            // the rest stays in the socket until the answer is out (`resume`).
+            if matches!(conn.state, ConnState::Waiting { .. }) && conn.parser.buffered() > READ_CAP {
+                self.read_buf = buf;
+                return;
+            }
+            let discarding = matches!(conn.state, ConnState::Closing | ConnState::Streaming(_));
+            while total < READ_CAP {
+                match conn.stream.read(&mut buf) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        total += n;
+                        conn.last_input = clock::now();
+                        if !discarding {
+                            conn.parser.push(buf.get(..n).unwrap_or(&[]));
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        self.read_buf = buf;
+        if closed {
+            self.close_conn(id);
+        } else if total >= READ_CAP {
+            self.http_carry.push(id);
+        }
+    }
+
+    /// Handles the complete requests buffered on an open connection.
+    pub fn process_requests(&mut self, id: u64) {
+        loop {
+            let Some(conn) = self.http.conns.get_mut(&id) else { return };
+            if !matches!(conn.state, ConnState::Open) {
+                break;
+            }
+            match conn.parser.poll() {
+                Progress::NeedMore => break,
+                Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
+                Progress::Request(req) => self.handle_request(id, req),
+                Progress::Reject(reject) => {
+                    self.log.log(Level::Debug, &format!("refused an HTTP request: {}", reject.reason));
+                    let wall = SystemTime::now();
+                    let bytes = response::error(Version::Http11, reject.status, Connection::Close, wall);
+                    self.send(id, bytes);
+                    self.set_closing(id);
+                }
+            }
+        }
+        self.arm_stall_timer(id);
+    }
+
+    /// Queues `bytes` and writes what the socket takes now.
+    pub fn send(&mut self, id: u64, bytes: Vec<u8>) {
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            if conn.out.is_empty() {
+                conn.out = bytes;
+            } else {
+                conn.out.extend_from_slice(&bytes);
+            }
+        }
+        self.flush_conn(id);
+    }
+
+    /// Writes queued output until the socket is full; manages WRITABLE interest; finishes a
+    /// closing connection once everything is out.
+    pub fn flush_conn(&mut self, id: u64) {
+        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        let mut written = 0;
+        let mut failed = false;
+        while written < conn.out.len() {
+            match conn.stream.write(conn.out.get(written..).unwrap_or(&[])) {
+                Ok(0) => {
+                    failed = true;
+                    break;
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        conn.out.drain(..written);
+        if failed {
+            self.close_conn(id);
+            return;
+        }
+        let want_write = !conn.out.is_empty();
+        if want_write != conn.writable {
+            let interest = if want_write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            if self.poll.registry().reregister(conn.stream.source(), conn.token, interest).is_ok() {
+                conn.writable = want_write;
+            }
+        }
+        if !want_write && matches!(conn.state, ConnState::Closing) {
+            conn.stream.shutdown_write();
+        }
+    }
+
+    /// After an error or `Connection: close`: flush, then close the sending side.
+    pub fn set_closing(&mut self, id: u64) {
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            conn.state = ConnState::Closing;
+            conn.last_input = clock::now();
+        }
+        self.flush_conn(id);
+        self.arm_stall_timer(id);
+    }
+
+    pub fn close_conn(&mut self, id: u64) {
+        if let Some(mut conn) = self.http.conns.remove(&id) {
+            let _ = self.poll.registry().deregister(conn.stream.source());
+            self.sources.remove(&conn.token);
+        }
+    }
+
+    /// Arms the stall timer while a request is incomplete (or a closing client lingers).
+    fn arm_stall_timer(&mut self, id: u64) {
+        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        let stalled = match conn.state {
+            ConnState::Open => !conn.parser.is_idle(),
+            ConnState::Closing => true,
+            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
+        };
+        if stalled && !conn.stall_timer {
+            conn.stall_timer = true;
+            let at = conn.last_input + stall_timeout(&conn.state);
+            self.timers.push(at, TimerKey::HttpStall(id));
+        }
+    }
+
+    /// The stall timer fired: close if nothing came since, else wait for the rest.
+    pub fn on_stall_timer(&mut self, id: u64) {
+        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        conn.stall_timer = false;
+        let limit = stall_timeout(&conn.state);
+        let stalled = match conn.state {
+            ConnState::Open => !conn.parser.is_idle(),
+            ConnState::Closing => true,
+            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
+        };
+        if stalled && clock::now().saturating_duration_since(conn.last_input) >= limit {
+            self.close_conn(id);
+        } else {
+            self.arm_stall_timer(id);
+        }
+    }
+
+    /// Completes waiting RPC answers whose state was reached.
+    pub fn poll_waiting(&mut self) {
+        let ids: Vec<u64> = self
+            .http
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.state, ConnState::Waiting { .. }))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let Some(conn) = self.http.conns.get_mut(&id) else { continue };
+            let ConnState::Waiting { mut pending, version, connection } =
+                std::mem::replace(&mut conn.state, ConnState::Open)
+            else {
+                continue;
+            };
+            match pending.poll(self) {
+                None => {
+                    if let Some(conn) = self.http.conns.get_mut(&id) {
+                        conn.state = ConnState::Waiting { pending, version, connection };
+                    }
+                }
+                Some(result) => {
+                    self.answer_rpc(id, version, connection, result);
+                    self.resume(id);
+                }
+            }
+        }
+    }
+
+    /// After an answer: read on (edge-triggered input may already be waiting).
+    pub fn resume(&mut self, id: u64) {
+        self.process_requests(id);
+        self.read_conn(id);
+        self.process_requests(id);
+    }
+}
+
+fn stall_timeout(state: &ConnState) -> Duration {
+    match state {
+        ConnState::Closing => Duration::from_secs(5),
+        _ => STALL_TIMEOUT,
+    }
+}

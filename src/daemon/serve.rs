@@ -1,0 +1,204 @@
+//! What each HTTP request gets: authentication, then `/RPC2` (XML-RPC), `/logtail/...`,
+//! `/mainlogtail`, the status page, `/ok.html`, or 404 (reference §5.1, §5.7).
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use xmlrpc::Value;
+
+use crate::daemon::conn::ConnState;
+use crate::daemon::core::Daemon;
+use crate::daemon::logtail::Tail;
+use crate::daemon::model::Channel;
+use crate::daemon::page;
+use crate::http::auth::{self, AuthResult};
+use crate::http::request::{Connection, Request, Version};
+use crate::http::response::{self, AccelBuffering, Response, Status};
+use crate::http::url;
+use crate::logging::level::Level;
+use crate::rpc::faults::Fault;
+use crate::rpc::{codec, info, table, Reply};
+
+/// Longest request body quoted in the log line of a refused call.
+const LOGGED_BODY: usize = 2048;
+
+impl Daemon {
+    pub(crate) fn handle_request(&mut self, id: u64, req: Request) {
+        let (version, connection) = (req.version, req.connection);
+        let wall = SystemTime::now();
+        let creds = self
+            .http
+            .conns
+            .get(&id)
+            .and_then(|c| self.http.servers.get(c.server))
+            .and_then(|s| s.config.username.clone().zip(s.config.password.clone()));
+        if let Some((user, password)) = creds {
+            match auth::check(req.headers.get("authorization"), &user, &password) {
+                AuthResult::Ok => {}
+                AuthResult::Unauthorized => {
+                    self.send(id, response::unauthorized(version, wall));
+                    self.set_closing(id);
+                    return;
+                }
+                AuthResult::BadRequest => {
+                    self.send(id, response::error(version, Status::BadRequest, Connection::Close, wall));
+                    self.set_closing(id);
+                    return;
+                }
+            }
+        }
+        let path = req.path().to_string();
+        if path.starts_with("/RPC2") {
+            self.serve_rpc(id, req);
+        } else if path.starts_with("/logtail") {
+            self.serve_logtail(id, &req, &path);
+        } else if path.starts_with("/mainlogtail") {
+            let log = self.log.path().map(PathBuf::from);
+            self.start_tail(id, &req, log, AccelBuffering::Default);
+        } else if path == "/" || path == "/index.html" {
+            let html = page::status_page(self, req.query());
+            let bytes = Response::new(version, Status::Ok, connection, wall)
+                .header("Content-Type", "text/html;charset=utf-8")
+                .header("Pragma", "no-cache")
+                .header("Cache-Control", "no-cache")
+                .header("Expires", "Thu, 01 Jan 1970 00:00:00 GMT")
+                .body(html.as_bytes());
+            self.send(id, bytes);
+        } else if path == "/ok.html" {
+            let bytes = Response::new(version, Status::Ok, connection, wall)
+                .header("Content-Type", "text/plain")
+                .body(b"OK");
+            self.send(id, bytes);
+        } else {
+            self.send(id, response::error(version, Status::NotFound, connection, wall));
+        }
+        self.close_if_asked(id, connection);
+    }
+
+    fn close_if_asked(&mut self, id: u64, connection: Connection) {
+        let open = self.http.conns.get(&id).is_some_and(|c| matches!(c.state, ConnState::Open));
+        if open && connection == Connection::Close {
+            self.set_closing(id);
+        }
+    }
+
+    fn serve_rpc(&mut self, id: u64, req: Request) {
+        let (version, connection) = (req.version, req.connection);
+        if req.method != "POST" {
+            self.send(id, response::error(version, Status::BadRequest, connection, SystemTime::now()));
+            return;
+        }
+        let (name, params) = match codec::parse_method_call(&req.body) {
+            Ok(call) => call,
+            Err(e) => {
+                let shown = req.body.get(..LOGGED_BODY).unwrap_or(&req.body);
+                self.log.log(Level::Error, &e.log_message(shown));
+                self.send(id, response::error(version, Status::BadRequest, connection, SystemTime::now()));
+                return;
+            }
+        };
+        let tracing = self.log.enabled(Level::Trace);
+        if tracing {
+            self.log.log(Level::Trace, &format!("XML-RPC method called: {name}()"));
+        }
+        match table::call(self, &name, &params) {
+            Ok(Reply::Now(v)) => self.answer_rpc(id, version, connection, Ok(v)),
+            Ok(Reply::Later(mut pending)) => match pending.poll(self) {
+                Some(result) => self.answer_rpc(id, version, connection, result),
+                None => {
+                    if let Some(conn) = self.http.conns.get_mut(&id) {
+                        conn.state = ConnState::Waiting { pending: Box::new(pending), version, connection };
+                    }
+                }
+            },
+            Err(f) => self.answer_rpc(id, version, connection, Err(f)),
+        }
+        if tracing {
+            self.log.log(Level::Trace, &format!("XML-RPC method {name}() answered"));
+        }
+    }
+
+    pub(crate) fn answer_rpc(&mut self, id: u64, version: Version, connection: Connection, result: Result<Value, Fault>) {
+        let body = match &result {
+            Ok(v) => codec::write_response(v),
+            Err(f) => {
+                if self.log.enabled(Level::Trace) {
+                    self.log.log(Level::Trace, &format!("XML-RPC method returned fault: [{}] {f}", f.code.code()));
+                }
+                codec::write_fault(f)
+            }
+        };
+        self.send(id, response::xml(version, connection, SystemTime::now(), &body));
+        self.close_if_asked(id, connection);
+    }
+
+    fn serve_logtail(&mut self, id: u64, req: &Request, path: &str) {
+        let rest = url::unquote(path.trim_start_matches("/logtail"));
+        let rest = rest.trim_start_matches('/');
+        let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
+        let chan = match channel {
+            "stdout" => Some(Channel::Stdout),
+            "stderr" => Some(Channel::Stderr),
+            _ => None,
+        };
+        let log = chan.and_then(|chan| {
+            let pid = info::lookup_process(self, name).ok()?;
+            self.procs.get(&pid)?.channel(chan).log_path.clone()
+        });
+        self.start_tail(id, req, log, AccelBuffering::Off);
+    }
+
+    /// Answers a log stream, or 404 when there is no such file (yet).
+    fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
+        let wall = SystemTime::now();
+        if req.method != "GET" {
+            self.send(id, response::error(req.version, Status::BadRequest, req.connection, wall));
+            return;
+        }
+        let opened = path.filter(|p| p.exists()).and_then(|p| {
+            let modified = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+            Some((p, modified))
+        });
+        let Some((path, modified)) = opened else {
+            self.send(id, response::error(req.version, Status::NotFound, req.connection, wall));
+            return;
+        };
+        let (head, framing) = response::log_stream(req.version, req.connection, wall, modified, accel);
+        match Tail::open(&path, framing) {
+            Ok(mut tail) => {
+                let first = tail.pump();
+                self.send(id, head);
+                self.send(id, first);
+                if let Some(conn) = self.http.conns.get_mut(&id) {
+                    conn.state = ConnState::Streaming(Box::new(tail));
+                }
+            }
+            Err(_) => self.send(id, response::error(req.version, Status::NotFound, req.connection, wall)),
+        }
+    }
+
+    /// Sends followers what their logs gained, keeping each one's queue short.
+    pub fn pump_tails(&mut self) {
+        let ids: Vec<u64> = self
+            .http
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.state, ConnState::Streaming(_)) && c.out.len() < crate::daemon::logtail::PUMP_CHUNK)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.pump_tail(id);
+        }
+    }
+
+    /// Sends one follower what its log gained.
+    pub(crate) fn pump_tail(&mut self, id: u64) {
+        let data = match self.http.conns.get_mut(&id).map(|c| &mut c.state) {
+            Some(ConnState::Streaming(tail)) => tail.pump(),
+            _ => return,
+        };
+        if !data.is_empty() {
+            self.send(id, data);
+        }
+    }
+}
