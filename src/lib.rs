@@ -14,6 +14,7 @@
 //! comment next to the code and a test.
 
 pub mod config;
+pub mod daemon;
 pub mod events;
 pub mod logging;
 pub mod signame;

@@ -1,0 +1,3 @@
+//! The supervisord daemon.
+
+pub mod args;
