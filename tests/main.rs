@@ -1,1 +1,2 @@
 //! Integration tests: each module drives the real binaries.
+mod config_diff;

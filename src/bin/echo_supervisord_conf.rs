@@ -1,4 +1,5 @@
-fn main() -> std::process::ExitCode {
-    eprintln!("Error: echo_supervisord_conf is not built yet");
-    std::process::ExitCode::from(2)
+//! `echo_supervisord_conf`: print the sample configuration file.
+
+fn main() {
+    print!("{}", include_str!("../../conf/supervisord.conf"));
 }

@@ -7,10 +7,107 @@
 //! and `datatypes.py`; behaviour is specified in reference §1.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use crate::events::types::EventType;
 use crate::logging::level::Level;
+
+mod ctl;
+pub mod environ;
+pub mod expand;
+mod ini;
+mod program;
+pub mod resolve;
+mod search;
+mod server;
+pub mod values;
+
+pub use ctl::{load_ctl, DEFAULT_SERVERURL};
+pub use search::{find_config_file, search_paths, ROOT_SEARCH_WARNING};
+pub use server::Overrides;
+
+/// Why a configuration was refused. `Display` is Supervisor's exact message, without the
+/// `Error: ` prefix the programs print before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    message: String,
+}
+
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for ConfigError {
+    fn from(message: String) -> ConfigError {
+        ConfigError { message }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads, validates and resolves supervisord's configuration (reference §1): the file at
+/// `path` and its `[include]`s, with the command-line `overrides` applied over
+/// `[supervisord]`.
+///
+/// Pure apart from reading the files, the environment and the passwd/group databases:
+/// it can be called again (SIGHUP, `reloadConfig`) with the same arguments.
+///
+/// # Errors
+/// The first problem found, in Supervisor's order of checks, with its exact text.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
+    let shown = path.to_string_lossy();
+    let here = resolve::abspath(resolve::dirname(&shown));
+    let host_node_name = resolve::host_node_name();
+    let mut env = resolve::environ_names();
+    let include_names = expand::Names::new(&env)
+        .with("here", &here)
+        .with("host_node_name", &host_node_name);
+    let raw = ini::read_with_includes(path, &here, &include_names)?;
+    let mut messages = raw.messages.clone();
+    let section = raw
+        .section("supervisord")
+        .ok_or_else(|| ConfigError::new(".ini file does not include supervisord section"))?;
+    let file = server::read_supervisord(section, &env, &here, &host_node_name, &mut messages)?;
+    // Names defined by `[supervisord] environment=` are available to every later section.
+    for (k, v) in &file.environment {
+        env.insert(format!("ENV_{k}"), v.clone());
+    }
+    messages.extend(server::check_rpcinterfaces(&raw, &env)?);
+    let ctx = program::Context {
+        env: &env,
+        here: &here,
+        host_node_name: &host_node_name,
+        uid: resolve::current_uid(),
+    };
+    let mut groups = program::groups(&raw, &ctx, &mut messages)?;
+    for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
+        let mut merged: BTreeMap<String, String> = file.environment.iter().cloned().collect();
+        merged.append(&mut process.environment);
+        process.environment = merged;
+    }
+    let http_servers = server::http_servers(&raw, &env, &here)?;
+    let supervisord = server::realize(file, overrides)?;
+    // Logged as the reference does: criticals, then warnings, then infos.
+    messages.sort_by_key(|m| std::cmp::Reverse(m.0));
+    Ok(Config {
+        source: PathBuf::from(resolve::abspath(&shown)),
+        supervisord,
+        http_servers,
+        groups,
+        messages,
+    })
+}
 
 /// Everything `supervisord` reads from its configuration file.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,4 +318,171 @@ pub struct ProcessConfig {
     pub serverurl: Option<String>,
     /// Set for the processes of an `[fcgi-program:x]`.
     pub fcgi: Option<FcgiSocketConfig>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory holding `supervisord.conf` with `text`.
+    fn scratch(tag: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("svrs-load-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("supervisord.conf"), text).unwrap();
+        dir
+    }
+
+    fn load_text(tag: &str, text: &str, cli: &Overrides) -> Result<Config, String> {
+        let dir = scratch(tag, text);
+        let result = load(&dir.join("supervisord.conf"), cli).map_err(|e| e.to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    const BASE: &str = "[supervisord]\nlogfile=%(here)s/s.log\npidfile=%(here)s/s.pid\n\
+                        childlogdir=%(here)s\n";
+
+    #[test]
+    fn global_environment_reaches_programs() {
+        let c = load_text(
+            "env",
+            &format!(
+                "{BASE}environment=A=1,B=global\n[program:x]\ncommand=/bin/echo %(ENV_A)s\n\
+                 environment=B=own\n"
+            ),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let p = &c.groups[0].processes[0];
+        assert_eq!(p.command, "/bin/echo 1");
+        let env: Vec<(&str, &str)> = p
+            .environment
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(env, [("A", "1"), ("B", "own")]);
+        assert!(c.source.is_absolute());
+    }
+
+    #[test]
+    fn messages_are_ordered_by_level_and_d6_warns() {
+        let c = load_text(
+            "messages",
+            &format!(
+                "{BASE}[include]\nfiles=none-*.ini\n[rpcinterface:foo]\n\
+                 supervisor.rpcinterface_factory=nosuch.module:make\n\
+                 [program:x]\ncommand=/bin/true\nstdout_logfile_maxbytes=0\n"
+            ),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let levels: Vec<Level> = c.messages.iter().map(|m| m.0).collect();
+        assert_eq!(levels, [Level::Warn, Level::Warn, Level::Warn]);
+        assert!(c.messages[0].1.starts_with("No file matches via include"));
+        assert!(c.messages[1].1.contains("[rpcinterface:foo]"));
+        assert!(c.messages[2].1.contains("AUTO logging"));
+    }
+
+    #[test]
+    fn check_order_config_before_user() {
+        let cli = Overrides {
+            user: Some("nosuchuserxyz".into()),
+            ..Overrides::default()
+        };
+        let broken = format!("{BASE}[program:x]\ncommand=/bin/true\nautostart=maybe\n");
+        assert!(load_text("order1", &broken, &cli)
+            .unwrap_err()
+            .starts_with("not a valid boolean value: 'maybe'"));
+        assert_eq!(
+            load_text("order2", BASE, &cli).unwrap_err(),
+            "Invalid user name nosuchuserxyz"
+        );
+    }
+
+    #[test]
+    fn loading_twice_gives_equal_configs() {
+        let dir = scratch("twice", &format!("{BASE}[program:x]\ncommand=/bin/true\n"));
+        let path = dir.join("supervisord.conf");
+        let a = load(&path, &Overrides::default()).unwrap();
+        let b = load(&path, &Overrides::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn file_errors() {
+        assert_eq!(
+            load(Path::new("/nonexistent.conf"), &Overrides::default())
+                .unwrap_err()
+                .to_string(),
+            "could not find config file /nonexistent.conf"
+        );
+        assert_eq!(
+            load(Path::new("/"), &Overrides::default())
+                .unwrap_err()
+                .to_string(),
+            "could not read config file /"
+        );
+        assert_eq!(
+            load_text(
+                "nosection",
+                "[program:x]\ncommand=/bin/true\n",
+                &Overrides::default()
+            )
+            .unwrap_err(),
+            ".ini file does not include supervisord section"
+        );
+    }
+
+    #[test]
+    fn include_here_is_the_included_files_directory() {
+        let dir = scratch(
+            "include",
+            &format!("{BASE}[include]\nfiles=conf.d/*.ini\n[program:main]\ncommand=%(here)s\n"),
+        );
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/b.ini"), "[program:b]\ncommand=%(here)s\n").unwrap();
+        std::fs::write(dir.join("conf.d/a.ini"), "[program:a]\ncommand=/bin/a\n").unwrap();
+        let c = load(&dir.join("supervisord.conf"), &Overrides::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let commands: Vec<(&str, &str)> = c
+            .groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.processes[0].command.as_str()))
+            .collect();
+        let d = dir.display();
+        assert_eq!(
+            commands,
+            [
+                ("a", "/bin/a".to_string()),
+                ("b", format!("{d}/conf.d")),
+                ("main", d.to_string())
+            ]
+            .iter()
+            .map(|(a, b)| (*a, b.as_str()))
+            .collect::<Vec<_>>()
+        );
+        let infos: Vec<&str> = c.messages.iter().map(|m| m.1.as_str()).collect();
+        assert_eq!(
+            infos,
+            [
+                format!("Included extra file \"{d}/conf.d/a.ini\" during parsing"),
+                format!("Included extra file \"{d}/conf.d/b.ini\" during parsing")
+            ]
+        );
+    }
+
+    #[test]
+    fn include_errors() {
+        assert_eq!(
+            load_text(
+                "incnofiles",
+                &format!("{BASE}[include]\n"),
+                &Overrides::default()
+            )
+            .unwrap_err(),
+            ".ini file has [include] section, but no files setting"
+        );
+    }
 }

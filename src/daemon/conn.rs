@@ -70,7 +70,11 @@ impl Stream {
 #[derive(Debug)]
 pub enum ConnState {
     Open,
-    Waiting { pending: Box<Pending>, version: Version, connection: Connection },
+    Waiting {
+        pending: Box<Pending>,
+        version: Version,
+        connection: Connection,
+    },
     Streaming(Box<Tail>),
     /// Flush what is queued, then stop sending and discard input until the client closes.
     Closing,
@@ -115,13 +119,22 @@ impl Daemon {
             let registered = match &mut listener {
                 Listener::Tcp(l) => self.poll.registry().register(l, token, Interest::READABLE),
                 Listener::Unix { listener, .. } => {
-                    self.poll.registry().register(listener, token, Interest::READABLE)
+                    self.poll
+                        .registry()
+                        .register(listener, token, Interest::READABLE)
                 }
             };
             if let Err(e) = registered {
-                self.log.log(Level::Critical, &format!("unable to watch an HTTP server: {e}"));
+                self.log.log(
+                    Level::Critical,
+                    &format!("unable to watch an HTTP server: {e}"),
+                );
             }
-            self.http.servers.push(Server { listener, token, config });
+            self.http.servers.push(Server {
+                listener,
+                token,
+                config,
+            });
         }
     }
 
@@ -148,7 +161,9 @@ impl Daemon {
     /// Accepts every waiting connection of server `index`.
     pub fn on_accept(&mut self, index: usize) {
         loop {
-            let Some(server) = self.http.servers.get(index) else { return };
+            let Some(server) = self.http.servers.get(index) else {
+                return;
+            };
             let accepted = match &server.listener {
                 Listener::Tcp(l) => l.accept().map(|(s, _)| {
                     let _ = s.set_nodelay(true);
@@ -161,7 +176,10 @@ impl Daemon {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.log.log(Level::Error, &format!("unable to accept an HTTP connection: {e}"));
+                    self.log.log(
+                        Level::Error,
+                        &format!("unable to accept an HTTP connection: {e}"),
+                    );
                     return;
                 }
             };
@@ -171,7 +189,12 @@ impl Daemon {
             let id = self.http.next_conn;
             self.http.next_conn += 1;
             let token = self.token(Source::HttpConn(id));
-            if self.poll.registry().register(stream.source(), token, Interest::READABLE).is_err() {
+            if self
+                .poll
+                .registry()
+                .register(stream.source(), token, Interest::READABLE)
+                .is_err()
+            {
                 self.sources.remove(&token);
                 continue;
             }
@@ -211,7 +234,8 @@ impl Daemon {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             // A waiting connection keeps what it reads for the next request, up to a bound;
             // the rest stays in the socket until the answer is out (`resume`).
-            if matches!(conn.state, ConnState::Waiting { .. }) && conn.parser.buffered() > READ_CAP {
+            if matches!(conn.state, ConnState::Waiting { .. }) && conn.parser.buffered() > READ_CAP
+            {
                 self.read_buf = buf;
                 return;
             }
@@ -249,7 +273,9 @@ impl Daemon {
     /// Handles the complete requests buffered on an open connection.
     pub fn process_requests(&mut self, id: u64) {
         loop {
-            let Some(conn) = self.http.conns.get_mut(&id) else { return };
+            let Some(conn) = self.http.conns.get_mut(&id) else {
+                return;
+            };
             if !matches!(conn.state, ConnState::Open) {
                 break;
             }
@@ -258,9 +284,13 @@ impl Daemon {
                 Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
                 Progress::Request(req) => self.handle_request(id, req),
                 Progress::Reject(reject) => {
-                    self.log.log(Level::Debug, &format!("refused an HTTP request: {}", reject.reason));
+                    self.log.log(
+                        Level::Debug,
+                        &format!("refused an HTTP request: {}", reject.reason),
+                    );
                     let wall = SystemTime::now();
-                    let bytes = response::error(Version::Http11, reject.status, Connection::Close, wall);
+                    let bytes =
+                        response::error(Version::Http11, reject.status, Connection::Close, wall);
                     self.send(id, bytes);
                     self.set_closing(id);
                 }
@@ -284,7 +314,9 @@ impl Daemon {
     /// Writes queued output until the socket is full; manages WRITABLE interest; finishes a
     /// closing connection once everything is out.
     pub fn flush_conn(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        let Some(conn) = self.http.conns.get_mut(&id) else {
+            return;
+        };
         let mut written = 0;
         let mut failed = false;
         while written < conn.out.len() {
@@ -309,8 +341,17 @@ impl Daemon {
         }
         let want_write = !conn.out.is_empty();
         if want_write != conn.writable {
-            let interest = if want_write { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
-            if self.poll.registry().reregister(conn.stream.source(), conn.token, interest).is_ok() {
+            let interest = if want_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if self
+                .poll
+                .registry()
+                .reregister(conn.stream.source(), conn.token, interest)
+                .is_ok()
+            {
                 conn.writable = want_write;
             }
         }
@@ -338,7 +379,9 @@ impl Daemon {
 
     /// Arms the stall timer while a request is incomplete (or a closing client lingers).
     fn arm_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        let Some(conn) = self.http.conns.get_mut(&id) else {
+            return;
+        };
         let stalled = match conn.state {
             ConnState::Open => !conn.parser.is_idle(),
             ConnState::Closing => true,
@@ -353,7 +396,9 @@ impl Daemon {
 
     /// The stall timer fired: close if nothing came since, else wait for the rest.
     pub fn on_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else { return };
+        let Some(conn) = self.http.conns.get_mut(&id) else {
+            return;
+        };
         conn.stall_timer = false;
         let limit = stall_timeout(&conn.state);
         let stalled = match conn.state {
@@ -378,16 +423,25 @@ impl Daemon {
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            let Some(conn) = self.http.conns.get_mut(&id) else { continue };
-            let ConnState::Waiting { mut pending, version, connection } =
-                std::mem::replace(&mut conn.state, ConnState::Open)
+            let Some(conn) = self.http.conns.get_mut(&id) else {
+                continue;
+            };
+            let ConnState::Waiting {
+                mut pending,
+                version,
+                connection,
+            } = std::mem::replace(&mut conn.state, ConnState::Open)
             else {
                 continue;
             };
             match pending.poll(self) {
                 None => {
                     if let Some(conn) = self.http.conns.get_mut(&id) {
-                        conn.state = ConnState::Waiting { pending, version, connection };
+                        conn.state = ConnState::Waiting {
+                            pending,
+                            version,
+                            connection,
+                        };
                     }
                 }
                 Some(result) => {

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
+use crate::daemon::conn::HttpState;
 use crate::daemon::lifecycle::create_auto_log;
 use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
-use crate::daemon::conn::HttpState;
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;

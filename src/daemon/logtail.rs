@@ -35,7 +35,13 @@ impl Tail {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         let pos = meta.len().saturating_sub(BACKLOG);
-        Ok(Tail { path: path.to_path_buf(), file, ino: meta.ino(), pos, framing })
+        Ok(Tail {
+            path: path.to_path_buf(),
+            file,
+            ino: meta.ino(),
+            pos,
+            framing,
+        })
     }
 
     /// What was appended since the last call, framed, at most [`PUMP_CHUNK`] bytes of data.
@@ -85,13 +91,24 @@ mod tests {
         let mut t = Tail::open(&path, Framing::UntilClose).unwrap();
         assert_eq!(t.pump().len(), 1024);
         assert!(t.pump().is_empty());
-        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"new\n").unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"new\n")
+            .unwrap();
         assert!(t.behind());
         assert_eq!(t.pump(), b"new\n");
         std::fs::rename(&path, dir.join("x.log.1")).unwrap();
         std::fs::write(&path, b"fresh\n").unwrap();
         assert_eq!(t.pump(), b"fresh\n");
-        std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap().write_all(b"z").unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"z")
+            .unwrap();
         assert_eq!(t.pump(), b"==> File truncated <==\nz");
         let mut c = Tail::open(&path, Framing::Chunked).unwrap();
         assert_eq!(c.pump(), b"1\r\nz\r\n");

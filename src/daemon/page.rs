@@ -75,7 +75,9 @@ pub fn status_page(d: &Daemon, query: Option<&str>) -> String {
     if procs.is_empty() {
         out.push_str("<p>No programs to manage</p>\n");
     } else {
-        out.push_str("<table>\n<tr><th>State</th><th>Description</th><th>Name</th><th>Logs</th></tr>\n");
+        out.push_str(
+            "<table>\n<tr><th>State</th><th>Description</th><th>Name</th><th>Logs</th></tr>\n",
+        );
         for (i, p) in procs.iter().enumerate() {
             row(&mut out, p, now, i % 2 == 1);
         }
@@ -96,6 +98,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

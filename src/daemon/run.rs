@@ -99,11 +99,15 @@ fn open_servers(config: &Config) -> Result<Vec<(Listener, HttpServerConfig)>, St
 
 fn announce_servers(d: &mut Daemon, servers: &[(Listener, HttpServerConfig)]) {
     for (_, server) in servers {
-        d.log.log(Level::Info, "RPC interface 'supervisor' initialized");
+        d.log
+            .log(Level::Info, "RPC interface 'supervisor' initialized");
         if server.username.is_none() {
             d.log.log(
                 Level::Critical,
-                &format!("Server '{}' running without any HTTP authentication checking", server.section),
+                &format!(
+                    "Server '{}' running without any HTTP authentication checking",
+                    server.section
+                ),
             );
         }
     }

@@ -41,7 +41,10 @@ impl Daemon {
                     return;
                 }
                 AuthResult::BadRequest => {
-                    self.send(id, response::error(version, Status::BadRequest, Connection::Close, wall));
+                    self.send(
+                        id,
+                        response::error(version, Status::BadRequest, Connection::Close, wall),
+                    );
                     self.set_closing(id);
                     return;
                 }
@@ -70,13 +73,20 @@ impl Daemon {
                 .body(b"OK");
             self.send(id, bytes);
         } else {
-            self.send(id, response::error(version, Status::NotFound, connection, wall));
+            self.send(
+                id,
+                response::error(version, Status::NotFound, connection, wall),
+            );
         }
         self.close_if_asked(id, connection);
     }
 
     fn close_if_asked(&mut self, id: u64, connection: Connection) {
-        let open = self.http.conns.get(&id).is_some_and(|c| matches!(c.state, ConnState::Open));
+        let open = self
+            .http
+            .conns
+            .get(&id)
+            .is_some_and(|c| matches!(c.state, ConnState::Open));
         if open && connection == Connection::Close {
             self.set_closing(id);
         }
@@ -85,7 +95,10 @@ impl Daemon {
     fn serve_rpc(&mut self, id: u64, req: Request) {
         let (version, connection) = (req.version, req.connection);
         if req.method != "POST" {
-            self.send(id, response::error(version, Status::BadRequest, connection, SystemTime::now()));
+            self.send(
+                id,
+                response::error(version, Status::BadRequest, connection, SystemTime::now()),
+            );
             return;
         }
         let (name, params) = match codec::parse_method_call(&req.body) {
@@ -93,13 +106,17 @@ impl Daemon {
             Err(e) => {
                 let shown = req.body.get(..LOGGED_BODY).unwrap_or(&req.body);
                 self.log.log(Level::Error, &e.log_message(shown));
-                self.send(id, response::error(version, Status::BadRequest, connection, SystemTime::now()));
+                self.send(
+                    id,
+                    response::error(version, Status::BadRequest, connection, SystemTime::now()),
+                );
                 return;
             }
         };
         let tracing = self.log.enabled(Level::Trace);
         if tracing {
-            self.log.log(Level::Trace, &format!("XML-RPC method called: {name}()"));
+            self.log
+                .log(Level::Trace, &format!("XML-RPC method called: {name}()"));
         }
         match table::call(self, &name, &params) {
             Ok(Reply::Now(v)) => self.answer_rpc(id, version, connection, Ok(v)),
@@ -107,28 +124,45 @@ impl Daemon {
                 Some(result) => self.answer_rpc(id, version, connection, result),
                 None => {
                     if let Some(conn) = self.http.conns.get_mut(&id) {
-                        conn.state = ConnState::Waiting { pending: Box::new(pending), version, connection };
+                        conn.state = ConnState::Waiting {
+                            pending: Box::new(pending),
+                            version,
+                            connection,
+                        };
                     }
                 }
             },
             Err(f) => self.answer_rpc(id, version, connection, Err(f)),
         }
         if tracing {
-            self.log.log(Level::Trace, &format!("XML-RPC method {name}() answered"));
+            self.log
+                .log(Level::Trace, &format!("XML-RPC method {name}() answered"));
         }
     }
 
-    pub(crate) fn answer_rpc(&mut self, id: u64, version: Version, connection: Connection, result: Result<Value, Fault>) {
+    pub(crate) fn answer_rpc(
+        &mut self,
+        id: u64,
+        version: Version,
+        connection: Connection,
+        result: Result<Value, Fault>,
+    ) {
         let body = match &result {
             Ok(v) => codec::write_response(v),
             Err(f) => {
                 if self.log.enabled(Level::Trace) {
-                    self.log.log(Level::Trace, &format!("XML-RPC method returned fault: [{}] {f}", f.code.code()));
+                    self.log.log(
+                        Level::Trace,
+                        &format!("XML-RPC method returned fault: [{}] {f}", f.code.code()),
+                    );
                 }
                 codec::write_fault(f)
             }
         };
-        self.send(id, response::xml(version, connection, SystemTime::now(), &body));
+        self.send(
+            id,
+            response::xml(version, connection, SystemTime::now(), &body),
+        );
         self.close_if_asked(id, connection);
     }
 
@@ -152,7 +186,10 @@ impl Daemon {
     fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
         let wall = SystemTime::now();
         if req.method != "GET" {
-            self.send(id, response::error(req.version, Status::BadRequest, req.connection, wall));
+            self.send(
+                id,
+                response::error(req.version, Status::BadRequest, req.connection, wall),
+            );
             return;
         }
         let opened = path.filter(|p| p.exists()).and_then(|p| {
@@ -160,10 +197,14 @@ impl Daemon {
             Some((p, modified))
         });
         let Some((path, modified)) = opened else {
-            self.send(id, response::error(req.version, Status::NotFound, req.connection, wall));
+            self.send(
+                id,
+                response::error(req.version, Status::NotFound, req.connection, wall),
+            );
             return;
         };
-        let (head, framing) = response::log_stream(req.version, req.connection, wall, modified, accel);
+        let (head, framing) =
+            response::log_stream(req.version, req.connection, wall, modified, accel);
         match Tail::open(&path, framing) {
             Ok(mut tail) => {
                 let first = tail.pump();
@@ -173,7 +214,10 @@ impl Daemon {
                     conn.state = ConnState::Streaming(Box::new(tail));
                 }
             }
-            Err(_) => self.send(id, response::error(req.version, Status::NotFound, req.connection, wall)),
+            Err(_) => self.send(
+                id,
+                response::error(req.version, Status::NotFound, req.connection, wall),
+            ),
         }
     }
 
@@ -183,7 +227,10 @@ impl Daemon {
             .http
             .conns
             .iter()
-            .filter(|(_, c)| matches!(c.state, ConnState::Streaming(_)) && c.out.len() < crate::daemon::logtail::PUMP_CHUNK)
+            .filter(|(_, c)| {
+                matches!(c.state, ConnState::Streaming(_))
+                    && c.out.len() < crate::daemon::logtail::PUMP_CHUNK
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
