@@ -297,7 +297,7 @@ fn comment_start(line: &str) -> Option<usize> {
                     let after_space = line[..at]
                         .chars()
                         .next_back()
-                        .map_or(true, char::is_whitespace);
+                        .is_none_or(char::is_whitespace);
                     if after_space {
                         best = Some(best.map_or(at, |b| b.min(at)));
                     }

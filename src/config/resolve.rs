@@ -73,7 +73,7 @@ pub fn normpath(path: &str) -> String {
     for comp in path.split('/') {
         match comp {
             "" | "." => {}
-            ".." if slashes == 0 && comps.last().map_or(true, |c| *c == "..") => comps.push(comp),
+            ".." if slashes == 0 && comps.last().is_none_or(|c| *c == "..") => comps.push(comp),
             ".." => {
                 comps.pop();
             }

@@ -41,11 +41,11 @@ fn row(out: &mut String, p: &Process, now: f64, shade: bool) {
     let spec = p.namespec();
     let link = url::quote(&spec);
     let state = p.machine.state();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<tr{}><td><span class=\"{}\">{}</span></td><td>{}</td><td>{}</td>\
          <td><a href=\"logtail/{link}\" target=\"_blank\">Tail -f Stdout</a> \
-         <a href=\"logtail/{link}/stderr\" target=\"_blank\">Tail -f Stderr</a></td></tr>\n",
+         <a href=\"logtail/{link}/stderr\" target=\"_blank\">Tail -f Stderr</a></td></tr>",
         if shade { " class=\"shade\"" } else { "" },
         state_class(state),
         state.name().to_ascii_lowercase(),
