@@ -250,7 +250,7 @@ fn config_info(
         ("stderr_syslog", Value::Bool(c.stderr.syslog)),
         (
             "serverurl",
-            Value::String(c.serverurl.clone().unwrap_or_else(|| "auto".into())),
+            c.serverurl.clone().map_or_else(none, Value::String),
         ),
     ])
 }

@@ -26,8 +26,10 @@ fn read_bytes(path: &Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
 }
 
 fn no_file(path: Option<&Path>) -> Fault {
-    let shown = path.map_or_else(|| "None".to_string(), |p| p.display().to_string());
-    Fault::with_detail(FaultCode::NoFile, shown)
+    match path {
+        Some(p) => Fault::with_detail(FaultCode::NoFile, p.display().to_string()),
+        None => Fault::new(FaultCode::NoFile),
+    }
 }
 
 /// `readFile`: a slice of `path` as text.
