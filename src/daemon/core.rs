@@ -11,6 +11,7 @@ use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::conn::HttpState;
+use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::lifecycle::create_auto_log;
 use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
 use crate::daemon::stop::Stopping;
@@ -70,6 +71,7 @@ pub struct Daemon {
     pub changed: Vec<ProcId>,
     pub stopping: Stopping,
     pub http: HttpState,
+    pub fcgi: FcgiSockets,
     /// Connections whose reads were capped this turn.
     pub(crate) http_carry: Vec<u64>,
     /// A log file grew this turn: followers have something to read.
@@ -109,6 +111,7 @@ impl Daemon {
             changed: Vec::new(),
             stopping: Stopping::default(),
             http: HttpState::default(),
+            fcgi: FcgiSockets::default(),
             http_carry: Vec::new(),
             tail_dirty: false,
             actions: Vec::new(),

@@ -13,6 +13,7 @@ use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::daemon::timers::TimerKey;
+use crate::daemon::fcgi::Acquired;
 use crate::events::capture::Capture;
 use crate::logging::file::LogFile;
 use crate::logging::level::Level;
@@ -120,6 +121,14 @@ impl Daemon {
         }
         let env = self.child_env(p);
         self.open_logs(id);
+        let stdin = match self.acquire_fcgi(id) {
+            Ok(Some(fd)) => spawn::Stdin::Socket(fd),
+            Ok(None) => spawn::Stdin::Pipe,
+            Err(msg) => {
+                self.close_logs(id);
+                return Input::SpawnFailed(msg);
+            }
+        };
         let Some(p) = self.procs.get(&id) else {
             return Input::SpawnFailed("process is gone".into());
         };
@@ -131,12 +140,13 @@ impl Daemon {
             umask: p.config.umask,
             user: p.config.user.as_ref(),
             redirect_stderr: p.config.redirect_stderr,
-            stdin: spawn::Stdin::Pipe,
+            stdin,
         };
         let child = match spawn::spawn(&req) {
             Ok(c) => c,
             Err(msg) => {
                 self.close_logs(id);
+                self.release_fcgi(id);
                 return Input::SpawnFailed(msg);
             }
         };
@@ -194,6 +204,34 @@ impl Daemon {
                 );
                 None
             }
+        }
+    }
+
+    /// The `[fcgi-program:x]` socket for a spawn, created if no process holds it.
+    fn acquire_fcgi(&mut self, id: ProcId) -> Result<Option<std::os::fd::RawFd>, String> {
+        let Some(p) = self.procs.get(&id) else {
+            return Ok(None);
+        };
+        let Some(cfg) = p.config.fcgi.clone() else {
+            return Ok(None);
+        };
+        let group = p.group.clone();
+        match self.fcgi.acquire(&group, &cfg)? {
+            Acquired::Created(fd) => {
+                self.log.log(Level::Info, &format!("Creating socket {}", cfg.url));
+                Ok(Some(fd))
+            }
+            Acquired::Shared(fd) => Ok(Some(fd)),
+        }
+    }
+
+    /// Drops a process's reference to its group's FastCGI socket (at exit).
+    pub(crate) fn release_fcgi(&mut self, id: ProcId) {
+        let Some(p) = self.procs.get(&id) else { return };
+        let Some(url) = p.config.fcgi.as_ref().map(|c| c.url.to_string()) else { return };
+        let group = p.group.clone();
+        if self.fcgi.release(&group) {
+            self.log.log(Level::Info, &format!("Closing socket {url}"));
         }
     }
 

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod conn;
 pub mod core;
 pub mod exec;
+pub mod fcgi;
 pub mod lifecycle;
 pub mod listen;
 pub mod logtail;

@@ -213,6 +213,7 @@ impl Daemon {
             }
         }
         self.reset_listener(id);
+        self.release_fcgi(id);
         self.close_stdin(id);
         self.close_logs(id);
     }

@@ -49,6 +49,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
         sd.umask as nix::libc::mode_t,
     ));
+    check_fcgi_sockets(&config)?;
     let servers = open_servers(&config)?;
     let log = MainLog::open(&log_settings(&config)).map_err(StartupError)?;
     let mut signals: Signals = open_signals().map_err(StartupError)?;
@@ -81,6 +82,16 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     let _ = std::fs::remove_file(&d.config.supervisord.pidfile);
     d.close_servers();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates and closes every FastCGI socket once, so a bad one fails the start-up.
+fn check_fcgi_sockets(config: &Config) -> Result<(), StartupError> {
+    let sockets = config.groups.iter().filter_map(|g| g.processes.first()?.fcgi.as_ref());
+    for cfg in sockets {
+        crate::daemon::fcgi::create(cfg)
+            .map_err(|e| StartupError(format!("Could not create FastCGI socket {}: {e}", cfg.url)))?;
+    }
+    Ok(())
 }
 
 /// Binds every configured HTTP server (before daemonizing, so errors reach the terminal).
