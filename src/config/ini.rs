@@ -193,22 +193,44 @@ pub fn from_text(text: &str, file: &str) -> Result<RawConfig, ConfigError> {
     Ok(raw)
 }
 
-/// Python `sorted(glob.glob(pattern))`: no match for hidden files unless the pattern names
-/// the dot; an invalid pattern is matched literally.
+/// Python `sorted(glob.glob(pattern))`: a pattern without wildcards names itself if it
+/// exists; a hidden name matches only a pattern component that starts with a dot; an
+/// invalid pattern matches nothing. Matches keep the pattern's directory part as written
+/// (`a//b/`, `./`).
 fn glob_sorted(pattern: &str) -> Vec<String> {
+    let Some(magic) = pattern.find(['*', '?', '[']) else {
+        let exists = Path::new(pattern).symlink_metadata().is_ok();
+        return if exists {
+            vec![pattern.to_string()]
+        } else {
+            Vec::new()
+        };
+    };
+    let prefix = pattern[..magic].rfind('/').map_or("", |i| &pattern[..=i]);
+    let wanted: Vec<&str> = pattern[prefix.len()..].split('/').collect();
+    // The crate's own leading-dot rule drops every hidden name (and panics on names that
+    // are not UTF-8), so hidden names are filtered here, component by component.
     let options = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
-        require_literal_leading_dot: true,
+        require_literal_leading_dot: false,
     };
-    let mut found: Vec<String> = match glob::glob_with(pattern, options) {
-        Ok(paths) => paths
-            .filter_map(Result::ok)
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
-        Err(_) if Path::new(pattern).exists() => vec![pattern.to_string()],
-        Err(_) => Vec::new(),
+    let Ok(paths) = glob::glob_with(pattern, options) else {
+        return Vec::new();
     };
+    let mut found: Vec<String> = paths
+        .filter_map(Result::ok)
+        .filter_map(|p| {
+            let rest = p.strip_prefix(prefix).ok()?.to_string_lossy().into_owned();
+            let names: Vec<&str> = rest.split('/').collect();
+            let hidden = names.len() != wanted.len()
+                || names.iter().zip(&wanted).any(|(n, w)| {
+                    (n.starts_with('.') && !w.starts_with('.'))
+                        || (matches!(*n, "" | "." | "..") && n != w)
+                });
+            (!hidden).then(|| format!("{prefix}{rest}"))
+        })
+        .collect();
     found.sort();
     found
 }
@@ -528,6 +550,30 @@ mod tests {
             "Source contains parsing errors: 't.conf'\n\t[line  3]: 'this is not valid\\n'\
              \n\t[line  4]: '=v\\n'\n\t[line  5]: 'last'"
         );
+    }
+
+    #[test]
+    fn glob_keeps_the_pattern_as_written() {
+        let dir = std::env::temp_dir().join(format!("svrs-glob-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("d")).unwrap();
+        for f in ["d/b.ini", "d/a.ini", "d/.h.ini", "d/c.txt"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        let d = dir.display().to_string();
+        let found = glob_sorted(&format!("{d}//d/./*.ini"));
+        let found_literal = glob_sorted(&format!("{d}/d//a.ini"));
+        let hidden = glob_sorted(&format!("{d}/d/.*.ini"));
+        let no_dot_dirs = glob_sorted(&format!("{d}/d/.*"));
+        let missing = glob_sorted(&format!("{d}/d/none.ini"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            found,
+            [format!("{d}//d/./a.ini"), format!("{d}//d/./b.ini")]
+        );
+        assert_eq!(found_literal, [format!("{d}/d//a.ini")]);
+        assert_eq!(hidden, [format!("{d}/d/.h.ini")]);
+        assert_eq!(no_dot_dirs, [format!("{d}/d/.h.ini")]);
+        assert!(missing.is_empty());
     }
 
     #[test]

@@ -59,6 +59,13 @@ DIVERGENCES = {
         'DIVERGENCE(Q14): the reference prints the message as a Python tuple', q14),
     'err_fcgi_relsocket': (
         'DIVERGENCE(Q14): the reference prints the message as a Python tuple', q14),
+    'err_unnamed_conversion': (
+        'DIVERGENCE (no ruling yet): the reference formats its whole '
+        'table of names into the value (`date +{...}`); we refuse a conversion without a name',
+        lambda text: "error: Format string '/bin/date +%s' for 'program:x.command' is badly "
+                     "formatted: a conversion without a (name) is not supported; write %% for "
+                     "a literal % in section 'program:x' "
+                     "(file: '@HERE@/err_unnamed_conversion.conf')\n"),
     'ok_env_split': (
         'DIVERGENCE(Q23): same result as the reference, plus a warning for each silent split',
         q23("For [program:x], environment: text after '#' was ignored as a comment; "

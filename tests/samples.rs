@@ -1,0 +1,132 @@
+//! The shipped configuration files and man pages: every file in `conf/` loads, every
+//! documented option is accepted, and the man pages mention every option and key.
+
+use std::path::{Path, PathBuf};
+
+use supervisor::config::{self, load_ctl, Overrides};
+use supervisor::daemon::args::usage;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("svrs-samples-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The sample with its distribution paths moved into `dir`.
+fn relocated_sample(dir: &Path) -> String {
+    let d = dir.display().to_string();
+    read("conf/supervisord.conf")
+        .replace("/var/log/supervisor", &d)
+        .replace("/var/run", &d)
+}
+
+#[test]
+fn every_conf_file_loads() {
+    let dir = scratch("every");
+    for entry in std::fs::read_dir(root().join("conf")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().map_or(true, |e| e != "conf") {
+            continue;
+        }
+        let path = if path.ends_with("supervisord.conf") {
+            let copy = dir.join("supervisord.conf");
+            std::fs::write(&copy, relocated_sample(&dir)).unwrap();
+            copy
+        } else {
+            path
+        };
+        let loaded = config::load(&path, &Overrides::default());
+        assert!(
+            loaded.is_ok(),
+            "{}: {}",
+            path.display(),
+            loaded.unwrap_err()
+        );
+        let ctl = load_ctl(Some(&path), "supervisorctl").unwrap().unwrap();
+        assert!(ctl.serverurl.starts_with("unix:///"), "{}", ctl.serverurl);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_documented_option_of_the_sample_is_accepted() {
+    let dir = scratch("uncommented");
+    // Uncomment every section and key, and point the example names at things that exist.
+    let text: String = relocated_sample(&dir)
+        .lines()
+        .map(|l| {
+            let l = l
+                .strip_prefix(';')
+                .filter(|r| r.starts_with('[') || r.starts_with(|c: char| c.is_ascii_lowercase()))
+                .unwrap_or(l);
+            let key = l.split('=').next().unwrap_or("");
+            let l = match key {
+                "user" | "chown" | "socket_owner" => format!("{key}=root"),
+                "programs" => "programs=theprogramname,thefcgiprogramname".to_string(),
+                _ => l.replace("/bin/eventlistener", "/bin/cat"),
+            };
+            l + "\n"
+        })
+        .collect();
+    let path = dir.join("all.conf");
+    std::fs::write(&path, text).unwrap();
+    let c = config::load(&path, &Overrides::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let c = c.unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = c.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["theeventlistenername", "thegroupname"]);
+    assert_eq!(c.groups[1].processes.len(), 6);
+    assert!(c.http_servers.len() == 2);
+}
+
+/// Man page text with roff's escaped hyphens made plain.
+fn man(rel: &str) -> String {
+    read(rel).replace("\\-", "-")
+}
+
+#[test]
+fn man_page_lists_every_command_line_option() {
+    let page = man("man/supervisord.1");
+    let text = usage("supervisord");
+    let options: Vec<&str> = text
+        .split_whitespace()
+        .filter_map(|w| w.split('/').find(|p| p.starts_with("--")))
+        .collect();
+    assert!(options.len() >= 20, "{options:?}");
+    for option in options {
+        assert!(page.contains(option), "man/supervisord.1 lacks {option}");
+    }
+}
+
+#[test]
+fn man_page_lists_every_key_of_the_sample() {
+    let page = man("man/supervisord.conf.5");
+    let sample = read("conf/supervisord.conf");
+    let mut keys = 0;
+    for line in sample.lines() {
+        let line = line.trim_start_matches(';');
+        let Some((key, _)) = line.split_once('=') else {
+            continue;
+        };
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || "_.".contains(c))
+        {
+            continue;
+        }
+        keys += 1;
+        assert!(page.contains(key), "man/supervisord.conf.5 lacks {key}");
+    }
+    assert!(keys >= 60, "only {keys} keys found in the sample");
+}
