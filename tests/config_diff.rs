@@ -221,11 +221,26 @@ fn normalise(text: &str) -> String {
     let here = configs_dir().display().to_string();
     let cwd = std::env::current_dir().unwrap().display().to_string();
     let host = format!("<{}>", resolve::host_node_name());
+    // A format error's index counts characters of a string that starts with this directory.
+    let text = if text.contains(&here) { rebase_index(text, here.len()) } else { text.to_string() };
     let text = text
         .replace(&here, "@HERE@")
         .replace(&cwd, "@CWD@")
         .replace(&host, "<@HOST@>");
     drop_env_names(&text)
+}
+
+/// `at index N` made relative to the `@HERE@` placeholder instead of the real directory.
+fn rebase_index(text: &str, here_len: usize) -> String {
+    let Some((head, tail)) = text.split_once("at index ") else {
+        return text.to_string();
+    };
+    let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+    let Ok(n) = digits.parse::<usize>() else {
+        return text.to_string();
+    };
+    let rebased = (n + "@HERE@".len()).saturating_sub(here_len);
+    format!("{head}at index {rebased}{}", &tail[digits.len()..])
 }
 
 fn verdict(path: &Path) -> String {

@@ -204,6 +204,11 @@ def drop_env_names(text):
 
 
 def normalise(text):
+    # A Python format error's index counts characters of the string, which starts with this
+    # directory: make it relative to the placeholder so it does not depend on the checkout.
+    if HERE in text:
+        text = re.sub(r'at index (\d+)',
+                      lambda m: 'at index %d' % (int(m.group(1)) - len(HERE) + len('@HERE@')), text)
     text = text.replace(HERE, '@HERE@').replace(os.getcwd(), '@CWD@')
     text = text.replace('<%s>' % platform.node(), '<@HOST@>')
     return drop_env_names(text)
