@@ -35,7 +35,7 @@ fn every_conf_file_loads() {
     let dir = scratch("every");
     for entry in std::fs::read_dir(root().join("conf")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().map_or(true, |e| e != "conf") {
+        if path.extension().is_none_or(|e| e != "conf") {
             continue;
         }
         let path = if path.ends_with("supervisord.conf") {
