@@ -222,7 +222,11 @@ fn normalise(text: &str) -> String {
     let cwd = std::env::current_dir().unwrap().display().to_string();
     let host = format!("<{}>", resolve::host_node_name());
     // A format error's index counts characters of a string that starts with this directory.
-    let text = if text.contains(&here) { rebase_index(text, here.len()) } else { text.to_string() };
+    let text = if text.contains(&here) {
+        rebase_index(text, here.len())
+    } else {
+        text.to_string()
+    };
     let text = text
         .replace(&here, "@HERE@")
         .replace(&cwd, "@CWD@")

@@ -21,20 +21,27 @@ Usage: %s <pidfile name> <command> [<cmdarg1> ...]
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let argv0 = args.first().map_or_else(|| "pidproxy".into(), |a| a.to_string_lossy().into_owned());
+    let argv0 = args
+        .first()
+        .map_or_else(|| "pidproxy".into(), |a| a.to_string_lossy().into_owned());
     let (Some(pidfile), Some(command)) = (args.get(1), args.get(2)) else {
         println!("{}", USAGE.replace("%s", &argv0));
         return ExitCode::from(1);
     };
-    let mut signals = match Signals::new([SIGTERM, SIGHUP, SIGINT, SIGUSR1, SIGUSR2, SIGQUIT, SIGCHLD]) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("pidproxy: unable to install signal handlers: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let mut signals =
+        match Signals::new([SIGTERM, SIGHUP, SIGINT, SIGUSR1, SIGUSR2, SIGQUIT, SIGCHLD]) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("pidproxy: unable to install signal handlers: {e}");
+                return ExitCode::from(1);
+            }
+        };
     let program = std::path::absolute(command).unwrap_or_else(|_| PathBuf::from(command));
-    let mut child = match Command::new(&program).arg0(command).args(&args[3..]).spawn() {
+    let mut child = match Command::new(&program)
+        .arg0(command)
+        .args(&args[3..])
+        .spawn()
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("pidproxy: unable to run {}: {e}", program.display());

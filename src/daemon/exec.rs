@@ -11,9 +11,9 @@ use mio::Interest;
 
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
+use crate::daemon::fcgi::Acquired;
 use crate::daemon::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::daemon::timers::TimerKey;
-use crate::daemon::fcgi::Acquired;
 use crate::events::capture::Capture;
 use crate::logging::file::LogFile;
 use crate::logging::level::Level;
@@ -218,7 +218,8 @@ impl Daemon {
         let group = p.group.clone();
         match self.fcgi.acquire(&group, &cfg)? {
             Acquired::Created(fd) => {
-                self.log.log(Level::Info, &format!("Creating socket {}", cfg.url));
+                self.log
+                    .log(Level::Info, &format!("Creating socket {}", cfg.url));
                 Ok(Some(fd))
             }
             Acquired::Shared(fd) => Ok(Some(fd)),
@@ -228,7 +229,9 @@ impl Daemon {
     /// Drops a process's reference to its group's FastCGI socket (at exit).
     pub(crate) fn release_fcgi(&mut self, id: ProcId) {
         let Some(p) = self.procs.get(&id) else { return };
-        let Some(url) = p.config.fcgi.as_ref().map(|c| c.url.to_string()) else { return };
+        let Some(url) = p.config.fcgi.as_ref().map(|c| c.url.to_string()) else {
+            return;
+        };
         let group = p.group.clone();
         if self.fcgi.release(&group) {
             self.log.log(Level::Info, &format!("Closing socket {url}"));

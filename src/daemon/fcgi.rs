@@ -46,7 +46,8 @@ impl FcgiSockets {
             shared.refs += 1;
             return Ok(Acquired::Shared(shared.fd.as_raw_fd()));
         }
-        let fd = create(cfg).map_err(|e| format!("Could not create FastCGI socket {}: {e}", cfg.url))?;
+        let fd =
+            create(cfg).map_err(|e| format!("Could not create FastCGI socket {}: {e}", cfg.url))?;
         let raw = fd.as_raw_fd();
         self.open.insert(group.to_string(), Shared { fd, refs: 1 });
         Ok(Acquired::Created(raw))
@@ -79,8 +80,13 @@ pub fn create(cfg: &FcgiSocketConfig) -> Result<OwnedFd, String> {
                 .map_err(|e| e.to_string())?
                 .next()
                 .ok_or_else(|| format!("cannot resolve {host}"))?;
-            let family = if addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
-            let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None).map_err(|e| e.desc().to_string())?;
+            let family = if addr.is_ipv4() {
+                AddressFamily::Inet
+            } else {
+                AddressFamily::Inet6
+            };
+            let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)
+                .map_err(|e| e.desc().to_string())?;
             setsockopt(&fd, sockopt::ReuseAddr, &true).map_err(|e| e.desc().to_string())?;
             bind(fd.as_raw_fd(), &SockaddrStorage::from(addr)).map_err(|e| e.desc().to_string())?;
             listen(&fd, backlog).map_err(|e| e.desc().to_string())?;
@@ -90,8 +96,13 @@ pub fn create(cfg: &FcgiSocketConfig) -> Result<OwnedFd, String> {
             if path.exists() {
                 let _ = std::fs::remove_file(path);
             }
-            let fd = socket(AddressFamily::Unix, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)
-                .map_err(|e| e.desc().to_string())?;
+            let fd = socket(
+                AddressFamily::Unix,
+                SockType::Stream,
+                SockFlag::SOCK_CLOEXEC,
+                None,
+            )
+            .map_err(|e| e.desc().to_string())?;
             let addr = UnixAddr::new(path).map_err(|e| e.desc().to_string())?;
             let prepared = bind(fd.as_raw_fd(), &addr)
                 .map_err(|e| e.desc().to_string())
@@ -101,7 +112,9 @@ pub fn create(cfg: &FcgiSocketConfig) -> Result<OwnedFd, String> {
                         Some(nix::unistd::Uid::from_raw(uid)),
                         gid.map(nix::unistd::Gid::from_raw),
                     )
-                    .map_err(|e| format!("Could not change ownership of socket file: {}", e.desc())),
+                    .map_err(|e| {
+                        format!("Could not change ownership of socket file: {}", e.desc())
+                    }),
                     None => Ok(()),
                 })
                 .and_then(|()| {
@@ -124,7 +137,10 @@ mod tests {
 
     fn tcp() -> FcgiSocketConfig {
         FcgiSocketConfig {
-            url: SocketUrl::Tcp { host: "127.0.0.1".into(), port: 0 },
+            url: SocketUrl::Tcp {
+                host: "127.0.0.1".into(),
+                port: 0,
+            },
             backlog: 5,
             owner: None,
             mode: 0o700,
@@ -135,7 +151,9 @@ mod tests {
     fn shared_by_reference_count() {
         let mut s = FcgiSockets::default();
         let first = s.acquire("g", &tcp()).unwrap();
-        let Acquired::Created(fd) = first else { panic!("{first:?}") };
+        let Acquired::Created(fd) = first else {
+            panic!("{first:?}")
+        };
         assert_eq!(s.acquire("g", &tcp()).unwrap(), Acquired::Shared(fd));
         assert!(!s.release("g"));
         assert!(s.release("g"));
@@ -147,13 +165,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fcgi-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("f.sock");
-        let cfg = FcgiSocketConfig { url: SocketUrl::Unix { path: path.clone() }, backlog: 5, owner: None, mode: 0o660 };
+        let cfg = FcgiSocketConfig {
+            url: SocketUrl::Unix { path: path.clone() },
+            backlog: 5,
+            owner: None,
+            mode: 0o660,
+        };
         let fd = create(&cfg).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o660
+        );
         drop(fd);
-        let bad = FcgiSocketConfig { url: SocketUrl::Unix { path: dir.join("no/such/dir.sock") }, ..cfg };
+        let bad = FcgiSocketConfig {
+            url: SocketUrl::Unix {
+                path: dir.join("no/such/dir.sock"),
+            },
+            ..cfg
+        };
         let err = FcgiSockets::default().acquire("g", &bad).unwrap_err();
-        assert!(err.starts_with("Could not create FastCGI socket unix://"), "{err}");
+        assert!(
+            err.starts_with("Could not create FastCGI socket unix://"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -86,10 +86,14 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
 
 /// Creates and closes every FastCGI socket once, so a bad one fails the start-up.
 fn check_fcgi_sockets(config: &Config) -> Result<(), StartupError> {
-    let sockets = config.groups.iter().filter_map(|g| g.processes.first()?.fcgi.as_ref());
+    let sockets = config
+        .groups
+        .iter()
+        .filter_map(|g| g.processes.first()?.fcgi.as_ref());
     for cfg in sockets {
-        crate::daemon::fcgi::create(cfg)
-            .map_err(|e| StartupError(format!("Could not create FastCGI socket {}: {e}", cfg.url)))?;
+        crate::daemon::fcgi::create(cfg).map_err(|e| {
+            StartupError(format!("Could not create FastCGI socket {}: {e}", cfg.url))
+        })?;
     }
     Ok(())
 }

@@ -478,6 +478,13 @@ fn push_tagged(out: &mut String, tag: &str, text: &str) {
 
 /// Python's `escape`: `&`, `<`, `>`.
 fn escape_into(out: &mut String, text: &str) {
+    // Fast path: most text (names, states, descriptions) needs no escaping at all.
+    let plain =
+        |b: &u8| !matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
+    if text.as_bytes().iter().all(plain) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
