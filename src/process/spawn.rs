@@ -1,11 +1,15 @@
 //! The only fork/exec code in the crate.
 //!
-//! Heads up: between `fork` and `execve` the child may only make async-signal-safe calls.
-//! Everything it needs (argv, envp, paths, uid/gid/groups, the error texts) is prepared as
-//! C strings in the parent first, and the child touches nothing but raw `libc` calls on that
-//! prepared data: no allocation, no formatting, no locks, no logging. On failure the child
-//! writes Supervisor's message to its stderr (fd 2, which the parent logs) and `_exit(127)`s,
-//! as Supervisor's `_spawn_as_child` does (reference §3.6).
+//! Heads up: the child is started with `clone(CLONE_VM | CLONE_VFORK)`, the way glibc's
+//! `posix_spawn` does it: it runs on its own small stack but in the parent's memory, and the
+//! parent is suspended until it has called `execve` (or exited). So a spawn costs no page
+//! table copy and no copy-on-write faults, however big the daemon is. The price is strict:
+//! between clone and exec the child may only make raw system calls on data prepared in the
+//! parent (argv, envp, paths, uid/gid/groups, the error texts, all as C strings). It must not
+//! allocate, format, lock, log or write to any memory but its own stack; credentials are
+//! changed with raw syscalls, never glibc's thread-broadcasting wrappers. On failure it writes
+//! Supervisor's message to its stderr (fd 2, which the parent logs) and `_exit(127)`s, as
+//! Supervisor's `_spawn_as_child` does (reference §3.6).
 //!
 //! The child: becomes leader of a new process group; gets fds 0/1/2 and nothing else
 //! (D4: every other fd is marked close-on-exec); starts with every signal at its default
@@ -109,13 +113,23 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         libc::sigfillset(&mut all);
         libc::sigprocmask(libc::SIG_BLOCK, &all, &mut saved);
     }
-    // SAFETY: the daemon is single-threaded; the child branch only runs `child_main`, which
-    // makes async-signal-safe calls on data prepared above and never returns.
-    let pid = unsafe { libc::fork() };
-    if pid != 0 {
-        // SAFETY: restores the mask saved above.
-        unsafe { libc::sigprocmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
-    }
+    let start = Start { prepared: &prepared, fds };
+    let mut stack = vec![0u8; CHILD_STACK];
+    // The stack grows down: pass its (16-byte aligned) top.
+    let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK) as usize & !15;
+    // SAFETY: `child_entry` only reads `start` (alive: this frame is suspended until the
+    // child execs or exits, CLONE_VFORK) and makes raw system calls on its own stack.
+    let pid = unsafe {
+        libc::clone(
+            child_entry,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            std::ptr::from_ref(&start).cast_mut().cast(),
+        )
+    };
+    drop(stack);
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
     if pid < 0 {
         let err = nix::Error::last();
         return Err(match err {
@@ -129,9 +143,6 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
                 errno_name(other as i32)
             ),
         });
-    }
-    if pid == 0 {
-        child_main(&prepared, fds);
     }
     // The child's ends close here when the tuples drop.
     Ok(Child {
@@ -148,6 +159,21 @@ fn set_nonblocking(fd: RawFd) -> Result<(), nix::Error> {
     let flags = OFlag::from_bits_truncate(fcntl(borrowed, FcntlArg::F_GETFL)?);
     fcntl(borrowed, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
     Ok(())
+}
+
+/// The child's stack: it only holds `child_main`'s few locals.
+const CHILD_STACK: usize = 64 * 1024;
+
+/// What the child receives through `clone`'s argument.
+struct Start<'a> {
+    prepared: &'a Prepared,
+    fds: ChildFds,
+}
+
+extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `Start` the parent passed to clone; it outlives the child's use.
+    let start = unsafe { &*(arg as *const Start) };
+    child_main(start.prepared, start.fds)
 }
 
 #[derive(Clone, Copy)]
@@ -275,14 +301,15 @@ fn child_main(p: &Prepared, fds: ChildFds) -> ! {
         libc::sigemptyset(&mut set);
         libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
 
+        // Raw syscalls: glibc's wrappers would try to change every thread of the parent.
         if let Some((uid, gid, ref groups)) = p.user {
-            if libc::setgroups(groups.len(), groups.as_ptr()) != 0 {
+            if libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0 {
                 fail_with(&p.msg_setuid, b"Could not set groups of effective user");
             }
-            if libc::setgid(gid) != 0 {
+            if libc::syscall(libc::SYS_setgid, gid) != 0 {
                 fail_with(&p.msg_setuid, b"Could not set group id of effective user");
             }
-            if libc::setuid(uid) != 0 {
+            if libc::syscall(libc::SYS_setuid, uid) != 0 {
                 fail_with(&p.msg_setuid, errno_name(errno()).as_bytes());
             }
         }
