@@ -9,11 +9,14 @@
 //! Configuration ([`config`]): `supervisord.conf` → typed, validated structs that compare by
 //! value (reference §1).
 //!
+//! The client ([`ctl`]): `supervisorctl`, a small synchronous program over blocking sockets.
+//!
 //! Behaviour is specified in `../shared/spec/reference.md` (Supervisor 4.3) and the binding
 //! rulings in `../shared/spec/decisions.md`; deliberate differences carry a `DIVERGENCE(Qn):`
 //! comment next to the code and a test.
 
 pub mod config;
+pub mod ctl;
 pub mod events;
 pub mod logging;
 pub mod signame;

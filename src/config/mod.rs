@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 
+mod ctl_temp;
+pub use ctl_temp::{load_ctl, ConfigError};
+
 /// Everything `supervisord` reads from its configuration file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
