@@ -13,6 +13,7 @@ use std::fmt;
 use std::io::{self, Cursor, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
+use std::rc::Rc;
 
 use xmlrpc::{Request, Transport, Value};
 
@@ -167,22 +168,15 @@ impl Running for Background {}
 /// The real [`Remote`]: sockets.
 #[derive(Debug)]
 pub struct Network {
-    /// `None` if the SIGINT handlers could not be installed: Ctrl-C then kills `tail -f`.
-    interrupt: Option<Interrupt>,
+    /// `None` if SIGINT is ignored or the handlers could not be installed: Ctrl-C then does
+    /// what it would do to any program.
+    interrupt: Option<Rc<Interrupt>>,
 }
 
 impl Network {
-    /// Installs the SIGINT handling `tail -f` needs.
-    pub fn new() -> Network {
-        Network {
-            interrupt: Interrupt::install().ok(),
-        }
-    }
-}
-
-impl Default for Network {
-    fn default() -> Self {
-        Network::new()
+    /// Sockets; `interrupt` lets Ctrl-C end `tail -f`.
+    pub fn new(interrupt: Option<Rc<Interrupt>>) -> Network {
+        Network { interrupt }
     }
 }
 
@@ -449,7 +443,7 @@ mod tests {
             username: Some("user".into()),
             password: Some("123".into()),
         };
-        let v = Network::new()
+        let v = Network::new(None)
             .call(&s, "supervisor.getVersion", vec![])
             .unwrap();
         assert_eq!(v, Value::String("3.0".into()));
@@ -476,7 +470,7 @@ mod tests {
             username: Some("user".into()),
             password: None,
         };
-        Network::new()
+        Network::new(None)
             .call(&s, "supervisor.getPID", vec![])
             .unwrap();
         assert!(!t.join().unwrap().contains("Authorization"));
@@ -487,7 +481,7 @@ mod tests {
         let (url, t) = serve_once(xml_reply(
             b"<value><string>\x1b[31mred\x1b[0m \xff\x0c&lt;ok&gt;</string></value>\n",
         ));
-        let v = Network::new()
+        let v = Network::new(None)
             .call(&server(url), "supervisor.readLog", vec![])
             .unwrap();
         t.join().unwrap();
@@ -500,7 +494,7 @@ mod tests {
     #[test]
     fn large_offsets_arrive_as_i8() {
         let (url, t) = serve_once(xml_reply(b"<value><array><data><value><string>x</string></value><value><i8>3221225472</i8></value></data></array></value>\n"));
-        let v = Network::new()
+        let v = Network::new(None)
             .call(&server(url), "supervisor.tailProcessLog", vec![])
             .unwrap();
         t.join().unwrap();
@@ -520,7 +514,7 @@ mod tests {
             format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", fault.len()).into_bytes();
         resp.extend_from_slice(fault);
         let (url, t) = serve_once(resp);
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server(url), "supervisor.getProcessInfo", vec![])
             .unwrap_err();
         t.join().unwrap();
@@ -533,7 +527,7 @@ mod tests {
         let (url, t) = serve_once(
             b"HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".to_vec(),
         );
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server(url.clone()), "supervisor.getPID", vec![])
             .unwrap_err();
         t.join().unwrap();
@@ -541,7 +535,7 @@ mod tests {
         assert_eq!(e.to_string(), "Server requires authentication");
         let (url, t) =
             serve_once(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n".to_vec());
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server(url.clone()), "supervisor.getPID", vec![])
             .unwrap_err();
         t.join().unwrap();
@@ -553,7 +547,7 @@ mod tests {
 
     #[test]
     fn connection_failures_read_like_the_reference() {
-        let e = Network::new()
+        let e = Network::new(None)
             .call(
                 &server("unix:///nonexistent/x.sock".into()),
                 "supervisor.getPID",
@@ -568,11 +562,11 @@ mod tests {
             .unwrap()
             .port();
         let url = format!("http://127.0.0.1:{port}");
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server(url.clone()), "supervisor.getPID", vec![])
             .unwrap_err();
         assert_eq!(e.to_string(), format!("{url} refused connection"));
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server("ftp://x".into()), "supervisor.getPID", vec![])
             .unwrap_err();
         assert_eq!(
@@ -584,7 +578,7 @@ mod tests {
     #[test]
     fn garbage_replies_are_exchange_errors() {
         let (url, t) = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec());
-        let e = Network::new()
+        let e = Network::new(None)
             .call(&server(url), "supervisor.getPID", vec![])
             .unwrap_err();
         t.join().unwrap();

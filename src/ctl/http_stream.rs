@@ -12,11 +12,9 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::thread::JoinHandle;
 
-use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-
 use super::endpoint::{Endpoint, Stream};
 use super::http::{self, BasicAuth, ChunkDecoder, Framing, ResponseHead};
+use super::interrupt::readable;
 
 /// Why a follow loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,24 +226,10 @@ fn pump(
 
 /// poll(2) on `stop` and every tail: which are readable (index 0 is `stop`).
 fn wait_readable(stop: BorrowedFd<'_>, tails: &[Tail]) -> io::Result<Vec<bool>> {
-    let interest = PollFlags::POLLIN;
-    let mut fds = vec![PollFd::new(stop, interest)];
-    fds.extend(
-        tails
-            .iter()
-            .map(|t| PollFd::new(t.stream.as_fd(), interest)),
-    );
-    loop {
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) => break,
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(fds
-        .iter()
-        .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
-        .collect())
+    let fds: Vec<BorrowedFd<'_>> = std::iter::once(stop)
+        .chain(tails.iter().map(|t| t.stream.as_fd()))
+        .collect();
+    readable(&fds)
 }
 
 /// Tails streaming to stdout on their own thread until dropped (`fg`).

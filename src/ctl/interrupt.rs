@@ -3,8 +3,8 @@
 //! Owns supervisorctl's SIGINT handling. Outside [`Interrupt::catch`] SIGINT keeps its default
 //! action (the process dies, as any command-line tool would); inside it, the signal only makes
 //! [`Interrupt::fd`] readable, so a poll(2) loop can stop cleanly (`tail -f` prints an empty
-//! line and exits 0, as the reference does on KeyboardInterrupt). It must not read or write
-//! anything but its own pipe.
+//! line and exits 0, as the reference does on KeyboardInterrupt). It also owns the poll(2)
+//! wait those loops use. It must not read or write anything but its own pipe.
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -12,6 +12,8 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use signal_hook::consts::SIGINT;
 
 /// The SIGINT self-pipe and the switch between "default action" and "catch".
@@ -23,20 +25,25 @@ pub struct Interrupt {
 
 impl Interrupt {
     /// Installs the handlers; SIGINT keeps its default action until [`Interrupt::catch`].
+    /// `None` when SIGINT was inherited ignored (a background job): it stays ignored.
     ///
     /// # Errors
     ///
     /// Creating the pipe or registering the handlers failed.
-    pub fn install() -> io::Result<Interrupt> {
+    pub fn install() -> io::Result<Option<Interrupt>> {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        if sigint_ignored(&status) {
+            return Ok(None);
+        }
         let (read, write) = UnixStream::pair()?;
         read.set_nonblocking(true)?;
         let default_action = Arc::new(AtomicBool::new(true));
         signal_hook::flag::register_conditional_default(SIGINT, Arc::clone(&default_action))?;
         signal_hook::low_level::pipe::register(SIGINT, write)?;
-        Ok(Interrupt {
+        Ok(Some(Interrupt {
             read,
             default_action,
-        })
+        }))
     }
 
     /// Catches SIGINT until the returned guard is dropped.
@@ -58,6 +65,38 @@ impl Interrupt {
     }
 }
 
+/// Blocks until at least one of `fds` is readable (or hung up); says which are.
+///
+/// # Errors
+///
+/// poll(2) failed (EINTR is retried).
+pub fn readable(fds: &[BorrowedFd<'_>]) -> io::Result<Vec<bool>> {
+    let mut polled: Vec<PollFd<'_>> = fds
+        .iter()
+        .map(|fd| PollFd::new(*fd, PollFlags::POLLIN))
+        .collect();
+    loop {
+        match poll(&mut polled, PollTimeout::NONE) {
+            Ok(_) => break,
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(polled
+        .iter()
+        .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+        .collect())
+}
+
+/// Whether `/proc/self/status` (its `SigIgn:` mask) says SIGINT is ignored.
+fn sigint_ignored(proc_status: &str) -> bool {
+    proc_status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (SIGINT - 1)) != 0)
+}
+
 /// SIGINT is caught while this lives.
 #[derive(Debug)]
 pub struct Catching<'a> {
@@ -68,5 +107,19 @@ impl Drop for Catching<'_> {
     fn drop(&mut self) {
         self.interrupt.default_action.store(true, Ordering::SeqCst);
         self.interrupt.drain();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigint_ignored_reads_the_sigign_mask() {
+        assert!(sigint_ignored(
+            "Name:\tx\nSigIgn:\t0000000000000002\nSigCgt:\t0\n"
+        ));
+        assert!(!sigint_ignored("SigIgn:\t0000000000001000\n"));
+        assert!(!sigint_ignored("no such line\n"));
     }
 }

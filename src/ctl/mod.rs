@@ -27,12 +27,14 @@ mod shell;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::config::{load_ctl, CtlConfig};
 
 use args::{CommandLine, Parsed, UsageError};
 use client::{Network, Server};
 use controller::{Controller, LineInput};
+use interrupt::Interrupt;
 use shell::{EditorInput, PlainInput};
 
 /// Runs supervisorctl with `argv` (program name first); returns the exit status.
@@ -106,7 +108,8 @@ impl Settings {
 }
 
 fn run(settings: Settings) -> u8 {
-    let remote = Network::new();
+    let interrupt = Interrupt::install().ok().flatten().map(Rc::new);
+    let remote = Network::new(interrupt.clone());
     let terminal = io::stdin().is_terminal() && io::stdout().is_terminal();
     let history = if settings.interactive {
         settings.history_file.clone()
@@ -115,7 +118,7 @@ fn run(settings: Settings) -> u8 {
     };
     let mut input: Box<dyn LineInput> = match terminal.then(|| EditorInput::new(history)) {
         Some(Ok(editor)) => Box::new(editor),
-        _ => Box::new(PlainInput),
+        _ => Box::new(PlainInput::new(interrupt)),
     };
     let (mut out, mut err) = (io::stdout(), io::stderr());
     let mut ctl = Controller::new(

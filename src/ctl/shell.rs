@@ -6,8 +6,10 @@
 //! prints its prompts as the reference does). The history file is plain lines, one per entry,
 //! as GNU readline writes it. It must not interpret commands: that is the controller's job.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
@@ -20,6 +22,7 @@ use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use super::client::{self, Server};
 use super::controller::{Controller, Flow, LineInput, ReadLine};
 use super::help::TOPICS;
+use super::interrupt::{readable, Interrupt};
 use super::reply::ProcessInfo;
 
 /// Runs the shell until the user leaves.
@@ -48,8 +51,46 @@ impl Controller<'_> {
 }
 
 /// Lines from a pipe or file: the prompt is written to stdout, as Python's `input()` does.
+/// Ctrl-C while waiting is [`ReadLine::Interrupted`] (the reference leaves the shell on it).
 #[derive(Debug, Default)]
-pub struct PlainInput;
+pub struct PlainInput {
+    interrupt: Option<Rc<Interrupt>>,
+    /// Bytes read but not yet returned as lines.
+    pending: Vec<u8>,
+    eof: bool,
+}
+
+impl PlainInput {
+    pub fn new(interrupt: Option<Rc<Interrupt>>) -> PlainInput {
+        PlainInput {
+            interrupt,
+            pending: Vec::new(),
+            eof: false,
+        }
+    }
+
+    /// Reads more of stdin; `Err(())` when Ctrl-C came first.
+    fn fill(&mut self) -> Result<(), ()> {
+        let stdin = io::stdin();
+        if let Some(interrupt) = &self.interrupt {
+            let _catching = interrupt.catch();
+            let ready = readable(&[stdin.as_fd(), interrupt.fd()]).unwrap_or_default();
+            if ready.get(1).copied().unwrap_or(false) {
+                return Err(());
+            }
+        }
+        let mut chunk = [0u8; 4096];
+        match nix::unistd::read(&stdin, &mut chunk) {
+            Ok(0) => self.eof = true,
+            Ok(n) => self
+                .pending
+                .extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => self.eof = true,
+        }
+        Ok(())
+    }
+}
 
 impl LineInput for PlainInput {
     fn read_command(&mut self, prompt: &str, _server: &Server) -> ReadLine {
@@ -60,14 +101,21 @@ impl LineInput for PlainInput {
         let mut out = io::stdout();
         // A prompt that cannot be shown does not stop the reading.
         let _ = out.write_all(prompt.as_bytes()).and_then(|()| out.flush());
-        let mut buf = Vec::new();
-        match io::stdin().lock().read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => ReadLine::Eof,
-            Ok(_) => {
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
+        loop {
+            if let Some(nl) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=nl).collect();
+                let line = line.strip_suffix(b"\n").unwrap_or(&line);
+                return ReadLine::Line(String::from_utf8_lossy(line).into_owned());
+            }
+            if self.eof {
+                if self.pending.is_empty() {
+                    return ReadLine::Eof;
                 }
-                ReadLine::Line(String::from_utf8_lossy(&buf).into_owned())
+                let rest = std::mem::take(&mut self.pending);
+                return ReadLine::Line(String::from_utf8_lossy(&rest).into_owned());
+            }
+            if self.fill().is_err() {
+                return ReadLine::Interrupted;
             }
         }
     }
@@ -164,7 +212,7 @@ fn read_without_echo(prompt: &str) -> ReadLine {
         quiet.local_flags.remove(LocalFlags::ECHO);
         let _ = tcsetattr(&stdin, SetArg::TCSAFLUSH, &quiet);
     }
-    let answer = PlainInput.read_line(prompt);
+    let answer = PlainInput::default().read_line(prompt);
     if let Some(saved) = &saved {
         let _ = tcsetattr(&stdin, SetArg::TCSAFLUSH, saved);
     }
