@@ -11,8 +11,6 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Cursor, Write};
-use std::os::fd::AsFd;
-use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
 use xmlrpc::{Request, Transport, Value};
@@ -200,37 +198,17 @@ impl Remote for Network {
             }
         };
         let paths = [path.to_string()];
-        match &self.interrupt {
-            Some(interrupt) => {
-                let _catching = interrupt.catch();
-                http_stream::follow(
-                    &endpoint,
-                    &server.url,
-                    &paths,
-                    server.auth(),
-                    interrupt.fd(),
-                    out,
-                    err,
-                )
-            }
-            // Without the SIGINT pipe only the end of the stream stops us: `_peer` stays open
-            // so `idle` never becomes readable.
-            None => match UnixStream::pair() {
-                Ok((idle, _peer)) => http_stream::follow(
-                    &endpoint,
-                    &server.url,
-                    &paths,
-                    server.auth(),
-                    idle.as_fd(),
-                    out,
-                    err,
-                ),
-                Err(e) => {
-                    let _ = writeln!(err, "{}{path} {}", server.url, os_error_text(&e));
-                    Followed::Ended
-                }
-            },
-        }
+        let _catching = self.interrupt.as_ref().map(|i| i.catch());
+        let stop = self.interrupt.as_ref().map(|i| i.fd());
+        http_stream::follow(
+            &endpoint,
+            &server.url,
+            &paths,
+            server.auth(),
+            stop,
+            out,
+            err,
+        )
     }
 
     fn tail_in_background(

@@ -130,14 +130,14 @@ fn connect_error(e: &io::Error) -> String {
     format!("Cannot connect, error: {}", super::client::os_error_text(e))
 }
 
-/// Streams every path to `out` until `stop` is readable or every stream has ended.
+/// Streams every path to `out` until `stop` (if any) is readable or every stream has ended.
 /// Failures are reported on `err` as `<url><path> <message>`, each ending only its stream.
 pub fn follow(
     endpoint: &Endpoint,
     url: &str,
     paths: &[String],
     auth: Option<BasicAuth<'_>>,
-    stop: BorrowedFd<'_>,
+    stop: Option<BorrowedFd<'_>>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Followed {
@@ -160,7 +160,7 @@ fn report(err: &mut dyn Write, url: &str, msg: &str) {
 /// The poll loop over the open tails and the stop descriptor.
 fn pump(
     tails: &mut Vec<Tail>,
-    stop: BorrowedFd<'_>,
+    stop: Option<BorrowedFd<'_>>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Followed {
@@ -173,12 +173,18 @@ fn pump(
                 return Followed::Ended;
             }
         };
-        if ready.first().copied().unwrap_or(false) {
+        let (stop_ready, tails_ready) = match stop {
+            Some(_) => ready
+                .split_first()
+                .map_or((false, &[][..]), |(s, t)| (*s, t)),
+            None => (false, &ready[..]),
+        };
+        if stop_ready {
             return Followed::Stopped;
         }
         let mut finished = Vec::new();
         for (i, tail) in tails.iter_mut().enumerate() {
-            if !ready.get(i + 1).copied().unwrap_or(false) {
+            if !tails_ready.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let n = match tail.stream.read(&mut buf) {
@@ -224,9 +230,10 @@ fn pump(
     Followed::Ended
 }
 
-/// poll(2) on `stop` and every tail: which are readable (index 0 is `stop`).
-fn wait_readable(stop: BorrowedFd<'_>, tails: &[Tail]) -> io::Result<Vec<bool>> {
-    let fds: Vec<BorrowedFd<'_>> = std::iter::once(stop)
+/// poll(2) on `stop` (if any) then every tail: which are readable, in that order.
+fn wait_readable(stop: Option<BorrowedFd<'_>>, tails: &[Tail]) -> io::Result<Vec<bool>> {
+    let fds: Vec<BorrowedFd<'_>> = stop
+        .into_iter()
         .chain(tails.iter().map(|t| t.stream.as_fd()))
         .collect();
     readable(&fds)
@@ -265,7 +272,7 @@ impl Background {
                     &url,
                     &paths,
                     auth,
-                    stop_rx.as_fd(),
+                    Some(stop_rx.as_fd()),
                     &mut out,
                     &mut err,
                 );
@@ -369,7 +376,7 @@ mod tests {
             &url,
             &["/logtail/foo/stdout".to_string()],
             auth,
-            stop.as_fd(),
+            Some(stop.as_fd()),
             &mut out,
             &mut err,
         );
@@ -395,7 +402,7 @@ mod tests {
             &url,
             &["/logtail/nosuch/stdout".to_string()],
             None,
-            stop.as_fd(),
+            Some(stop.as_fd()),
             &mut out,
             &mut err,
         );
@@ -418,7 +425,7 @@ mod tests {
             "unix://x",
             &["/mainlogtail".to_string()],
             None,
-            stop.as_fd(),
+            Some(stop.as_fd()),
             &mut out,
             &mut err,
         );
@@ -427,14 +434,13 @@ mod tests {
 
     #[test]
     fn follow_reports_a_missing_socket() {
-        let (_keep, stop) = UnixStream::pair().unwrap();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let end = follow(
             &Endpoint::Unix("/nonexistent/s.sock".into()),
             "unix:///nonexistent/s.sock",
             &["/mainlogtail".to_string()],
             None,
-            stop.as_fd(),
+            None,
             &mut out,
             &mut err,
         );

@@ -115,6 +115,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sigint_while_catching_makes_the_pipe_readable() {
+        // Under a launcher that ignores SIGINT there is nothing to install, nor to test.
+        let Some(interrupt) = Interrupt::install().unwrap() else {
+            return;
+        };
+        let catching = interrupt.catch();
+        signal_hook::low_level::raise(SIGINT).unwrap();
+        assert_eq!(readable(&[interrupt.fd()]).unwrap(), [true]);
+        drop(catching);
+        let mut buf = [0u8; 8];
+        let drained = (&interrupt.read).read(&mut buf).unwrap_err();
+        assert_eq!(drained.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[test]
     fn sigint_ignored_reads_the_sigign_mask() {
         assert!(sigint_ignored(
             "Name:\tx\nSigIgn:\t0000000000000002\nSigCgt:\t0\n"

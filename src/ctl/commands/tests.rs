@@ -746,6 +746,19 @@ fn tail_reads_the_last_bytes_and_adds_a_newline() {
 }
 
 #[test]
+fn tail_with_three_words_takes_the_first_as_name_and_the_last_as_channel() {
+    let r = run_with(
+        "tail a b stderr",
+        vec![up(), ("readProcessStderrLog", Ok(s("e")))],
+        false,
+        &[],
+        Followed::Ended,
+    );
+    assert_eq!(r.out, "e\n");
+    assert_eq!(r.calls[1].1, vec![s("a"), Value::Int(-1600), Value::Int(0)]);
+}
+
+#[test]
 fn tail_zero_prints_nothing() {
     // DIVERGENCE(Q17): the reference prints the whole log.
     let r = run_with(
