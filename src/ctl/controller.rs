@@ -51,6 +51,8 @@ pub trait LineInput {
     fn read_line(&mut self, prompt: &str) -> ReadLine;
     /// An answer that is not echoed (password).
     fn read_secret(&mut self, prompt: &str) -> ReadLine;
+    /// True if the input itself starts a new line after EOF or Ctrl-C (a line editor does).
+    fn ends_lines(&self) -> bool;
 }
 
 /// Whether the shell goes on after a command.

@@ -34,6 +34,8 @@ pub fn cmdloop(ctl: &mut Controller<'_>, prompt: &str) {
         }
         line = match ctl.read_command(prompt) {
             ReadLine::Line(line) => line,
+            // The line editor has printed the newline `EOF` would print.
+            ReadLine::Eof | ReadLine::Interrupted if ctl.input.ends_lines() => return,
             ReadLine::Eof => "EOF".to_string(),
             ReadLine::Interrupted => {
                 ctl.onecmd("EOF");
@@ -123,6 +125,10 @@ impl LineInput for PlainInput {
     fn read_secret(&mut self, prompt: &str) -> ReadLine {
         self.read_line(prompt)
     }
+
+    fn ends_lines(&self) -> bool {
+        false
+    }
 }
 
 /// A terminal: line editing, history, completion of actions and process names.
@@ -181,6 +187,10 @@ impl LineInput for EditorInput {
 
     fn read_secret(&mut self, prompt: &str) -> ReadLine {
         read_without_echo(prompt)
+    }
+
+    fn ends_lines(&self) -> bool {
+        true
     }
 }
 

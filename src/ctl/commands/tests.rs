@@ -70,6 +70,9 @@ impl LineInput for Keys {
     fn read_secret(&mut self, prompt: &str) -> ReadLine {
         self.read_line(prompt)
     }
+    fn ends_lines(&self) -> bool {
+        false
+    }
 }
 
 const URL: &str = "unix:///tmp/x.sock";
@@ -1414,4 +1417,47 @@ fn quit_exit_and_eof_leave_with_a_newline() {
         drop(ctl);
         assert_eq!(out, b"\n");
     }
+}
+
+#[test]
+fn the_shell_runs_status_first_then_reads_until_eof() {
+    let script = Script {
+        replies: RefCell::new(
+            vec![
+                up(),
+                (
+                    "getAllProcessInfo",
+                    Ok(Value::Array(vec![info(
+                        "a",
+                        "a",
+                        20,
+                        "RUNNING",
+                        "pid 1, uptime 0:00:01",
+                        1,
+                    )])),
+                ),
+                up(),
+                ("getSupervisorVersion", Ok(s("4.3.0"))),
+            ]
+            .into(),
+        ),
+        calls: RefCell::default(),
+        follows: RefCell::default(),
+        follow_end: Followed::Ended,
+    };
+    let mut input = Keys(["version", "", "bogus"].into_iter().collect(), Vec::new());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let server = Server {
+        url: URL.into(),
+        username: None,
+        password: None,
+    };
+    let mut ctl = Controller::new(server, true, &script, &mut input, &mut out, &mut err);
+    super::super::shell::cmdloop(&mut ctl, "supervisor> ");
+    drop(ctl);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "a                                RUNNING   pid 1, uptime 0:00:01\n4.3.0\n*** Unknown syntax: bogus\n\n"
+    );
+    assert_eq!(input.1, ["supervisor> "; 4]);
 }
