@@ -177,6 +177,7 @@ mod tests {
             load_ctl(Some(&conf), "x").unwrap_err().to_string(),
             ".ini file does not include supervisorctl section"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::endpoint::is_url;
-use super::format::py_repr;
+use crate::signame::py_repr;
 
 /// What the command line asked for, before the configuration file is read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

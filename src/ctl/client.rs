@@ -385,6 +385,7 @@ mod tests {
         let listener = UnixListener::bind(&sock).unwrap();
         let t = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
             let mut req = Vec::new();
             let mut buf = [0u8; 4096];
             while !String::from_utf8_lossy(&req).contains("</methodCall>") {

@@ -1,6 +1,5 @@
 //! supervisorctl's exact output texts (reference §4.4): status and avail columns, the result
-//! lines of start/stop/signal/clear, reread's change list, the help topic table, and Python's
-//! `%r` of a string.
+//! lines of start/stop/signal/clear, reread's change list and the help topic table.
 //!
 //! Pure functions only, pinned by golden tests; they must not do I/O.
 
@@ -196,35 +195,6 @@ pub fn columnize(words: &[&str], width: usize) -> Vec<String> {
                 .join("  ")
         })
         .collect()
-}
-
-/// Python's `repr()` of a string, as `%r` shows it in messages.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]
@@ -431,14 +401,5 @@ mod tests {
         );
         assert_eq!(columnize(&["one"], 79), ["one"]);
         assert_eq!(columnize(&["a", "b"], 79), ["a  b"]);
-    }
-
-    #[test]
-    fn py_repr_quotes_like_python() {
-        assert_eq!(py_repr("bogus"), "'bogus'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
-        assert_eq!(py_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(py_repr("t\tn\n\\"), "'t\\tn\\n\\\\'");
-        assert_eq!(py_repr("\x01é"), "'\\x01é'");
     }
 }

@@ -351,6 +351,7 @@ mod tests {
         let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         let t = std::thread::spawn(move || {
             let (mut conn, _) = listener.accept().unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
             let mut req = vec![0u8; 1024];
             let n = conn.read(&mut req).unwrap();
             conn.write_all(response).unwrap();

@@ -4,10 +4,11 @@ use xmlrpc::Value;
 
 use super::super::client::CallError;
 use super::super::controller::{exit, Controller, Flow, Outcome, ReadLine};
-use super::super::format::{clear_result, fault, py_repr, result_name};
+use super::super::format::{clear_result, fault, result_name};
 use super::super::http_stream::Followed;
 use super::super::reply::{self, ProcessInfo, ProcessResult};
-use super::{int_param, python_int};
+use super::int_param;
+use crate::signame::{parse_py_int, py_repr};
 use crate::states::ProcessState;
 
 /// Bytes shown by `tail` and `maintail` without `-N`.
@@ -25,7 +26,7 @@ fn amount(modifier: &str) -> Option<Amount> {
     if what == "f" {
         return Some(Amount::Follow);
     }
-    python_int(what).map(Amount::Bytes)
+    parse_py_int(what).map(Amount::Bytes)
 }
 
 impl Controller<'_> {

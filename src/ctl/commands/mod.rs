@@ -25,24 +25,6 @@ fn int_param(n: i64) -> Value {
     i32::try_from(n).map_or(Value::Int64(n), Value::Int)
 }
 
-/// Python's `int()` on an argument such as `100` in `tail -100`: optional sign, digits,
-/// single underscores between digits.
-fn python_int(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let valid = digits.starts_with(|c: char| c.is_ascii_digit())
-        && digits.ends_with(|c: char| c.is_ascii_digit())
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
-    if !valid {
-        return None;
-    }
-    let n: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if negative { -n } else { n })
-}
-
 impl Controller<'_> {
     /// Prints group/all results with `render`, noting each status (`ignored` leaves it).
     fn show_results(
@@ -75,27 +57,5 @@ mod unit {
         assert_eq!(int_param(-1600), Value::Int(-1600));
         assert_eq!(int_param(3_000_000_000), Value::Int64(3_000_000_000));
         assert_eq!(int_param(-3_000_000_000), Value::Int64(-3_000_000_000));
-    }
-
-    #[test]
-    fn python_int_accepts_what_int_accepts() {
-        assert_eq!(python_int("100"), Some(100));
-        assert_eq!(python_int("+5"), Some(5));
-        assert_eq!(python_int("-5"), Some(-5));
-        assert_eq!(python_int("1_000"), Some(1000));
-        assert_eq!(python_int("0"), Some(0));
-        for bad in [
-            "",
-            "x",
-            "f",
-            "1__0",
-            "_1",
-            "1_",
-            "-",
-            "1.5",
-            "99999999999999999999",
-        ] {
-            assert_eq!(python_int(bad), None, "{bad}");
-        }
     }
 }
