@@ -46,7 +46,8 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     let cl = match args::parse(argv.get(1..).unwrap_or_default()) {
         Ok(Parsed::Run(cl)) => cl,
         Ok(Parsed::Help) => {
-            print!("{}", help::usage(&progname));
+            // print! would panic on a closed stdout; there is nobody to tell then.
+            let _ = io::stdout().write_all(help::usage(&progname).as_bytes());
             return 0;
         }
         Err(UsageError(msg)) => return usage_error(&progname, &msg),
@@ -57,14 +58,14 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     };
     let settings = Settings::new(cl, config);
     for warning in &settings.warnings {
-        eprintln!("{warning}");
+        let _ = writeln!(io::stderr(), "{warning}");
     }
     run(settings)
 }
 
 /// `Error: <msg>` and the `-h` hint on stderr, exit 2.
 fn usage_error(progname: &str, msg: &str) -> u8 {
-    eprintln!("Error: {msg}\nFor help, use {progname} -h");
+    let _ = writeln!(io::stderr(), "Error: {msg}\nFor help, use {progname} -h");
     2
 }
 
