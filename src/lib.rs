@@ -2,21 +2,29 @@
 //!
 //! # Map
 //!
-//! Leaf vocabulary, depending on nothing else in the crate:
-//! - [`states`]: process, supervisor and listener states with their codes and names.
-//! - [`signame`]: signal names and numbers as Supervisor spells them.
+//! Leaf vocabulary, depending on nothing else in the crate: [`states`] (process, supervisor
+//! and listener states), [`signame`] (signal names), [`timefmt`] (time texts), [`sys`] (the
+//! few libc calls nix lacks).
 //!
-//! Configuration ([`config`]): `supervisord.conf` → typed, validated structs that compare by
-//! value (reference §1).
+//! Pure cores (inputs in, decisions out; no syscalls, no clock):
+//! - [`config`]: `supervisord.conf` → typed, validated structs that compare by value (§1);
+//! - [`process::machine`]: the per-process state machine (§3);
+//! - [`events`]: event payloads, listener pools, the listener protocol, capture mode (§6);
+//! - [`http`] and [`rpc`]: HTTP framing, Basic auth, the XML-RPC codec and the method table
+//!   (§5); [`logging::tail`], [`logging::ansi`].
 //!
-//! Control-plane wire formats, pure: [`http`] (request framing, responses, Basic auth, URLs)
-//! and [`rpc`] (fault codes, the XML-RPC codec).
+//! The daemon ([`daemon`]): one thread, one `mio::Poll`. The reactor's turn (signals and
+//! reaping, then I/O, then timers, then event delivery, then shutdown progress) is written in
+//! [`daemon::reactor`]; only `daemon` and `process::spawn` touch children, sockets and files.
 //!
-//! Behaviour is specified in `../shared/spec/reference.md` (Supervisor 4.3) and the binding
-//! rulings in `../shared/spec/decisions.md`; deliberate differences carry a `DIVERGENCE(Qn):`
-//! comment next to the code and a test.
+//! The client ([`ctl`]): `supervisorctl`, a small synchronous program over blocking sockets.
+//!
+//! Behaviour is specified in `../shared/spec/reference.md` (Supervisor 4.3, cited as §n) and
+//! the binding rulings in `../shared/spec/decisions.md`; deliberate differences carry a
+//! `DIVERGENCE(Qn):` comment next to the code and a test.
 
 pub mod config;
+pub mod ctl;
 pub mod daemon;
 pub mod events;
 pub mod http;

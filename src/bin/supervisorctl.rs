@@ -1,4 +1,5 @@
+//! `supervisorctl`: see [`supervisor::ctl`].
+
 fn main() -> std::process::ExitCode {
-    eprintln!("Error: supervisorctl is not built yet");
-    std::process::ExitCode::from(2)
+    std::process::ExitCode::from(supervisor::ctl::main(std::env::args_os().collect()))
 }

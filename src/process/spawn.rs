@@ -113,7 +113,10 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         libc::sigfillset(&mut all);
         libc::sigprocmask(libc::SIG_BLOCK, &all, &mut saved);
     }
-    let start = Start { prepared: &prepared, fds };
+    let start = Start {
+        prepared: &prepared,
+        fds,
+    };
     let mut stack = vec![0u8; CHILD_STACK];
     // The stack grows down: pass its (16-byte aligned) top.
     let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK) as usize & !15;

@@ -1,0 +1,253 @@
+//! Process control: `status`, `pid`, `start`, `stop`, `restart`, `signal`.
+
+use xmlrpc::Value;
+
+use crate::states::ProcessState;
+
+use super::super::client::CallError;
+use super::super::controller::{exit, Controller, Flow, Outcome};
+use super::super::format::{
+    fault, namespec, signal_result, split_namespec, start_result, status_lines,
+};
+use super::super::reply::{self, ProcessInfo, ProcessResult};
+
+impl Controller<'_> {
+    pub(in super::super) fn do_status(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            self.exit_status = exit::STATUS_UNKNOWN;
+            return Ok(Flow::Continue);
+        }
+        let all = self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        let shown = if names.is_empty() || names.contains(&"all") {
+            all
+        } else {
+            let mut shown = Vec::new();
+            for name in names {
+                let (group, process) = split_namespec(name);
+                let matched = all
+                    .iter()
+                    .filter(|i| i.group == group && process.is_none_or(|p| i.name == p))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                if matched.is_empty() {
+                    match process {
+                        None => self.say(&format!("{group}: ERROR (no such group)")),
+                        Some(_) => self.say(&format!("{name}: ERROR (no such process)")),
+                    }
+                    self.exit_status = exit::STATUS_UNKNOWN;
+                }
+                shown.extend(matched);
+            }
+            shown
+        };
+        for line in status_lines(&shown) {
+            self.say(&line);
+        }
+        let stopped = |i: &ProcessInfo| {
+            i32::try_from(i.state)
+                .ok()
+                .and_then(ProcessState::from_code)
+                .is_some_and(ProcessState::is_stopped)
+        };
+        if shown.iter().any(stopped) {
+            self.exit_status = exit::STATUS_NOT_RUNNING;
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(in super::super) fn do_pid(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            return Ok(Flow::Continue);
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            let pid = self.call_as("supervisor.getPID", vec![], reply::integer_reply)?;
+            self.say(&pid.to_string());
+        } else if names.contains(&"all") {
+            for info in self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)? {
+                self.say(&info.pid.to_string());
+            }
+        } else {
+            for name in names {
+                let params = vec![Value::from(name)];
+                match self.call_as("supervisor.getProcessInfo", params, ProcessInfo::from_value) {
+                    Ok(info) => {
+                        self.say(&info.pid.to_string());
+                        if info.pid == 0 {
+                            self.exit_status = exit::NOT_RUNNING;
+                        }
+                    }
+                    Err(e) if e.fault_code() == Some(fault::BAD_NAME) => {
+                        self.exit_status = exit::GENERIC;
+                        self.say(&format!("No such process {name}"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(in super::super) fn do_start(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            return Ok(Flow::Continue);
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            return self.usage(
+                "Error: start requires a process name",
+                "start",
+                exit::INVALID_ARGS,
+            );
+        }
+        let render = |name: &str, r: &ProcessResult| start_result(name, r.status);
+        let ignored = Some(fault::ALREADY_STARTED);
+        if names.contains(&"all") {
+            let results =
+                self.call_as("supervisor.startAllProcesses", vec![], ProcessResult::list)?;
+            self.show_results(&results, render, ignored)?;
+            return Ok(Flow::Continue);
+        }
+        for name in names {
+            match split_namespec(name) {
+                (group, None) => {
+                    let params = vec![Value::from(group)];
+                    match self.call_as("supervisor.startProcessGroup", params, ProcessResult::list)
+                    {
+                        Ok(results) => self.show_results(&results, render, ignored)?,
+                        Err(e) if e.fault_code() == Some(fault::BAD_NAME) => {
+                            self.say(&format!("{group}: ERROR (no such group)"));
+                            self.exit_status = exit::INVALID_ARGS;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                (group, Some(process)) => {
+                    let shown = namespec(group, process);
+                    match self.call("supervisor.startProcess", vec![Value::from(name)]) {
+                        Ok(_) => self.say(&format!("{shown}: started")),
+                        Err(e) => {
+                            let code = e.fault_code();
+                            let result = code.and_then(|c| start_result(&shown, c).map(|l| (c, l)));
+                            let Some((code, line)) = result else {
+                                return Err(e.into());
+                            };
+                            self.say(&line);
+                            self.note_fault(code, ignored);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(in super::super) fn do_stop(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            return Ok(Flow::Continue);
+        }
+        let names: Vec<&str> = arg.split_whitespace().collect();
+        if names.is_empty() {
+            return self.usage("Error: stop requires a process name", "stop", exit::GENERIC);
+        }
+        self.signal_each(&names, None)
+    }
+
+    pub(in super::super) fn do_signal(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            return Ok(Flow::Continue);
+        }
+        let args: Vec<&str> = arg.split_whitespace().collect();
+        match args.split_first() {
+            Some((sig, names)) if !names.is_empty() => self.signal_each(names, Some(sig)),
+            _ => self.usage(
+                "Error: signal requires a signal name and a process name",
+                "signal",
+                exit::GENERIC,
+            ),
+        }
+    }
+
+    /// `stop` (no signal) or `signal SIG` on `all`, groups and single processes.
+    fn signal_each(&mut self, names: &[&str], sig: Option<&str>) -> Outcome {
+        let (verb, ignored, all_method, group_method, one_method) = match sig {
+            None => (
+                "stopped",
+                Some(fault::NOT_RUNNING),
+                "supervisor.stopAllProcesses",
+                "supervisor.stopProcessGroup",
+                "supervisor.stopProcess",
+            ),
+            Some(_) => (
+                "signalled",
+                None,
+                "supervisor.signalAllProcesses",
+                "supervisor.signalProcessGroup",
+                "supervisor.signalProcess",
+            ),
+        };
+        let with_sig = |mut params: Vec<Value>| {
+            params.extend(sig.map(Value::from));
+            params
+        };
+        let render =
+            |name: &str, r: &ProcessResult| signal_result(name, r.status, &r.description, verb);
+        if names.contains(&"all") {
+            let results = self.call_as(all_method, with_sig(vec![]), ProcessResult::list)?;
+            self.show_results(&results, render, ignored)?;
+            return Ok(Flow::Continue);
+        }
+        for name in names {
+            match split_namespec(name) {
+                (group, None) => {
+                    let params = with_sig(vec![Value::from(group)]);
+                    match self.call_as(group_method, params, ProcessResult::list) {
+                        Ok(results) => self.show_results(&results, render, ignored)?,
+                        Err(e) if e.fault_code() == Some(fault::BAD_NAME) => {
+                            self.say(&format!("{group}: ERROR (no such group)"));
+                            self.exit_status = exit::GENERIC;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                (group, Some(process)) => {
+                    let shown = namespec(group, process);
+                    match self.call(one_method, with_sig(vec![Value::from(*name)])) {
+                        Ok(_) => self.say(&format!("{shown}: {verb}")),
+                        Err(e) => {
+                            let result = match &e {
+                                CallError::Fault { code, string } => {
+                                    let code = *code;
+                                    signal_result(&shown, code, string, verb).map(|l| (code, l))
+                                }
+                                _ => None,
+                            };
+                            let Some((code, line)) = result else {
+                                return Err(e.into());
+                            };
+                            self.say(&line);
+                            self.note_fault(code, ignored);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    pub(in super::super) fn do_restart(&mut self, arg: &str) -> Outcome {
+        if !self.upcheck()? {
+            return Ok(Flow::Continue);
+        }
+        if arg.split_whitespace().next().is_none() {
+            return self.usage(
+                "Error: restart requires a process name",
+                "restart",
+                exit::GENERIC,
+            );
+        }
+        self.do_stop(arg)?;
+        self.do_start(arg)
+    }
+}
