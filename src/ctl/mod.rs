@@ -12,7 +12,7 @@
 //! It must not share state with the daemon: everything goes over the socket.
 
 mod args;
-mod client;
+pub mod client;
 mod commands;
 mod controller;
 mod endpoint;
