@@ -52,6 +52,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     check_fcgi_sockets(&config)?;
     let servers = open_servers(&config)?;
     let log = MainLog::open(&log_settings(&config)).map_err(StartupError)?;
+    install_panic_hook(log.path().map(PathBuf::from));
     let mut signals: Signals = open_signals().map_err(StartupError)?;
     let mut d = Daemon::new(loader, config, log).map_err(|e| StartupError(e.to_string()))?;
     log_startup_notes(&mut d, notes);
@@ -126,6 +127,24 @@ fn announce_servers(d: &mut Daemon, servers: &[(Listener, HttpServerConfig)]) {
             );
         }
     }
+}
+
+/// A panic would be a bug; before the process dies, say so in the activity log (children
+/// live in their own process groups and keep running).
+fn install_panic_hook(log: Option<PathBuf>) {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(path) = &log {
+            let line = format!(
+                "{} CRIT supervisord panicked, exiting: {info}\n",
+                crate::timefmt::log_stamp(crate::daemon::clock::wall())
+            );
+            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(path) {
+                let _ = std::io::Write::write_all(&mut f, line.as_bytes());
+            }
+        }
+        default(info);
+    }));
 }
 
 fn open_signals() -> Result<Signals, String> {
