@@ -232,14 +232,13 @@ impl Daemon {
         let mut total = 0;
         let mut closed = false;
         if let Some(conn) = self.http.conns.get_mut(&id) {
-            // A waiting connection keeps what it reads for the next request, up to a bound;
-            // the rest stays in the socket until the answer is out (`resume`).
-            if matches!(conn.state, ConnState::Waiting { .. }) && conn.parser.buffered() > READ_CAP
-            {
+            let discarding = matches!(conn.state, ConnState::Closing | ConnState::Streaming(_));
+            // Requests not yet handled (the client pipelines, or waits for an answer) are
+            // kept up to a bound; the rest stays in the socket until they are served.
+            if !discarding && conn.parser.buffered() > READ_CAP {
                 self.read_buf = buf;
                 return;
             }
-            let discarding = matches!(conn.state, ConnState::Closing | ConnState::Streaming(_));
             while total < READ_CAP {
                 match conn.stream.read(&mut buf) {
                     Ok(0) => {
@@ -276,7 +275,8 @@ impl Daemon {
             let Some(conn) = self.http.conns.get_mut(&id) else {
                 return;
             };
-            if !matches!(conn.state, ConnState::Open) {
+            // A client that does not read its answers gets no more until it does.
+            if !matches!(conn.state, ConnState::Open) || conn.out.len() > READ_CAP {
                 break;
             }
             match conn.parser.poll() {
