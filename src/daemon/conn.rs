@@ -233,9 +233,11 @@ impl Daemon {
         let mut closed = false;
         if let Some(conn) = self.http.conns.get_mut(&id) {
             let discarding = matches!(conn.state, ConnState::Closing | ConnState::Streaming(_));
-            // Requests not yet handled (the client pipelines, or waits for an answer) are
-            // kept up to a bound; the rest stays in the socket until they are served.
-            if !discarding && conn.parser.buffered() > READ_CAP {
+            // While requests cannot be handled (an answer is pending or unread), what the
+            // client pipelines is kept up to a bound; the rest waits in the socket.
+            let blocked =
+                matches!(conn.state, ConnState::Waiting { .. }) || conn.out.len() > READ_CAP;
+            if blocked && conn.parser.buffered() > READ_CAP {
                 self.read_buf = buf;
                 return;
             }
