@@ -83,7 +83,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     for (k, v) in &file.environment {
         env.insert(format!("ENV_{k}"), v.clone());
     }
-    messages.extend(server::check_rpcinterfaces(&raw, &env)?);
+    let (supervisor_rpc, rpc_warnings) = server::check_rpcinterfaces(&raw, &env)?;
+    messages.extend(rpc_warnings);
     let ctx = program::Context {
         env: &env,
         here: &here,
@@ -105,6 +106,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
         supervisord,
         http_servers,
         groups,
+        supervisor_rpc,
         messages,
     })
 }
@@ -119,6 +121,9 @@ pub struct Config {
     pub http_servers: Vec<HttpServerConfig>,
     /// Process groups and listener pools sorted by (priority, name).
     pub groups: Vec<GroupConfig>,
+    /// `[rpcinterface:supervisor]` with the standard factory is present: without it there is
+    /// no `supervisor.*` namespace, as in Supervisor.
+    pub supervisor_rpc: bool,
     /// Messages produced while parsing, logged once the activity log exists
     /// (criticals, then warnings, then infos, in the order they were produced).
     pub messages: Vec<(Level, String)>,

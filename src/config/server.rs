@@ -215,9 +215,10 @@ const STANDARD_RPCINTERFACE: &str = "supervisor.rpcinterface:make_main_rpcinterf
 pub fn check_rpcinterfaces(
     raw: &RawConfig,
     env: &BTreeMap<String, String>,
-) -> Result<Vec<(Level, String)>, ConfigError> {
+) -> Result<(bool, Vec<(Level, String)>), ConfigError> {
     let names = Names::new(env);
     let mut warnings = Vec::new();
+    let mut standard = false;
     for section in raw
         .sections
         .iter()
@@ -236,7 +237,9 @@ pub fn check_rpcinterfaces(
                 section.name
             )));
         };
-        if section.name != "rpcinterface:supervisor" || factory.trim() != STANDARD_RPCINTERFACE {
+        if section.name == "rpcinterface:supervisor" && factory.trim() == STANDARD_RPCINTERFACE {
+            standard = true;
+        } else {
             // DIVERGENCE(D6): the reference imports the Python factory (and refuses to start
             // when it cannot); we serve only the built-in `supervisor` namespace.
             warnings.push((
@@ -249,7 +252,7 @@ pub fn check_rpcinterfaces(
             ));
         }
     }
-    Ok(warnings)
+    Ok((standard, warnings))
 }
 
 /// Both-or-neither rule for HTTP credentials.
@@ -504,11 +507,12 @@ mod tests {
         };
         let standard = "[rpcinterface:supervisor]\n\
                         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n";
-        assert_eq!(check(standard), Ok(vec![]));
-        let foreign = check(
+        assert_eq!(check(standard), Ok((true, vec![])));
+        let (standard_present, foreign) = check(
             "[rpcinterface:foo]\nsupervisor.rpcinterface_factory = nosuch.module:make\nretries=1\n",
         )
         .unwrap();
+        assert!(!standard_present);
         assert_eq!(foreign.len(), 1);
         assert_eq!(foreign[0].0, Level::Warn);
         assert!(foreign[0].1.contains("[rpcinterface:foo]"));

@@ -88,10 +88,15 @@ fn find(name: &str) -> Option<&'static Method> {
 /// # Errors
 /// UNKNOWN_METHOD for a name not in the table; the handler's fault otherwise.
 pub fn call(d: &mut Daemon, name: &str, params: &[Value]) -> Result<Reply, Fault> {
-    match find(name) {
+    match find(name).filter(|m| served(d, m)) {
         Some(m) => (m.handler)(d, params),
         None => Err(Fault::new(FaultCode::UnknownMethod)),
     }
+}
+
+/// `supervisor.*` exists only with `[rpcinterface:supervisor]`; `system.*` always.
+fn served(d: &Daemon, m: &Method) -> bool {
+    d.config.supervisor_rpc || !m.name.starts_with("supervisor.")
 }
 
 fn list_methods(_: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
