@@ -133,26 +133,20 @@ impl Daemon {
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
-        let name = p.config.name.clone();
         let pool = p.group.clone();
         let Some(proto) = p.listener.as_mut() else {
             return;
         };
+        // The protocol already returned the `event was processed/rejected` log lines.
         for out in proto.feed(data) {
             match out {
                 ListenerOutput::Log(level, msg) => self.log.log(level, &msg),
                 ListenerOutput::Ready => self.dispatch_pending = true,
-                ListenerOutput::Result { accepted: true, .. } => {
-                    self.log
-                        .log(Level::Debug, &format!("{name}: event was processed"));
-                    self.dispatch_pending = true;
-                }
+                ListenerOutput::Result { accepted: true, .. } => self.dispatch_pending = true,
                 ListenerOutput::Result {
                     accepted: false,
                     event,
                 } => {
-                    self.log
-                        .log(Level::Warn, &format!("{name}: event was rejected"));
                     for (level, msg) in self.events.rejected(&pool, event) {
                         self.log.log(level, &msg);
                     }

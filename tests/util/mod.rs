@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod listener;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
