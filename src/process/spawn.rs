@@ -164,6 +164,9 @@ fn set_nonblocking(fd: RawFd) -> Result<(), nix::Error> {
     Ok(())
 }
 
+/// The kernel's `sigset_t` size that `rt_sigaction` insists on (64 signals).
+const KERNEL_SIGSET_BYTES: libc::size_t = 8;
+
 /// The child's stack: it only holds `child_main`'s few locals.
 const CHILD_STACK: usize = 64 * 1024;
 
@@ -295,9 +298,19 @@ fn child_main(p: &Prepared, fds: ChildFds) -> ! {
             }
         }
         // D4 DIVERGENCE: default dispositions and an empty mask, whatever we inherited.
-        for sig in 1..libc::SIGRTMIN() {
+        // The raw syscall reaches every signal up to SIGRTMAX: glibc's wrappers refuse its
+        // two internal ones (32, 33), which an ignoring parent would otherwise pass on.
+        // All zeros is SIG_DFL, no flags, empty mask, whatever the arch's field order.
+        let default_action = [0 as libc::c_ulong; 4];
+        for sig in 1..=libc::SIGRTMAX() {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::signal(sig, libc::SIG_DFL);
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    sig,
+                    default_action.as_ptr(),
+                    std::ptr::null_mut::<libc::c_void>(),
+                    KERNEL_SIGSET_BYTES,
+                );
             }
         }
         let mut set: libc::sigset_t = std::mem::zeroed();
@@ -480,6 +493,31 @@ mod tests {
         assert_eq!(
             out,
             "supervisor: couldn't chdir to /nonexistent/dir: ENOENT\nsupervisor: child process was not spawned\n"
+        );
+    }
+
+    #[test]
+    fn child_starts_with_no_signal_ignored_or_blocked() {
+        // An ignored real-time signal survives exec unless the child resets it.
+        // SAFETY: ignoring SIGRTMAX has no effect on this test process (nothing sends it).
+        unsafe { libc::signal(libc::SIGRTMAX(), libc::SIG_IGN) };
+        let cmd = resolved(&["/bin/grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]);
+        let req = Request {
+            name: "t",
+            command: &cmd,
+            env: &[],
+            directory: None,
+            umask: None,
+            user: None,
+            redirect_stderr: true,
+            stdin: Stdin::Pipe,
+        };
+        let child = spawn(&req).unwrap();
+        let out = read_all(child.stdout);
+        wait(child.pid);
+        assert_eq!(
+            out,
+            "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
         );
     }
 

@@ -50,6 +50,24 @@ pub fn alive(pid: i32) -> bool {
     }
 }
 
+/// The children of `ppid` with their state letter from `/proc/<pid>/stat` (`Z`: zombie).
+pub fn children(ppid: i32) -> Vec<(i32, char)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+            let state = fields.next()?.chars().next()?;
+            let parent: i32 = fields.next()?.parse().ok()?;
+            (parent == ppid).then_some((pid, state))
+        })
+        .collect()
+}
+
 /// Pids (not ours) whose command line contains `marker`.
 pub fn pids_with_marker(marker: &str) -> Vec<i32> {
     let me = std::process::id() as i32;
@@ -81,9 +99,15 @@ pub struct Sandbox {
     pub conf: PathBuf,
     pub sock: PathBuf,
     daemon: Option<Child>,
+    /// The pid of a daemon started without `-n` (not our child).
+    detached: Option<i32>,
     pub server: Server,
     /// Extra `[supervisord]` lines.
     pub supervisord_extra: String,
+    /// `[supervisord] nodaemon` (true unless the test daemonizes).
+    pub nodaemon: bool,
+    /// `[supervisord] loglevel`.
+    pub loglevel: &'static str,
 }
 
 impl Sandbox {
@@ -104,8 +128,11 @@ impl Sandbox {
             dir,
             sock,
             daemon: None,
+            detached: None,
             server,
             supervisord_extra: String::new(),
+            nodaemon: true,
+            loglevel: "debug",
         }
     }
 
@@ -115,9 +142,11 @@ impl Sandbox {
         let text = format!(
             "[unix_http_server]\nfile={d}/s.sock\n\n\
              [supervisord]\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\n\
-             childlogdir={d}\nloglevel=debug\nnodaemon=true\n{}\n\n\
+             childlogdir={d}\nloglevel={}\nnodaemon={}\n{}\n\n\
              [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
              [supervisorctl]\nserverurl=unix://{d}/s.sock\n\n{sections}\n",
+            self.loglevel,
+            self.nodaemon,
             self.supervisord_extra
         );
         std::fs::write(&self.conf, text).expect("write config");
@@ -143,6 +172,47 @@ impl Sandbox {
             .spawn()
             .expect("run supervisord");
         self.daemon = Some(child);
+        self.wait_ready();
+    }
+
+    /// Starts `supervisord -c CONF` (no `-n`; the config must say `nodaemon=false`): the
+    /// launching command must exit 0 at once, and the daemon must let go of its stdout and
+    /// stderr (or `$(supervisord)` in a script would hang). It is then found by its pidfile.
+    pub fn launch_detached(&mut self) {
+        use std::io::Read;
+        let mut child = Command::new(SUPERVISORD)
+            .arg("-c")
+            .arg(&self.conf)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run supervisord");
+        let status = wait_for(Duration::from_secs(15), "the launching command", || {
+            child.try_wait().ok().flatten()
+        });
+        // Both pipes reach EOF only once every holder has closed them.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pipes = (child.stdout.take(), child.stderr.take());
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let (Some(mut out), Some(mut err)) = pipes {
+                let _ = out.read_to_string(&mut text);
+                let _ = err.read_to_string(&mut text);
+            }
+            let _ = tx.send(text);
+        });
+        let output = rx
+            .recv_timeout(Duration::from_secs(15))
+            .expect("the daemon keeps the launcher's stdout or stderr open");
+        assert_eq!(status.code(), Some(0), "launching supervisord: {output}");
+        let pidfile = self.path("supervisord.pid");
+        let pid = wait_for(Duration::from_secs(15), "the pidfile", || {
+            let text = std::fs::read_to_string(&pidfile).ok()?;
+            text.strip_suffix('\n')?.parse::<i32>().ok()
+        });
+        self.detached = Some(pid);
         self.wait_ready();
     }
 
@@ -172,7 +242,9 @@ impl Sandbox {
 
     /// The daemon's pid.
     pub fn pid(&self) -> i32 {
-        self.daemon.as_ref().map_or(0, |c| c.id() as i32)
+        self.detached
+            .or(self.daemon.as_ref().map(|c| c.id() as i32))
+            .unwrap_or(0)
     }
 
     /// The daemon process, e.g. to wait for its exit.
@@ -258,6 +330,11 @@ impl Sandbox {
         })
     }
 
+    /// The number of lines in `file` (in the sandbox); 0 if it does not exist.
+    pub fn count_lines(&self, file: &str) -> usize {
+        std::fs::read_to_string(self.path(file)).map_or(0, |t| t.lines().count())
+    }
+
     /// Sends a signal to the daemon.
     pub fn signal(&self, sig: i32) {
         let _ = supervisor::sys::kill(self.pid(), sig);
@@ -288,6 +365,16 @@ impl Drop for Sandbox {
             }
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if let Some(pid) = self.detached.take() {
+            let _ = supervisor::sys::kill(pid, libc::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline && alive(pid) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if alive(pid) {
+                let _ = supervisor::sys::kill(pid, libc::SIGKILL);
+            }
         }
         for pid in pids_with_marker(&self.marker()) {
             let _ = supervisor::sys::kill(pid, libc::SIGKILL);
