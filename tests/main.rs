@@ -1,5 +1,10 @@
 //! Integration tests: each module drives the real binaries.
 mod config_diff;
+mod rpc;
+mod rpc_config;
+mod rpc_logs;
+mod rpc_python;
+mod rpc_wait;
 mod samples;
 mod smoke;
 mod supervisord_cli;
