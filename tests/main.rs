@@ -1,5 +1,7 @@
 //! Integration tests: each module drives the real binaries.
 mod config_diff;
+mod http;
+mod rawhttp;
 mod rpc;
 mod rpc_config;
 mod rpc_logs;
