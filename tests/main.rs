@@ -1,6 +1,9 @@
 //! Integration tests: each module drives the real binaries.
 mod config_diff;
+mod ctl;
+mod ctl_more;
 mod http;
+mod http_more;
 mod rawhttp;
 mod rpc;
 mod rpc_config;
