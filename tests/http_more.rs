@@ -1,6 +1,6 @@
 //! Raw HTTP, continued: answers queued behind a waiting call, responses larger than the
 //! socket buffer to a client that does not read, trickled requests, many idle connections,
-//! and log streams across rotation (D1, D5, reference §5.7).
+//! log streams across rotation, and clients that half-close (D1, D5, reference §5.7).
 
 use std::time::{Duration, Instant};
 
@@ -173,4 +173,34 @@ fn logtail_follows_a_rotated_log() {
         vec![s("cat"), s("after clear\n")],
     );
     c.stream_until("after clear\n");
+}
+
+#[test]
+fn a_half_closed_client_still_gets_its_answers() {
+    let d = Sandbox::start(
+        "hhalf",
+        "[program:slow]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n",
+    );
+    // As `printf 'GET ...' | socat - UNIX:...` does: the request, then end of stream.
+    let mut c = Client::connect(&d);
+    c.send(b"GET /ok.html HTTP/1.0\r\n\r\n");
+    c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(c.response().text(), "OK");
+    // Pipelined requests, one of them waiting for a state, then end of stream.
+    let mut c = Client::connect(&d);
+    let start = post(
+        &method_call("supervisor.startProcess", &string_param("slow")),
+        "",
+    );
+    let pid = post(&method_call("supervisor.getPID", ""), "");
+    c.send(&[start, pid, get("/ok.html")].concat());
+    c.stream.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(c.response().text().contains("<boolean>1</boolean>"));
+    assert!(c
+        .response()
+        .text()
+        .contains(&format!("<int>{}</int>", d.pid())));
+    assert_eq!(c.response().text(), "OK");
+    assert!(c.closed(), "closed once everything is answered");
+    assert_eq!(d.info("slow").get("statename"), Some(&s("RUNNING")));
 }
