@@ -303,6 +303,9 @@ fn shutdown_and_reload() {
     expect(&d, &["shutdown"], "Shut down\n", 0);
     expect(&d, &["shutdown"], "ERROR: already shutting down\n", 0);
     expect(&d, &["reload"], "ERROR: already shutting down\n", 1);
+    // DIVERGENCE(Q29): the reference prints the raw SHUTDOWN_STATE fault.
+    expect(&d, &["status"], "ERROR: supervisor shutting down\n", 1);
+    expect(&d, &["avail"], "ERROR: supervisor shutting down\n", 1);
     let stubborn = d
         .main_log()
         .lines()
@@ -378,6 +381,37 @@ fn version_help_and_unknown_commands() {
     expect(&d, &["help", "nosuch"], "*** No help on nosuch\n", 0);
     expect(&d, &["help", "EOF"], "*** No help on EOF\n", 0);
     expect(&d, &["bogus"], "*** Unknown syntax: bogus\n", 1);
+    expect(
+        &d,
+        &["open", "ftp://x"],
+        "ERROR: url must be http:// or unix://\n",
+        1,
+    );
+}
+
+#[test]
+fn fg_refusals() {
+    let d = standard("cfg");
+    expect(
+        &d,
+        &["fg"],
+        "ERROR: no process name supplied\n\
+         fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit\n",
+        1,
+    );
+    expect(
+        &d,
+        &["fg", "a", "b"],
+        "ERROR: too many process names supplied\n",
+        1,
+    );
+    expect(
+        &d,
+        &["fg", "nosuch"],
+        "ERROR: bad process name supplied\n",
+        1,
+    );
+    expect(&d, &["fg", "grp:manual"], "ERROR: process not running\n", 1);
 }
 
 #[test]
@@ -471,4 +505,55 @@ fn piped_shell_and_interactive_flag() {
         masked.ends_with("supervisor> 0\nsupervisor> \n"),
         "{masked}"
     );
+}
+
+#[test]
+fn credentials_and_authentication_failures() {
+    let mut d = Sandbox::new("cauth");
+    let dir = p(&d.dir);
+    let conf = format!(
+        "[unix_http_server]\nfile={dir}/s.sock\nusername=user\npassword=123\n\
+         [supervisord]\nlogfile={dir}/supervisord.log\npidfile={dir}/supervisord.pid\n\
+         childlogdir={dir}\nnodaemon=true\n\
+         [rpcinterface:supervisor]\n\
+         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+         [supervisorctl]\nserverurl=unix://{dir}/s.sock\n\
+         [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+    );
+    std::fs::write(&d.conf, conf).unwrap();
+    d.server.username = Some("user".into());
+    d.server.password = Some("123".into());
+    d.launch();
+    d.wait_state("sleeper", "RUNNING", T);
+    let running = "sleeper                          RUNNING   pid PID, uptime UPTIME\n";
+    expect(&d, &["-u", "user", "-p", "123", "status"], running, 0);
+    // DIVERGENCE(Q10): one line, no raw ProtocolError after it.
+    for args in [
+        &["status"][..],
+        &["-u", "user", "-p", "124", "status"],
+        &["-u", "user", "avail"],
+    ] {
+        let out = d.ctl(args);
+        assert_eq!(
+            format!("{}{}", out.stdout, out.stderr),
+            "Server requires authentication\n",
+            "{args:?}"
+        );
+        assert_eq!(out.code, 1, "{args:?} {out:?}");
+    }
+    // Credentials from the [supervisorctl] section.
+    let with_creds = std::fs::read_to_string(&d.conf).unwrap().replace(
+        "[supervisorctl]\n",
+        "[supervisorctl]\nusername=user\npassword=123\n",
+    );
+    let ctl_conf = d.path("ctl.conf");
+    std::fs::write(&ctl_conf, with_creds).unwrap();
+    let out = Command::new(SUPERVISORCTL)
+        .arg("-c")
+        .arg(&ctl_conf)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(mask(&String::from_utf8_lossy(&out.stdout)), running);
+    assert_eq!(out.status.code(), Some(0));
 }

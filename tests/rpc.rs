@@ -9,7 +9,7 @@ use std::time::Duration;
 use supervisor::ctl::client::{self, CallError};
 use xmlrpc::Value;
 
-use crate::util::{int, p, s, text, wait_for, Sandbox};
+use crate::util::{int, p, s, script, text, wait_for, Sandbox};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -221,7 +221,9 @@ fn process_info_shapes_and_name_resolution() {
          [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n\
          [program:num]\ncommand=/bin/sleep 1000\nstartsecs=0\nnumprocs=2\n\
          process_name=%(program_name)s_%(process_num)02d\n\
-         [group:grp]\nprograms=manual\n",
+         [program:quick]\ncommand=/bin/sh -c \"exit 3\"\nautostart=false\nautorestart=false\n\
+         startsecs=0\n\
+         [group:grp]\nprograms=manual,quick\n",
     );
     let info = d.wait_state("sleeper", "RUNNING", T);
     let keys: Vec<&str> = info.keys().map(String::as_str).collect();
@@ -277,6 +279,14 @@ fn process_info_shapes_and_name_resolution() {
     assert_eq!((int(&manual, "pid"), int(&manual, "start")), (0, 0));
 
     d.wait_state("num:num_00", "RUNNING", T);
+    d.call("supervisor.startProcess", vec![s("grp:quick")]);
+    let quick = d.wait_state("grp:quick", "EXITED", T);
+    assert_eq!(int(&quick, "exitstatus"), 3);
+    assert_eq!(text(&quick, "spawnerr"), "Bad exit code 3");
+    assert_eq!(int(&quick, "pid"), 0);
+    assert!(int(&quick, "stop") >= int(&quick, "start"));
+    let date = text(&quick, "description");
+    assert_eq!(crate::ctl::mask(&format!("x {date}")), "x DATE", "{date}");
     for bad in [
         "nosuch",
         "grp",
@@ -299,6 +309,7 @@ fn process_info_shapes_and_name_resolution() {
         order,
         [
             ("grp", "manual"),
+            ("grp", "quick"),
             ("num", "num_00"),
             ("num", "num_01"),
             ("sleeper", "sleeper")
@@ -528,10 +539,16 @@ fn group_and_all_operations_return_result_structs() {
 
 #[test]
 fn stdin_and_remote_comm_event() {
-    let d = sandbox("stdin", |_| {
-        "[program:cat]\ncommand=/bin/cat\nstartsecs=0\n".to_string()
+    let d = sandbox("stdin", |d| {
+        let deaf = script(d, "deaf.sh", "exec 0<&-\nexec sleep 1000");
+        format!(
+            "[program:cat]\ncommand=/bin/cat\nstartsecs=0\n\
+             [program:deaf]\ncommand=/bin/sh {}\nstartsecs=0\n",
+            p(&deaf)
+        )
     });
     d.wait_state("cat", "RUNNING", T);
+    d.wait_state("deaf", "RUNNING", T);
     assert_eq!(
         d.call("supervisor.sendProcessStdin", vec![s("cat"), s("héllo\n")]),
         b(true)
@@ -545,6 +562,15 @@ fn stdin_and_remote_comm_event() {
             _ => None,
         }
     });
+    // A child that closed its stdin: the write fails with EPIPE.
+    let f = wait_for(T, "stdin to be known closed", || {
+        match d.rpc("supervisor.sendProcessStdin", vec![s("deaf"), s("x\n")]) {
+            Err(CallError::Fault { code: 20, string }) => Some(string),
+            Ok(_) => None,
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    assert_eq!(f, "NO_FILE: deaf");
     assert_eq!(
         d.call("supervisor.sendRemoteCommEvent", vec![s("type"), s("data")]),
         b(true)

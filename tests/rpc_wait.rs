@@ -118,3 +118,34 @@ fn waited_stop_lasts_until_the_process_is_gone() {
     );
     assert_eq!(text(&d.info("lazy"), "statename"), "STOPPED");
 }
+
+#[test]
+fn all_operations_go_in_priority_order() {
+    let d = Sandbox::start(
+        "worder",
+        "[program:first]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\
+         [program:middle]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=50\n\
+         [program:last]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=99\n",
+    );
+    for name in ["first", "middle", "last"] {
+        d.wait_state(name, "RUNNING", T);
+    }
+    let names = |v: Value| -> Vec<String> {
+        list(v)
+            .iter()
+            .map(|r| text(map(r), "name").to_string())
+            .collect()
+    };
+    // DIVERGENCE(Q18): stops go in descending priority, as documented.
+    assert_eq!(
+        names(d.call("supervisor.stopAllProcesses", vec![b(false)])),
+        ["last", "middle", "first"]
+    );
+    for name in ["first", "middle", "last"] {
+        d.wait_state(name, "STOPPED", T);
+    }
+    assert_eq!(
+        names(d.call("supervisor.startAllProcesses", vec![b(false)])),
+        ["first", "middle", "last"]
+    );
+}
