@@ -1,6 +1,7 @@
 //! Integration tests: each module drives the real binaries.
 mod config_diff;
 mod ctl;
+mod ctl_follow;
 mod ctl_more;
 mod http;
 mod http_more;
