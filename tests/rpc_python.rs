@@ -1,6 +1,6 @@
 //! The XML-RPC surface through an independent client: python3's standard `xmlrpc.client`,
 //! over the unix socket and over TCP (`[inet_http_server]`), with basic authentication
-//! (plain and `{SHA}` passwords) and `<i8>` integers (D6). Skipped, saying so, when python3
+//! (plain and `{SHA}` passwords) `<i8>` integers (D6) and control characters in logs (D5). Skipped, saying so, when python3
 //! is not installed.
 
 use std::process::Command;
@@ -93,6 +93,7 @@ show('read_cut', sup.readProcessStdoutLog, 'talk', 0, 12)
 show('read_stderr', sup.readProcessStderrLog, 'talk', 0, 0)
 show('tail', sup.tailProcessStdoutLog, 'talk', 0, 100)
 show('tail_cut', sup.tailProcessStdoutLog, 'talk', 0, 5)
+show('color', sup.readProcessStdoutLog, 'color', 0, 0)
 show('tail_i8', sup.tailProcessStdoutLog, 'big', 0, 9)
 show('stdin', sup.sendProcessStdin, 'cat', 'hi\n')
 show('comm', sup.sendRemoteCommEvent, 'type', 'data')
@@ -157,6 +158,11 @@ fn stock_python_client_over_unix_socket_and_tcp() {
             "printf 'hello cat\\nh\\303\\251llo\\n'\nprintf 'err\\377x\\n' >&2\nexec sleep 1000",
         );
         let tail_end = script(d, "big.sh", "echo tail-end\nexec sleep 1000");
+        let color = script(
+            d,
+            "color.sh",
+            "printf '\\033[31mred\\033[0m\\n'\nexec sleep 1000",
+        );
         format!(
             "[inet_http_server]\nport=127.0.0.1:{port}\n\
              [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\nautorestart=true\n\
@@ -164,20 +170,24 @@ fn stock_python_client_over_unix_socket_and_tcp() {
              [program:badcmd]\ncommand=/nonexistent/cmd\nautostart=false\n\
              [program:cat]\ncommand=/bin/cat\nstartsecs=0\n\
              [program:talk]\ncommand=/bin/sh {}\nstartsecs=0\n\
+             [program:color]\ncommand=/bin/sh {}\nstartsecs=0\n\
              [program:big]\ncommand=/bin/sh {}\nstartsecs=0\nstdout_logfile={}\n\
              stdout_logfile_maxbytes=4GB\n",
             p(&talk),
+            p(&color),
             p(&tail_end),
             p(&big)
         )
     });
-    for name in ["sleeper", "cat", "talk", "big"] {
+    for name in ["sleeper", "cat", "talk", "big", "color"] {
         d.wait_state(name, "RUNNING", T);
     }
     wait_for(T, "the logs to be written", || {
         let out = std::fs::metadata(crate::util::text(&d.info("talk"), "stdout_logfile")).ok()?;
         let big = std::fs::metadata(d.path("big.log")).ok()?;
-        (out.len() == 17 && big.len() == (3 << 30) + 9).then_some(())
+        let color =
+            std::fs::metadata(crate::util::text(&d.info("color"), "stdout_logfile")).ok()?;
+        (out.len() == 17 && big.len() == (3 << 30) + 9 && color.len() == 13).then_some(())
     });
     let pid = d.pid();
     let version = env!("CARGO_PKG_VERSION");
@@ -196,11 +206,12 @@ fn stock_python_client_over_unix_socket_and_tcp() {
             .into(),
         "info ('sleeper', 'sleeper', 'RUNNING', 20, True)".into(),
         "all [('badcmd', 'badcmd', 'STOPPED'), ('big', 'big', 'RUNNING'), ('cat', 'cat', \
-         'RUNNING'), ('manual', 'manual', 'STOPPED'), ('sleeper', 'sleeper', 'RUNNING'), \
+         'RUNNING'), ('color', 'color', 'RUNNING'), ('manual', 'manual', 'STOPPED'), ('sleeper', 'sleeper', 'RUNNING'), \
          ('talk', 'talk', 'RUNNING')]"
             .into(),
         "config [('badcmd', True, 'unexpected', 52428800), ('big', True, 'unexpected', \
-         4294967296), ('cat', True, 'unexpected', 52428800), ('manual', True, 'unexpected', \
+         4294967296), ('cat', True, 'unexpected', 52428800), ('color', True, 'unexpected', \
+         52428800), ('manual', True, 'unexpected', \
          52428800), ('sleeper', True, 'true', 52428800), ('talk', True, 'unexpected', 52428800)]"
             .into(),
         "bad_name ('FAULT', 10, 'BAD_NAME: nosuch')".into(),
@@ -226,6 +237,7 @@ fn stock_python_client_over_unix_socket_and_tcp() {
         "read_stderr 'err\u{fffd}x\\n'".into(),
         "tail ['hello cat\\nh\u{e9}llo\\n', 17, False]".into(),
         "tail_cut ['\u{fffd}llo\\n', 17, True]".into(),
+        "color '\u{fffd}[31mred\u{fffd}[0m\\n'".into(),
         "tail_i8 ['tail-end\\n', 3221225481, True]".into(),
         "stdin True".into(),
         "comm True".into(),
