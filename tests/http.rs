@@ -127,6 +127,7 @@ fn oversized_heads_and_bodies_are_refused() {
     let r = c.response();
     assert_eq!(r.status, 413);
     assert_eq!(r.header("Connection"), Some("close"));
+    assert!(c.closed(), "the daemon ends the connection after a 413");
     drop(c);
     feeder.join().unwrap();
     still_up(&d);
