@@ -254,3 +254,25 @@ fn restart_respawns_in_the_same_daemon_and_refuses_a_broken_config() {
     assert_eq!(d.call("supervisor.getPID", vec![]), i(daemon_pid));
     d.wait_ready();
 }
+
+#[test]
+fn clients_waiting_across_a_restart_get_an_answer() {
+    let mut d = Sandbox::start(
+        "restartw",
+        "[program:slow]\ncommand=/bin/sleep 1000\nstartsecs=30\nautostart=false\n",
+    );
+    let server = d.server.clone();
+    let waiter = std::thread::spawn(move || {
+        client::call(&server, "supervisor.startProcess", vec![s("slow")])
+    });
+    d.wait_state("slow", "STARTING", T);
+    assert_eq!(d.call("supervisor.restart", vec![]), b(true));
+    match waiter.join().unwrap() {
+        Err(client::CallError::Fault { code: 40, string }) => {
+            assert_eq!(string, "ABNORMAL_TERMINATION: slow")
+        }
+        other => panic!("expected ABNORMAL_TERMINATION, got {other:?}"),
+    }
+    d.wait_ready();
+    assert_eq!(text(&d.info("slow"), "statename"), "STOPPED");
+}
