@@ -357,6 +357,22 @@ fn logtail_streams_existing_and_new_output() {
         let all = c.stream_until(&format!("{prefix}:more-{prefix}\n"));
         assert!(all.starts_with(&format!("{prefix}:first\n")), "{all:?}");
     }
+    // HTTP/1.0: no chunks, the stream ends with the connection.
+    let mut c = Client::connect(&d);
+    c.send(b"GET /logtail/echo/stderr HTTP/1.0\r\n\r\n");
+    let (status, headers) = c.head();
+    assert_eq!(status, 200);
+    assert!(
+        !headers.iter().any(|(n, _)| n == "Transfer-Encoding"),
+        "{headers:?}"
+    );
+    assert!(
+        headers.contains(&("Connection".into(), "close".into())),
+        "{headers:?}"
+    );
+    c.raw_until("err:first\nerr:more-out\nerr:more-err\n");
+    say("raw");
+    c.raw_until("err:more-err\nerr:raw\n");
     // A namespec with its group, percent-encoded.
     let mut c = Client::connect(&d);
     c.send(&get("/logtail/echo%3Aecho/stdout"));

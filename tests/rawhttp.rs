@@ -136,6 +136,22 @@ impl Client {
         r
     }
 
+    /// Follows an unframed (HTTP/1.0) stream whose head was read until it contains `needle`.
+    pub fn raw_until(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + T;
+        loop {
+            let text = self.peek();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{needle:?} never came; got {text:?}"
+            );
+            assert!(self.fill(), "stream closed; got {text:?}");
+        }
+    }
+
     /// Follows a chunked stream whose head was read until its body contains `needle`;
     /// returns the body so far.
     pub fn stream_until(&mut self, needle: &str) -> String {
