@@ -333,6 +333,20 @@ fn version_help_and_unknown_commands() {
     expect(&d, &["help", "nosuch"], "*** No help on nosuch\n", 0);
     expect(&d, &["help", "EOF"], "*** No help on EOF\n", 0);
     expect(&d, &["bogus"], "*** Unknown syntax: bogus\n", 1);
+    for (args, error) in [
+        (
+            &["-s", "foo", "status"][..],
+            "Error: invalid value for -s 'foo': value 'foo' is not a URL",
+        ),
+        (&["--bogus"], "Error: option --bogus not recognized"),
+    ] {
+        let out = d.ctl(args);
+        assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{args:?} {out:?}");
+        assert_eq!(
+            out.stderr,
+            format!("{error}\nFor help, use {SUPERVISORCTL} -h\n")
+        );
+    }
     expect(
         &d,
         &["open", "ftp://x"],
