@@ -1,10 +1,21 @@
 //! Integration tests: each module drives the real binaries.
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
+mod ctl; // supervisorctl golden output and exit codes
+mod ctl_follow; // tail -f, maintail -f, fg
+mod ctl_more; // more supervisorctl actions, the shell, errors
 mod events; // event payloads and headers as listeners receive them
 mod events_delivery; // rejection, overflow, listener death and protocol violations
 mod fcgi; // [fcgi-program:x] sockets
+mod http; // HTTP robustness and limits
+mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
+mod rawhttp; // a raw HTTP client for the tests above
+mod rpc; // every method's shape and every fault
+mod rpc_config; // reloadConfig, add/remove, getAllConfigInfo, restart
+mod rpc_logs; // read/tail log semantics
+mod rpc_python; // the same surface through python3's xmlrpc.client
+mod rpc_wait; // wait=true answers at once
 mod samples; // conf/ files and man pages
 mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers

@@ -92,6 +92,9 @@ pub struct Conn {
     writable: bool,
     last_input: Instant,
     stall_timer: bool,
+    /// The client closed its sending side (end of stream): what it sent is still answered,
+    /// then the connection closes, as medusa does for `printf ... | socat - UNIX:...`.
+    peer_done: bool,
 }
 
 /// A listening server with its credentials.
@@ -208,6 +211,7 @@ impl Daemon {
                 writable: false,
                 last_input: clock::now(),
                 stall_timer: false,
+                peer_done: false,
             };
             self.http.conns.insert(id, conn);
         }
@@ -231,6 +235,7 @@ impl Daemon {
         let mut buf = std::mem::take(&mut self.read_buf);
         let mut total = 0;
         let mut closed = false;
+        let mut eof = false;
         if let Some(conn) = self.http.conns.get_mut(&id) {
             let discarding = matches!(conn.state, ConnState::Closing | ConnState::Streaming(_));
             // While requests cannot be handled (an answer is pending or unread), what the
@@ -244,7 +249,7 @@ impl Daemon {
             while total < READ_CAP {
                 match conn.stream.read(&mut buf) {
                     Ok(0) => {
-                        closed = true;
+                        eof = true;
                         break;
                     }
                     Ok(n) => {
@@ -261,6 +266,17 @@ impl Daemon {
                         break;
                     }
                 }
+            }
+            if eof && !closed {
+                // A half-closed client still gets the answers to what it sent; a follower
+                // or a connection with nothing left to send is done.
+                let answer_pending = match conn.state {
+                    ConnState::Open | ConnState::Waiting { .. } => true,
+                    ConnState::Closing => !conn.out.is_empty(),
+                    ConnState::Streaming(_) => false,
+                };
+                conn.peer_done = true;
+                closed = !answer_pending;
             }
         }
         self.read_buf = buf;
@@ -282,7 +298,14 @@ impl Daemon {
                 break;
             }
             match conn.parser.poll() {
-                Progress::NeedMore => break,
+                Progress::NeedMore => {
+                    // No more requests can come from a client that closed its side.
+                    if conn.peer_done {
+                        self.set_closing(id);
+                        return;
+                    }
+                    break;
+                }
                 Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
                 Progress::Request(req) => self.handle_request(id, req),
                 Progress::Reject(reject) => {
@@ -342,6 +365,11 @@ impl Daemon {
             return;
         }
         let want_write = !conn.out.is_empty();
+        let finished = !want_write && conn.peer_done && matches!(conn.state, ConnState::Closing);
+        if finished {
+            self.close_conn(id);
+            return;
+        }
         if want_write != conn.writable {
             let interest = if want_write {
                 Interest::READABLE | Interest::WRITABLE

@@ -32,25 +32,50 @@ impl Daemon {
             .get(&id)
             .and_then(|c| self.http.servers.get(c.server))
             .and_then(|s| s.config.username.clone().zip(s.config.password.clone()));
+        let head = req.method == "HEAD";
+        let finish = |bytes| {
+            if head {
+                response::head_only(bytes)
+            } else {
+                bytes
+            }
+        };
         if let Some((user, password)) = creds {
             match auth::check(req.headers.get("authorization"), &user, &password) {
                 AuthResult::Ok => {}
                 AuthResult::Unauthorized => {
-                    self.send(id, response::unauthorized(version, wall));
+                    self.send(id, finish(response::unauthorized(version, wall)));
                     self.set_closing(id);
                     return;
                 }
                 AuthResult::BadRequest => {
-                    self.send(
-                        id,
-                        response::error(version, Status::BadRequest, Connection::Close, wall),
-                    );
+                    let bytes =
+                        response::error(version, Status::BadRequest, Connection::Close, wall);
+                    self.send(id, finish(bytes));
                     self.set_closing(id);
                     return;
                 }
             }
         }
         let path = req.path().to_string();
+        let handled = ["/RPC2", "/logtail", "/mainlogtail"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+        if head || (!handled && !matches!(req.method.as_str(), "GET" | "POST")) {
+            // As the reference: its handlers take GET or POST only; HEAD elsewhere finds no
+            // such file, any other method is a bad request.
+            let status = if head && !handled {
+                Status::NotFound
+            } else {
+                Status::BadRequest
+            };
+            self.send(
+                id,
+                finish(response::error(version, status, connection, wall)),
+            );
+            self.close_if_asked(id, connection);
+            return;
+        }
         if path.starts_with("/RPC2") {
             self.serve_rpc(id, req);
         } else if path.starts_with("/logtail") {

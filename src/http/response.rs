@@ -212,6 +212,16 @@ pub fn unauthorized(version: Version, wall: SystemTime) -> Vec<u8> {
         .body(error_page(Status::Unauthorized).as_bytes())
 }
 
+/// The answer to a `HEAD` request: `response` (complete, with its `Content-Length`) without
+/// its body. A body after a HEAD answer would be read as the start of the next answer on the
+/// connection (RFC 9110 §9.3.2).
+pub fn head_only(mut response: Vec<u8>) -> Vec<u8> {
+    if let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+        response.truncate(end + 4);
+    }
+    response
+}
+
 /// A `200 OK` XML-RPC answer (`Content-Type: text/xml`).
 pub fn xml(version: Version, connection: Connection, wall: SystemTime, body: &[u8]) -> Vec<u8> {
     Response::new(version, Status::Ok, connection, wall)
@@ -405,6 +415,22 @@ mod tests {
             head(Version::Http10, Connection::KeepAlive).contains("\r\nConnection: Keep-Alive\r\n")
         );
         assert!(head(Version::Http10, Connection::Close).starts_with("HTTP/1.0 200 OK\r\n"));
+    }
+
+    #[test]
+    fn head_only_keeps_the_head_and_its_length() {
+        let full = error(
+            Version::Http11,
+            Status::NotFound,
+            Connection::KeepAlive,
+            at(0),
+        );
+        let head = head_only(full.clone());
+        let length = error_page(Status::NotFound).len();
+        assert!(text(head.clone()).ends_with(&format!("Content-Length: {length}\r\n\r\n")));
+        assert_eq!(full.len(), head.len() + length);
+        assert_eq!(full.get(..head.len()), Some(&head[..]));
+        assert_eq!(head_only(b"no head".to_vec()), b"no head");
     }
 
     #[test]
