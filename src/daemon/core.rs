@@ -80,6 +80,8 @@ pub struct Daemon {
     pub(crate) actions: Vec<Action>,
     /// Scratch read buffer shared by every pipe.
     pub(crate) read_buf: Vec<u8>,
+    /// What children started but not yet exec'd still read (see `process::spawn`).
+    pub(crate) launches: Vec<crate::process::spawn::Launch>,
 }
 
 impl Daemon {
@@ -116,6 +118,7 @@ impl Daemon {
             tail_dirty: false,
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
+            launches: Vec::new(),
         })
     }
 

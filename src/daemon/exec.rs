@@ -151,6 +151,7 @@ impl Daemon {
             }
         };
         let pid = child.pid;
+        self.keep_launch(child.launch);
         self.pids.insert(pid, id);
         let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Channel::Stdout));
         let err = child
@@ -177,6 +178,19 @@ impl Daemon {
             p.stderr.capture = (err_max > 0).then(|| Capture::new(err_max));
         }
         Input::Spawned { pid }
+    }
+
+    /// Keeps what a just-started child may still read; frees what finished children used.
+    /// Dropping a launch waits for its child's exec, so the bound costs at most a short wait.
+    fn keep_launch(&mut self, launch: spawn::Launch) {
+        const IN_FLIGHT: usize = 64;
+        if self.launches.len() >= IN_FLIGHT {
+            self.launches.retain(|l| !l.finished());
+            if self.launches.len() >= IN_FLIGHT {
+                self.launches.remove(0);
+            }
+        }
+        self.launches.push(launch);
     }
 
     fn register_pipe(

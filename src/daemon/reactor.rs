@@ -120,6 +120,7 @@ impl Daemon {
     /// Work done once per turn after the inputs: events to listeners, waiting RPC answers,
     /// log followers.
     fn end_turn(&mut self) {
+        self.launches.retain(|l| !l.finished());
         self.dispatch_events();
         if !self.changed.is_empty() {
             self.changed.clear();

@@ -1,5 +1,6 @@
 //! Processes: the pure state machine, exit statuses, command resolution and spawning.
 
+pub mod child;
 pub mod command;
 pub mod exit;
 pub mod machine;

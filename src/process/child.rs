@@ -1,0 +1,276 @@
+//! The code a new child runs between `clone` and `execve`.
+//!
+//! Heads up: the child shares the daemon's memory (`CLONE_VM`) and runs at the same time as
+//! the daemon, on its own small stack. So it may only read the data prepared for it (which
+//! the daemon keeps alive until the child has exec'd or exited) and write to its own stack.
+//! Every call is a raw system call issued here: no libc wrapper, because those write the
+//! shared `errno` on failure, and glibc's credential wrappers would try to change every
+//! thread of the daemon. No allocation, formatting, locking or logging. On failure the child
+//! writes Supervisor's message to its stderr (fd 2, which the daemon logs) and exits 127, as
+//! Supervisor's `_spawn_as_child` does (reference §3.6).
+//!
+//! The child: becomes leader of a new process group; gets fds 0/1/2 and nothing else (D4:
+//! every other fd is close-on-exec); starts with every signal at its default disposition and
+//! an empty mask (D4, DIVERGENCE: Supervisor leaves SIGPIPE/SIGXFSZ ignored); drops
+//! privileges (groups, gid, uid); changes directory; sets the umask; execs.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+
+/// The kernel's signal-set size for rt_sigaction/rt_sigprocmask (64 signals).
+const KERNEL_SIGSET_BYTES: usize = 8;
+
+/// The child's file descriptors before they become 0, 1 and 2.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildFds {
+    /// -1 when the child gets no stdin.
+    pub stdin: i32,
+    pub stdout: i32,
+    pub stderr: i32,
+}
+
+/// The child's data, as C strings and pointer arrays built in the parent.
+#[derive(Debug)]
+pub struct Prepared {
+    pub filename: CString,
+    pub argv: Vec<CString>,
+    pub argv_ptrs: Vec<*const libc::c_char>,
+    pub envp: Vec<CString>,
+    pub envp_ptrs: Vec<*const libc::c_char>,
+    pub directory: Option<CString>,
+    pub umask: Option<u32>,
+    pub user: Option<(u32, u32, Vec<libc::gid_t>)>,
+    pub msg_setuid: Vec<u8>,
+    pub msg_chdir: Vec<u8>,
+    pub msg_exec: Vec<u8>,
+    pub fds: ChildFds,
+}
+
+/// The entry point `clone` calls; `arg` points to the [`Prepared`] of this child.
+pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the `Prepared` the parent passed to clone; the parent keeps it alive
+    // and unchanged until this child has exec'd or exited.
+    let p = unsafe { &*(arg as *const Prepared) };
+    child_main(p)
+}
+
+fn child_main(p: &Prepared) -> ! {
+    let fds = p.fds;
+    sys(libc::SYS_setpgid, [0, 0, 0, 0]);
+    if fds.stdin >= 0 {
+        dup_to(fds.stdin, 0);
+    }
+    dup_to(fds.stdout, 1);
+    dup_to(fds.stderr, 2);
+    // D4: only 0, 1 and 2 survive the exec.
+    sys(
+        libc::SYS_close_range,
+        [3, u32::MAX as usize, libc::CLOSE_RANGE_CLOEXEC as usize, 0],
+    );
+    // D4 DIVERGENCE: default dispositions and an empty mask, whatever we inherited, up to
+    // SIGRTMAX (glibc's wrappers would refuse its two internal signals, 32 and 33).
+    // All zeros is SIG_DFL, no flags, empty mask, whatever the arch's field order.
+    let default_action = [0 as libc::c_ulong; 4];
+    for sig in 1..=64usize {
+        if sig != libc::SIGKILL as usize && sig != libc::SIGSTOP as usize {
+            sys(
+                libc::SYS_rt_sigaction,
+                [
+                    sig,
+                    default_action.as_ptr() as usize,
+                    0,
+                    KERNEL_SIGSET_BYTES,
+                ],
+            );
+        }
+    }
+    let empty: u64 = 0;
+    sys(
+        libc::SYS_rt_sigprocmask,
+        [
+            libc::SIG_SETMASK as usize,
+            std::ptr::from_ref(&empty) as usize,
+            0,
+            KERNEL_SIGSET_BYTES,
+        ],
+    );
+    if let Some((uid, gid, ref groups)) = p.user {
+        if sys(
+            libc::SYS_setgroups,
+            [groups.len(), groups.as_ptr() as usize, 0, 0],
+        ) < 0
+        {
+            fail_with(&p.msg_setuid, b"Could not set groups of effective user");
+        }
+        if sys(libc::SYS_setgid, [gid as usize, 0, 0, 0]) < 0 {
+            fail_with(&p.msg_setuid, b"Could not set group id of effective user");
+        }
+        let r = sys(libc::SYS_setuid, [uid as usize, 0, 0, 0]);
+        if r < 0 {
+            fail_with(&p.msg_setuid, errno_name(-r as i32).as_bytes());
+        }
+    }
+    if let Some(dir) = &p.directory {
+        let r = sys(libc::SYS_chdir, [dir.as_ptr() as usize, 0, 0, 0]);
+        if r < 0 {
+            fail_with(&p.msg_chdir, errno_name(-r as i32).as_bytes());
+        }
+    }
+    if let Some(mask) = p.umask {
+        sys(libc::SYS_umask, [mask as usize, 0, 0, 0]);
+    }
+    let r = sys(
+        libc::SYS_execve,
+        [
+            p.filename.as_ptr() as usize,
+            p.argv_ptrs.as_ptr() as usize,
+            p.envp_ptrs.as_ptr() as usize,
+            0,
+        ],
+    );
+    fail_with(&p.msg_exec, errno_name(-r as i32).as_bytes());
+}
+
+/// `dup2(from, to)` as dup3, which every architecture has (`from` is never `to`: the
+/// daemon's 0, 1 and 2 are always open, so its pipes are 3 and up).
+fn dup_to(from: i32, to: i32) {
+    sys(libc::SYS_dup3, [from as usize, to as usize, 0, 0]);
+}
+
+/// Writes `prefix`, `reason` and Supervisor's closing line to fd 2, then exits 127.
+fn fail_with(prefix: &[u8], reason: &[u8]) -> ! {
+    write_all(prefix);
+    write_all(reason);
+    write_all(b"\nsupervisor: child process was not spawned\n");
+    loop {
+        sys(libc::SYS_exit_group, [127, 0, 0, 0]);
+    }
+}
+
+fn write_all(mut buf: &[u8]) {
+    while !buf.is_empty() {
+        let n = sys(libc::SYS_write, [2, buf.as_ptr() as usize, buf.len(), 0]);
+        if n <= 0 {
+            return;
+        }
+        buf = buf.get(n as usize..).unwrap_or(&[]);
+    }
+}
+
+/// A raw system call: the result, or `-errno`. Never touches `errno`.
+#[cfg(target_arch = "x86_64")]
+fn sys(nr: libc::c_long, a: [usize; 4]) -> isize {
+    let ret: isize;
+    // SAFETY: the Linux x86-64 syscall ABI; the kernel validates every argument, and the
+    // pointers passed by this module point to data that lives until the exec.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], in("r10") a[3],
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// A raw system call: the result, or `-errno`. Never touches `errno`.
+#[cfg(target_arch = "aarch64")]
+fn sys(nr: libc::c_long, a: [usize; 4]) -> isize {
+    let ret: isize;
+    // SAFETY: the Linux aarch64 syscall ABI; see the x86-64 version.
+    unsafe {
+        std::arch::asm!(
+            "svc 0",
+            in("x8") nr,
+            inlateout("x0") a[0] as isize => ret,
+            in("x1") a[1], in("x2") a[2], in("x3") a[3],
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// A system call through libc, on architectures without an inline version here. libc's
+/// `syscall` sets `errno` on failure, so on these the parent waits for the child's exec
+/// (`CLONE_VFORK`, see [`CONCURRENT`]) and no write can race with it.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn sys(nr: libc::c_long, a: [usize; 4]) -> isize {
+    // SAFETY: see above; the arguments are as for the inline versions.
+    let r = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3]) };
+    if r < 0 {
+        -(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL) as isize)
+    } else {
+        r as isize
+    }
+}
+
+/// Whether the child may run alongside the daemon (its system calls never touch `errno`),
+/// or the daemon must wait for its exec (`CLONE_VFORK`).
+pub const CONCURRENT: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
+/// The symbolic name of an errno (`ENOENT`), as Python's `errno.errorcode` gives it.
+/// Allocation-free so the child may call it.
+pub fn errno_name(err: i32) -> &'static str {
+    const NAMES: &[(i32, &str)] = &[
+        (libc::EPERM, "EPERM"),
+        (libc::ENOENT, "ENOENT"),
+        (libc::ESRCH, "ESRCH"),
+        (libc::EINTR, "EINTR"),
+        (libc::EIO, "EIO"),
+        (libc::ENXIO, "ENXIO"),
+        (libc::E2BIG, "E2BIG"),
+        (libc::ENOEXEC, "ENOEXEC"),
+        (libc::EBADF, "EBADF"),
+        (libc::ECHILD, "ECHILD"),
+        (libc::EAGAIN, "EAGAIN"),
+        (libc::ENOMEM, "ENOMEM"),
+        (libc::EACCES, "EACCES"),
+        (libc::EFAULT, "EFAULT"),
+        (libc::EBUSY, "EBUSY"),
+        (libc::EEXIST, "EEXIST"),
+        (libc::ENOTDIR, "ENOTDIR"),
+        (libc::EISDIR, "EISDIR"),
+        (libc::EINVAL, "EINVAL"),
+        (libc::ENFILE, "ENFILE"),
+        (libc::EMFILE, "EMFILE"),
+        (libc::ETXTBSY, "ETXTBSY"),
+        (libc::ENOSPC, "ENOSPC"),
+        (libc::EROFS, "EROFS"),
+        (libc::EPIPE, "EPIPE"),
+        (libc::ENAMETOOLONG, "ENAMETOOLONG"),
+        (libc::ELOOP, "ELOOP"),
+        (libc::ELIBBAD, "ELIBBAD"),
+        (libc::EADDRINUSE, "EADDRINUSE"),
+        (libc::EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+        (libc::ECONNREFUSED, "ECONNREFUSED"),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == err)
+        .map_or("EUNKNOWN", |(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(errno_name(libc::ENOENT), "ENOENT");
+        assert_eq!(errno_name(libc::EACCES), "EACCES");
+        assert_eq!(errno_name(9999), "EUNKNOWN");
+    }
+
+    #[test]
+    fn raw_syscalls_return_minus_errno() {
+        assert_eq!(
+            sys(libc::SYS_close, [usize::MAX >> 1, 0, 0, 0]),
+            -(libc::EBADF as isize)
+        );
+        assert!(sys(libc::SYS_getpid, [0; 4]) > 0);
+    }
+}
