@@ -57,7 +57,8 @@ impl Daemon {
                 }
             }
         }
-        let path = req.path().to_string();
+        // The pages match the decoded path (`/%6fk.html` is `/ok.html`), as the reference's.
+        let path = url::unquote(req.path());
         let handled = ["/RPC2", "/logtail", "/mainlogtail"]
             .iter()
             .any(|prefix| path.starts_with(prefix));
@@ -192,8 +193,7 @@ impl Daemon {
     }
 
     fn serve_logtail(&mut self, id: u64, req: &Request, path: &str) {
-        let rest = url::unquote(path.trim_start_matches("/logtail"));
-        let rest = rest.trim_start_matches('/');
+        let rest = path.trim_start_matches("/logtail").trim_start_matches('/');
         let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
         let chan = match channel {
             "stdout" => Some(Channel::Stdout),
