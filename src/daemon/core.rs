@@ -247,13 +247,6 @@ impl Daemon {
             .collect()
     }
 
-    /// True when no process of any group has a live child or is between states.
-    pub fn all_stopped(&self) -> bool {
-        self.procs
-            .values()
-            .all(|p| p.machine.state().is_stopped() && p.machine.pid() == 0)
-    }
-
     /// The child environment: supervisord's own, then the configured `environment=`, then
     /// the SUPERVISOR_* variables.
     pub fn child_env(&self, p: &Process) -> Vec<(String, String)> {

@@ -1,7 +1,8 @@
 //! The deadline heap: the loop sleeps until the earliest entry, never on a periodic tick.
 //!
 //! Cancellation is lazy: owners keep a generation number and ignore entries whose generation
-//! is stale when they pop. The heap is rebuilt when stale entries could pile up.
+//! is stale when they pop. A stale entry leaves the heap at its own deadline, so the heap
+//! holds at most the deadlines armed within the longest timeout.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -52,19 +53,6 @@ impl Timers {
             Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
         })
     }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
-    /// Drops entries for which `live` says no, when stale ones may dominate.
-    pub fn retain(&mut self, mut live: impl FnMut(&TimerKey) -> bool) {
-        self.heap.retain(|Reverse((_, _, key))| live(key));
-    }
 }
 
 #[cfg(test)]
@@ -92,6 +80,6 @@ mod tests {
         );
         t.pop_due(t0 + Duration::from_millis(3), &mut due);
         assert_eq!(due.len(), 2);
-        assert!(t.is_empty());
+        assert_eq!(t.timeout(t0), None);
     }
 }

@@ -34,18 +34,6 @@ pub struct MainLogSettings {
 }
 
 impl MainLog {
-    /// A log that only echoes to stderr-less stdout, for the moments before the file opens.
-    pub fn stdout_only(level: Level) -> MainLog {
-        MainLog {
-            level,
-            file: None,
-            path: None,
-            syslog: false,
-            echo: true,
-            appended: false,
-        }
-    }
-
     /// Opens the log as configured.
     ///
     /// # Errors
