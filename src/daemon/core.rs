@@ -178,7 +178,6 @@ impl Daemon {
             self.procs.insert(
                 id,
                 Process {
-                    id,
                     group: cfg.name.clone(),
                     config: pcfg.clone(),
                     machine: Machine::new(),

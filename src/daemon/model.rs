@@ -52,7 +52,6 @@ pub struct StdinPipe {
 /// One supervised process.
 #[derive(Debug)]
 pub struct Process {
-    pub id: ProcId,
     pub group: String,
     pub config: ProcessConfig,
     pub machine: Machine,
