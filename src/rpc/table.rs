@@ -99,13 +99,11 @@ fn served(d: &Daemon, m: &Method) -> bool {
     d.config.supervisor_rpc || !m.name.starts_with("supervisor.")
 }
 
-fn list_methods(_: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+fn list_methods(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
+    let names = METHODS.iter().filter(|m| served(d, m));
     Ok(Reply::Now(Value::Array(
-        METHODS
-            .iter()
-            .map(|m| Value::String(m.name.into()))
-            .collect(),
+        names.map(|m| Value::String(m.name.into())).collect(),
     )))
 }
 

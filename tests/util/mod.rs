@@ -162,6 +162,12 @@ impl Sandbox {
 
     /// Starts `supervisord -n -c CONF` and waits until `getState` answers.
     pub fn launch(&mut self) {
+        self.spawn_daemon();
+        self.wait_ready();
+    }
+
+    /// Starts `supervisord -n -c CONF` without waiting for it.
+    pub fn spawn_daemon(&mut self) {
         let child = Command::new(SUPERVISORD)
             .args(["-n", "-c"])
             .arg(&self.conf)
@@ -172,7 +178,6 @@ impl Sandbox {
             .spawn()
             .expect("run supervisord");
         self.daemon = Some(child);
-        self.wait_ready();
     }
 
     /// Starts `supervisord -c CONF` (no `-n`; the config must say `nodaemon=false`): the
