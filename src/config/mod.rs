@@ -121,8 +121,8 @@ pub struct Config {
     pub http_servers: Vec<HttpServerConfig>,
     /// Process groups and listener pools sorted by (priority, name).
     pub groups: Vec<GroupConfig>,
-    /// `[rpcinterface:supervisor]` with the standard factory is present: without it there is
-    /// no `supervisor.*` namespace, as in Supervisor.
+    /// `[rpcinterface:supervisor]` is present: without it there is no `supervisor.*`
+    /// namespace, as in Supervisor.
     pub supervisor_rpc: bool,
     /// Messages produced while parsing, logged once the activity log exists
     /// (criticals, then warnings, then infos, in the order they were produced).

@@ -237,9 +237,10 @@ pub fn check_rpcinterfaces(
                 section.name
             )));
         };
-        if section.name == "rpcinterface:supervisor" && factory.trim() == STANDARD_RPCINTERFACE {
-            standard = true;
-        } else {
+        // The `supervisor` namespace is served whenever its section exists, even with a
+        // factory we cannot run: clients need it, and a wrapper factory extends it.
+        standard |= section.name == "rpcinterface:supervisor";
+        if section.name != "rpcinterface:supervisor" || factory.trim() != STANDARD_RPCINTERFACE {
             // DIVERGENCE(D6): the reference imports the Python factory (and refuses to start
             // when it cannot); we serve only the built-in `supervisor` namespace.
             warnings.push((
