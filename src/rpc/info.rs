@@ -174,7 +174,7 @@ fn config_info(
 ) -> Value {
     let none = || Value::String("none".into());
     let real = |chan| running.map(|p| log_path(p, chan)).filter(|s| !s.is_empty());
-    record([
+    let mut info = record([
         ("autostart", Value::Bool(c.autostart)),
         // DIVERGENCE(Q9): reported, as a string, and never makes the call fail.
         ("autorestart", Value::String(c.autorestart.name().into())),
@@ -204,55 +204,36 @@ fn config_info(
         ("redirect_stderr", Value::Bool(c.redirect_stderr)),
         ("startretries", Value::Int(c.startretries as i32)),
         ("startsecs", args::int_value(c.startsecs as i64)),
-        (
-            "stdout_capture_maxbytes",
-            args::int_value(c.stdout.capture_maxbytes as i64),
-        ),
-        (
-            "stdout_events_enabled",
-            Value::Bool(c.stdout.events_enabled),
-        ),
-        (
-            "stdout_logfile",
-            channel_log(&c.stdout.logfile, real(Channel::Stdout)),
-        ),
-        (
-            "stdout_logfile_backups",
-            Value::Int(c.stdout.logfile_backups as i32),
-        ),
-        (
-            "stdout_logfile_maxbytes",
-            args::int_value(c.stdout.logfile_maxbytes as i64),
-        ),
-        ("stdout_syslog", Value::Bool(c.stdout.syslog)),
         ("stopsignal", Value::Int(c.stopsignal)),
         ("stopwaitsecs", args::int_value(c.stopwaitsecs as i64)),
-        (
-            "stderr_capture_maxbytes",
-            args::int_value(c.stderr.capture_maxbytes as i64),
-        ),
-        (
-            "stderr_events_enabled",
-            Value::Bool(c.stderr.events_enabled),
-        ),
-        (
-            "stderr_logfile",
-            channel_log(&c.stderr.logfile, real(Channel::Stderr)),
-        ),
-        (
-            "stderr_logfile_backups",
-            Value::Int(c.stderr.logfile_backups as i32),
-        ),
-        (
-            "stderr_logfile_maxbytes",
-            args::int_value(c.stderr.logfile_maxbytes as i64),
-        ),
-        ("stderr_syslog", Value::Bool(c.stderr.syslog)),
         (
             "serverurl",
             c.serverurl.clone().map_or_else(none, Value::String),
         ),
-    ])
+    ]);
+    if let Value::Struct(members) = &mut info {
+        for (chan, cc) in [(Channel::Stdout, &c.stdout), (Channel::Stderr, &c.stderr)] {
+            let field = |key: &str| format!("{}_{key}", chan.name());
+            members.extend([
+                (
+                    field("capture_maxbytes"),
+                    args::int_value(cc.capture_maxbytes as i64),
+                ),
+                (field("events_enabled"), Value::Bool(cc.events_enabled)),
+                (field("logfile"), channel_log(&cc.logfile, real(chan))),
+                (
+                    field("logfile_backups"),
+                    Value::Int(cc.logfile_backups as i32),
+                ),
+                (
+                    field("logfile_maxbytes"),
+                    args::int_value(cc.logfile_maxbytes as i64),
+                ),
+                (field("syslog"), Value::Bool(cc.syslog)),
+            ]);
+        }
+    }
+    info
 }
 
 /// One struct per configured process of the last configuration read, by process name.
