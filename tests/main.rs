@@ -1,4 +1,13 @@
 //! Integration tests: each module drives the real binaries.
+
+// The whole crate is test code: a failed unwrap or index is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     let program = std::path::absolute(command).unwrap_or_else(|_| PathBuf::from(command));
     let mut child = match Command::new(&program)
         .arg0(command)
-        .args(&args[3..])
+        .args(args.get(3..).unwrap_or_default())
         .spawn()
     {
         Ok(c) => c,

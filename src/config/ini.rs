@@ -302,23 +302,22 @@ const SECTION_GUARD: char = '\u{1}';
 /// searches (one per prefix, left to right) that finds a prefix at column 0 or after
 /// whitespace wins, taking the leftmost such hit of that round.
 fn comment_start(line: &str) -> Option<usize> {
-    let mut from = [0usize, 0usize];
-    let prefixes = [';', '#'];
-    let mut alive = [true, true];
-    while alive.iter().any(|a| *a) {
+    const PREFIXES: [char; 2] = [';', '#'];
+    // Per prefix: where its next search starts, `None` once it has no more hits.
+    let mut from = [Some(0usize); 2];
+    while from.iter().any(Option::is_some) {
         let mut best: Option<usize> = None;
-        for (i, prefix) in prefixes.iter().enumerate() {
-            if !alive[i] {
-                continue;
-            }
-            match line.get(from[i]..).and_then(|rest| rest.find(*prefix)) {
-                None => alive[i] = false,
+        for (next, prefix) in from.iter_mut().zip(PREFIXES) {
+            let Some(start) = *next else { continue };
+            match line.get(start..).and_then(|rest| rest.find(prefix)) {
+                None => *next = None,
                 Some(off) => {
-                    let at = from[i] + off;
-                    from[i] = at + 1;
-                    let after_space = line[..at]
-                        .chars()
-                        .next_back()
+                    let at = start.saturating_add(off);
+                    // The prefixes are one byte long, so `at + 1` is a char boundary.
+                    *next = Some(at.saturating_add(1));
+                    let after_space = line
+                        .get(..at)
+                        .and_then(|before| before.chars().next_back())
                         .is_none_or(char::is_whitespace);
                     if after_space {
                         best = Some(best.map_or(at, |b| b.min(at)));

@@ -1,7 +1,10 @@
 //! The one place that reads clocks: monotonic time for every decision, wall time for what
 //! users see (start/stop stamps, log lines, TICK alignment).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub use crate::timefmt::after;
 
 pub fn now() -> Instant {
     Instant::now()

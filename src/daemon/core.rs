@@ -151,7 +151,7 @@ impl Daemon {
             self.next_proc += 1;
             let dir = self.config.supervisord.childlogdir.clone();
             let ident = self.config.supervisord.identifier.clone();
-            let mut chans = [ChannelState::default(), ChannelState::default()];
+            let (mut stdout, mut stderr) = (ChannelState::default(), ChannelState::default());
             for (chan, ccfg) in [
                 (Channel::Stdout, &pcfg.stdout),
                 (Channel::Stderr, &pcfg.stderr),
@@ -163,7 +163,10 @@ impl Daemon {
                     create_auto_log(&dir, &pcfg.name, chan.name(), &ident)
                 });
                 match path {
-                    Ok(p) => chans[chan as usize].log_path = p,
+                    Ok(p) => match chan {
+                        Channel::Stdout => stdout.log_path = p,
+                        Channel::Stderr => stderr.log_path = p,
+                    },
                     Err(e) => self.log.log(
                         Level::Error,
                         &format!(
@@ -174,7 +177,6 @@ impl Daemon {
                     ),
                 }
             }
-            let [stdout, stderr] = chans;
             self.procs.insert(
                 id,
                 Process {

@@ -150,7 +150,10 @@ pub fn create_auto_log(
         crate::sys::random_bytes(&mut raw);
         let suffix: String = raw
             .iter()
-            .map(|b| SUFFIX_CHARS[usize::from(*b) % SUFFIX_CHARS.len()] as char)
+            .filter_map(|b| {
+                let i = usize::from(*b).checked_rem(SUFFIX_CHARS.len())?;
+                SUFFIX_CHARS.get(i).copied().map(char::from)
+            })
             .collect();
         let path = dir.join(format!("{name}-{channel}---{identifier}-{suffix}.log"));
         match OpenOptions::new()

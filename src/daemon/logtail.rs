@@ -4,6 +4,7 @@
 //! daemon writes every log itself, so followers are pumped when a log grows, never on a
 //! timer. A moved file (rotation, or logrotate then SIGUSR2) is reopened by path; a file that
 //! shrank gets `==> File truncated <==` and is followed from its start.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -66,7 +67,10 @@ impl Tail {
         if want > 0 && self.file.seek(SeekFrom::Start(self.pos)).is_ok() {
             let before = data.len();
             let _ = (&mut self.file).take(want).read_to_end(&mut data);
-            self.pos += (data.len() - before) as u64;
+            let got = data.len().saturating_sub(before);
+            self.pos = self
+                .pos
+                .saturating_add(u64::try_from(got).unwrap_or(u64::MAX));
         }
         self.framing.frame(&data)
     }

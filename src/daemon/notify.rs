@@ -3,6 +3,7 @@
 //!
 //! Events are queued, never delivered re-entrantly: a state change publishes into the pools'
 //! buffers and marks delivery as pending; the reactor delivers at the end of the turn.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::Duration;
 
@@ -189,8 +190,10 @@ impl Daemon {
         }
         let wall = Duration::from_secs_f64(clock::wall());
         let (_, next) = self.ticks.on_wake(wall);
-        self.timers
-            .push(clock::now() + next.saturating_sub(wall), TimerKey::Tick);
+        self.timers.push(
+            clock::after(clock::now(), next.saturating_sub(wall)),
+            TimerKey::Tick,
+        );
         self.tick_armed = true;
     }
 
@@ -203,8 +206,10 @@ impl Daemon {
             self.emit(e);
         }
         if self.wants_ticks() {
-            self.timers
-                .push(clock::now() + next.saturating_sub(wall), TimerKey::Tick);
+            self.timers.push(
+                clock::after(clock::now(), next.saturating_sub(wall)),
+                TimerKey::Tick,
+            );
             self.tick_armed = true;
         }
     }

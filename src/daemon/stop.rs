@@ -3,6 +3,7 @@
 //!
 //! Driven by the reactor at the end of every turn while the mood is below RUNNING, so the
 //! next group is stopped in the same turn the previous one finished.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::Duration;
 
@@ -68,8 +69,10 @@ impl Daemon {
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
         self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
-        self.timers
-            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.timers.push(
+            clock::after(clock::now(), REPORT_EVERY),
+            TimerKey::ShutdownReport,
+        );
     }
 
     /// Stops the highest-priority group that still runs; moves on as each one finishes.
@@ -129,7 +132,9 @@ impl Daemon {
             Level::Info,
             &format!("waiting for {} to die", names.join(", ")),
         );
-        self.timers
-            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.timers.push(
+            clock::after(clock::now(), REPORT_EVERY),
+            TimerKey::ShutdownReport,
+        );
     }
 }

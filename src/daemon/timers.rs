@@ -3,6 +3,7 @@
 //! Cancellation is lazy: owners keep a generation number and ignore entries whose generation
 //! is stale when they pop. A stale entry leaves the heap at its own deadline, so the heap
 //! holds at most the deadlines armed within the longest timeout.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -29,7 +30,7 @@ impl Timers {
     }
 
     pub fn push(&mut self, at: Instant, key: TimerKey) {
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
         self.heap.push(Reverse((at, self.seq, key)));
     }
 

@@ -6,6 +6,7 @@
 //! (stripping both kinds of output when `strip_ansi` is on, as the reference does).
 //! Captured bytes never appear in `Log` output; decisions Q4 (no PROCESS_LOG event for
 //! captured text) then follows from the caller sending PROCESS_LOG for `Log` data only.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::events::payload::Channel;
 use crate::signame::py_repr;
@@ -121,7 +122,7 @@ impl Capture {
         // The reference's bound (BoundIO): a write that would exceed maxbytes first drops
         // as many bytes as it writes from the front, so the buffer never grows beyond
         // max(maxbytes, largest write).
-        if self.captured.len() + bytes.len() > self.maxbytes {
+        if self.captured.len().saturating_add(bytes.len()) > self.maxbytes {
             let drop = bytes.len().min(self.captured.len());
             self.captured.drain(..drop);
         }

@@ -4,6 +4,7 @@
 //! `RESULT <n>\n` + n bytes → ACKNOWLEDGED, UNKNOWN on any violation until respawn. It holds
 //! the event in flight so a rejection or a death while BUSY hands it back for rebuffering.
 //! It must not read pipes, write envelopes or log: log lines are returned in order.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::logging::level::Level;
 use crate::signame::parse_py_int;
@@ -198,7 +199,7 @@ impl<E> ListenerProtocol<E> {
                 let take = body.len.saturating_sub(body.seen).min(self.buffer.len());
                 let room = 2usize.saturating_sub(body.head.len()).min(take);
                 body.head.extend(self.buffer.iter().take(room));
-                body.seen += take;
+                body.seen = body.seen.saturating_add(take);
                 self.buffer.drain(..take);
                 // DIVERGENCE(new, no Q number yet): `RESULT 0\n` completes at once; the
                 // reference only notices an empty body when more output arrives.

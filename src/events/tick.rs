@@ -2,6 +2,7 @@
 //!
 //! Pure: the caller reads the wall clock (time since the Unix epoch), passes it in, and
 //! sleeps until the returned deadline. This module must not read a clock or publish.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ const TICKS: [(EventType, u64); 3] = [
 /// `int(now - now % period)`).
 pub fn timeslice(period: u64, now: Duration) -> u64 {
     let secs = now.as_secs();
-    secs - secs % period.max(1)
+    secs.saturating_sub(secs.checked_rem(period).unwrap_or(0))
 }
 
 /// The first slice boundary strictly after `now`.

@@ -118,9 +118,25 @@ const TABLE: [(EventType, &str, Option<EventType>); 27] = [
     ),
 ];
 
+// TABLE_IN_ORDER: compile-time proof that `TABLE[t as usize]` is the row of `t` for every
+// variant: rows are in declaration order and the last variant has the last row.
+const _: () = {
+    let mut rest: &[(EventType, &str, Option<EventType>)] = &TABLE;
+    let mut i = 0;
+    while let [(t, _, _), tail @ ..] = rest {
+        assert!(*t as usize == i, "TABLE rows out of declaration order");
+        rest = tail;
+        i += 1;
+    }
+    assert!(EventType::ProcessGroupRemoved as usize + 1 == TABLE.len());
+};
+
 impl EventType {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "in bounds: TABLE_IN_ORDER proves one row per variant, in declaration order"
+    )]
     fn row(self) -> &'static (EventType, &'static str, Option<EventType>) {
-        // INVARIANT: TABLE has one row per variant, in declaration order.
         &TABLE[self as usize]
     }
 

@@ -7,6 +7,7 @@
 //! request stay buffered for the next one (pipelining).
 //!
 //! Pure: no sockets, no clock, no logging. It never decides routing or authentication.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::fmt;
 

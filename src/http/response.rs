@@ -4,6 +4,7 @@
 //! `Connection:`; helpers build the reference's HTML error page, the 401 challenge, the 301
 //! redirect and the head of a streamed `/logtail` answer with its [`Framing`]. Times are
 //! parameters (`wall`); this module never reads a clock and never touches a socket.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -217,7 +218,7 @@ pub fn unauthorized(version: Version, wall: SystemTime) -> Vec<u8> {
 /// connection (RFC 9110 §9.3.2).
 pub fn head_only(mut response: Vec<u8>) -> Vec<u8> {
     if let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") {
-        response.truncate(end + 4);
+        response.truncate(end.saturating_add(4));
     }
     response
 }
@@ -294,17 +295,34 @@ pub fn http_date(wall: SystemTime) -> String {
 }
 
 /// Days since 1970-01-01 → (year, month 1..=12, day 1..=31), Howard Hinnant's algorithm for
-/// the proleptic Gregorian calendar.
+/// the proleptic Gregorian calendar. `days` is at most `u64::MAX / 86400`, so no step comes
+/// near the saturation bounds; saturating ops keep that local to read.
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
+    let z = days.saturating_add(719_468);
+    let (era, doe) = (z / 146_097, z % 146_097);
+    // doe < 146_097, so every intermediate below is small.
+    let yoe = doe
+        .saturating_sub(doe / 1460)
+        .saturating_add(doe / 36_524)
+        .saturating_sub(doe / 146_096)
+        / 365;
+    let doy = doe.saturating_sub(
+        yoe.saturating_mul(365)
+            .saturating_add(yoe / 4)
+            .saturating_sub(yoe / 100),
+    );
+    let mp = doy.saturating_mul(5).saturating_add(2) / 153;
+    let day = doy
+        .saturating_sub(mp.saturating_mul(153).saturating_add(2) / 5)
+        .saturating_add(1);
+    let month = if mp < 10 {
+        mp.saturating_add(3)
+    } else {
+        mp.saturating_sub(9)
+    };
+    let year = yoe
+        .saturating_add(era.saturating_mul(400))
+        .saturating_add(u64::from(month <= 2));
     (year, month, day)
 }
 

@@ -109,15 +109,17 @@ pub fn query_value(query: &str, name: &str) -> Option<String> {
 /// Percent-encodes `s` like Python's `urllib.parse.quote(s)` (safe characters: ASCII letters,
 /// digits, `_.-~` and `/`), as the web UI does for `Location:` messages and process links.
 pub fn quote(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
             out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+            for nibble in [b >> 4, b & 0x0f] {
+                out.push(
+                    char::from_digit(u32::from(nibble), 16).map_or('?', |c| c.to_ascii_uppercase()),
+                );
+            }
         }
     }
     out

@@ -4,6 +4,7 @@
 //! userspace buffer), so nothing is lost if the daemon dies and memory stays flat with many
 //! processes. Rotation is checked after each write, as Supervisor's handler does, so a file
 //! may exceed `maxbytes` by up to one write.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -66,7 +67,8 @@ impl LogFile {
             return Err(io::Error::other("log file is not open"));
         };
         file.write_all(data)?;
-        self.size += data.len() as u64;
+        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        self.size = self.size.saturating_add(len);
         if self.maxbytes > 0 && self.size >= self.maxbytes {
             self.rotate()?;
             return Ok(Written::Rotated);
@@ -111,7 +113,7 @@ impl LogFile {
             for i in (1..self.backups).rev() {
                 let src = backup_name(&self.path, i);
                 if src.exists() {
-                    let dst = backup_name(&self.path, i + 1);
+                    let dst = backup_name(&self.path, i.saturating_add(1));
                     let _ = std::fs::remove_file(&dst);
                     std::fs::rename(&src, &dst)?;
                 }

@@ -6,6 +6,7 @@
 //! the executor. Mirrors Supervisor's `process.py` `Subprocess` (`spawn`, `finish`, `kill`,
 //! `transition`, `change_state`), minus its clock polling: every timed rule is a deadline the
 //! reactor schedules (`deadline()`).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use std::time::{Duration, Instant};
 
@@ -199,7 +200,10 @@ impl Machine {
                     // DIVERGENCE(Q19): with startsecs=0 the process is RUNNING at spawn.
                     self.enter_running(ctx, out);
                 } else {
-                    self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.startsecs));
+                    self.deadline_at = Some(crate::timefmt::after(
+                        ctx.now,
+                        Duration::from_secs(ctx.cfg.startsecs),
+                    ));
                 }
             }
             (S::Starting, Input::SpawnFailed(msg)) => {
@@ -282,8 +286,11 @@ impl Machine {
     /// change. Supervisor gives up on its next turn when the retries are used up; we do it at
     /// once, so BACKOFF is followed by FATAL in the same step.
     fn enter_backoff(&mut self, why: Action, ctx: &Ctx, out: &mut Vec<Action>) {
-        self.backoff += 1;
-        self.deadline_at = Some(ctx.now + Duration::from_secs(u64::from(self.backoff)));
+        self.backoff = self.backoff.saturating_add(1);
+        self.deadline_at = Some(crate::timefmt::after(
+            ctx.now,
+            Duration::from_secs(u64::from(self.backoff)),
+        ));
         self.set_state(ProcessState::Backoff, false, out);
         out.push(why);
         if self.backoff > ctx.cfg.startretries {
@@ -316,7 +323,10 @@ impl Machine {
                 signame(sig)
             ),
         ));
-        self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.stopwaitsecs));
+        self.deadline_at = Some(crate::timefmt::after(
+            ctx.now,
+            Duration::from_secs(ctx.cfg.stopwaitsecs),
+        ));
         self.set_state(ProcessState::Stopping, false, out);
         out.push(Action::Kill {
             pid: self.pid,
@@ -549,6 +559,21 @@ mod tests {
         assert_eq!(logs(&out), ["INFO spawned: 'p' with pid 42"]);
         assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs(1)));
         assert_eq!(t.m.pid(), 42);
+    }
+
+    #[test]
+    fn absurd_startsecs_and_stopwaitsecs_clamp_their_deadlines_instead_of_panicking() {
+        // `Instant + Duration::from_secs(u64::MAX)` panics; the deadlines are clamped far ahead.
+        let mut t = T::new();
+        t.cfg.startsecs = u64::MAX;
+        t.cfg.stopwaitsecs = u64::MAX;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 42 });
+        let far = t.t0 + Duration::from_secs(50 * 365 * 24 * 3600);
+        assert!(t.m.deadline().is_some_and(|d| d > far));
+        t.feed(1.0, Input::Stop);
+        assert_eq!(t.m.state(), S::Stopping);
+        assert!(t.m.deadline().is_some_and(|d| d > far));
     }
 
     #[test]
