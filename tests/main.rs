@@ -1,4 +1,5 @@
 //! Integration tests: each module drives the real binaries.
+mod check_config; // --check-config warnings and errors
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg

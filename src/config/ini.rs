@@ -54,6 +54,8 @@ impl Section {
 pub struct RawConfig {
     pub sections: Vec<Section>,
     pub messages: Vec<(Level, String)>,
+    /// The keys `[DEFAULT]` gave every section.
+    pub defaults: Vec<String>,
 }
 
 impl RawConfig {
@@ -91,6 +93,7 @@ impl RawConfig {
             return;
         };
         let defaults = self.sections.remove(pos);
+        self.defaults = defaults.options.iter().map(|(k, _)| k.clone()).collect();
         for section in &mut self.sections {
             for (k, v) in &defaults.options {
                 if section.get(k).is_none() {
