@@ -18,6 +18,7 @@ mod rpc_logs; // read/tail log semantics
 mod rpc_python; // the same surface through python3's xmlrpc.client
 mod rpc_wait; // wait=true answers at once
 mod samples; // conf/ files and man pages
+mod sd_notify; // systemd Type=notify datagrams
 mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers
 mod supervisord_cli; // supervisord's command line
