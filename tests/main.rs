@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod check_config; // --check-config warnings and errors
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg
@@ -26,6 +27,7 @@ mod rpc_logs; // read/tail log semantics
 mod rpc_python; // the same surface through python3's xmlrpc.client
 mod rpc_wait; // wait=true answers at once
 mod samples; // conf/ files and man pages
+mod sd_notify; // systemd Type=notify datagrams
 mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers
 mod supervisord_cli; // supervisord's command line

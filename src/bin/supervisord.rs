@@ -22,7 +22,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::CheckConfig(startup) => match load(&startup) {
-            Ok(_) => {
+            Ok(loaded) => {
+                for warning in config::check::warnings(&startup.config, &loaded) {
+                    eprintln!("Warning: {warning}");
+                }
                 println!("{}: OK", startup.config.display());
                 ExitCode::SUCCESS
             }

@@ -54,6 +54,8 @@ impl Section {
 pub struct RawConfig {
     pub sections: Vec<Section>,
     pub messages: Vec<(Level, String)>,
+    /// The keys `[DEFAULT]` gave every section.
+    pub defaults: Vec<String>,
 }
 
 impl RawConfig {
@@ -91,6 +93,7 @@ impl RawConfig {
             return;
         };
         let defaults = self.sections.remove(pos);
+        self.defaults = defaults.options.iter().map(|(k, _)| k.clone()).collect();
         for section in &mut self.sections {
             for (k, v) in &defaults.options {
                 if section.get(k).is_none() {
@@ -404,6 +407,14 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
                 py_repr(raw_line)
             )));
         }
+        if value.starts_with('[') {
+            // DIVERGENCE(new): ConfigParser reads `[program:x` (no `]`) as the key `[program`
+            // of the previous section, which then silently takes the lines that follow; a
+            // header that lacks its `]` is refused, as `[programx` already is.
+            flush(&mut out, &mut option);
+            errors.push((lineno, py_repr(raw_line)));
+            continue;
+        }
         match value.find(['=', ':']) {
             Some(at) if at > 0 => {
                 flush(&mut out, &mut option);
@@ -548,6 +559,24 @@ mod tests {
             parse("[s]\nk=1\nthis is not valid\n=v\nlast").unwrap_err(),
             "Source contains parsing errors: 't.conf'\n\t[line  3]: 'this is not valid\\n'\
              \n\t[line  4]: '=v\\n'\n\t[line  5]: 'last'"
+        );
+    }
+
+    #[test]
+    fn a_header_without_its_bracket_is_an_error() {
+        let refused = "Source contains parsing errors: 't.conf'\n\t[line  3]: '[program:x\\n'";
+        // DIVERGENCE(new): with a `:` the reference takes the line as a key of `[s]`.
+        assert_eq!(
+            parse("[s]\nk=1\n[program:x\ncommand=y\n").unwrap_err(),
+            refused
+        );
+        assert_eq!(
+            parse("[s]\nk=1\n[program:x ; comment\n").unwrap_err(),
+            refused.replace("x\\n", "x ; comment\\n")
+        );
+        assert_eq!(
+            parse("[s]\n[programx\n").unwrap_err(),
+            "Source contains parsing errors: 't.conf'\n\t[line  2]: '[programx\\n'"
         );
     }
 

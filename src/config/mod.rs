@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 
+pub mod check;
 mod ctl;
 pub mod environ;
 pub mod expand;

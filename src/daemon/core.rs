@@ -82,6 +82,8 @@ pub struct Daemon {
     pub(crate) read_buf: Vec<u8>,
     /// What children started but not yet exec'd still read (see `process::spawn`).
     pub(crate) launches: Vec<crate::process::spawn::Launch>,
+    /// systemd's `$NOTIFY_SOCKET`, if the daemon runs in a `Type=notify` unit.
+    pub sd_notify: crate::daemon::sd_notify::SdNotify,
 }
 
 impl Daemon {
@@ -119,6 +121,7 @@ impl Daemon {
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
             launches: Vec::new(),
+            sd_notify: Default::default(),
         })
     }
 

@@ -15,6 +15,7 @@ pub mod output;
 pub mod page;
 pub mod reactor;
 pub mod run;
+pub mod sd_notify;
 pub mod serve;
 pub mod stop;
 pub mod timers;

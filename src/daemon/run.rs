@@ -17,6 +17,7 @@ use crate::daemon::core::{auto_server_url, Daemon, Loader, SIGNALS};
 use crate::daemon::lifecycle;
 use crate::daemon::listen::{self, Listener};
 use crate::daemon::reactor::{Signals, HANDLED};
+use crate::daemon::sd_notify::SdNotify;
 use crate::daemon::stop::Exit;
 use crate::events::payload::Event;
 use crate::logging::level::Level;
@@ -29,6 +30,8 @@ pub struct StartupError(pub String);
 
 /// Runs supervisord with a validated configuration until it shuts down.
 pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
+    // Before `Daemon::new` copies the environment children get.
+    let sd_notify = SdNotify::from_env();
     let mut notes: Vec<(Level, String)> = Vec::new();
     let sd = &config.supervisord;
     match &sd.user {
@@ -56,6 +59,10 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     let mut signals: Signals = open_signals().map_err(StartupError)?;
     let mut d = Daemon::new(loader, config, log).map_err(|e| StartupError(e.to_string()))?;
     log_startup_notes(&mut d, notes);
+    match sd_notify {
+        Ok(sd_notify) => d.sd_notify = sd_notify,
+        Err(e) => d.log.log(Level::Warn, &e),
+    }
     announce_servers(&mut d, &servers);
     d.add_servers(servers);
     d.poll
@@ -75,6 +82,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     write_pidfile(&mut d);
     loop {
         start_groups(&mut d);
+        d.notify_systemd("READY=1");
         match d.run_loop(&mut signals) {
             Exit::Shutdown => break,
             Exit::Restart(config) => restart(&mut d, *config),

@@ -43,6 +43,7 @@ impl Daemon {
         }
         let was_running = self.mood == SupervisorState::Running;
         self.mood = SupervisorState::Shutdown;
+        self.notify_systemd("STOPPING=1");
         self.stopping.next = None;
         if was_running {
             self.begin_stopping();
@@ -61,6 +62,7 @@ impl Daemon {
         self.stopping.next = Some(Box::new(config));
         if self.mood == SupervisorState::Running {
             self.mood = SupervisorState::Restarting;
+            self.notify_systemd("RELOADING=1");
             self.begin_stopping();
         }
         Ok(())
