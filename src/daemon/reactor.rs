@@ -167,8 +167,9 @@ impl Daemon {
                         Level::Info,
                         "received SIGUSR2 indicating log reopen request",
                     );
-                    self.reopen_logs();
+                    // Written before the reopen, as the reference: the new file starts empty.
                     self.log.log(Level::Info, "supervisord logreopen");
+                    self.reopen_logs();
                 }
                 other => self.log.log(
                     Level::Blather,
