@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use xmlrpc::Value;
 
-use crate::util::{int, p, s, wait_for, Sandbox};
+use crate::util::{int, p, s, script, wait_for, Sandbox};
 
 const LONG: Duration = Duration::from_secs(20);
 
@@ -147,4 +147,71 @@ fn an_auto_log_that_cannot_be_removed_is_named() {
         [format!("WARN Failed to clean up '{}'", p(&stuck))]
     );
     assert!(!gone.exists());
+}
+
+/// Milliseconds since midnight of a log line's time stamp (`YYYY-MM-DD HH:MM:SS,mmm`).
+fn stamp_ms(line: &str) -> i64 {
+    let time = line.split(' ').nth(1).expect("time stamp");
+    let (hms, ms) = time.split_once(',').expect("milliseconds");
+    let secs = hms
+        .split(':')
+        .map(|f| f.parse::<i64>().expect("number"))
+        .fold(0, |acc, f| acc * 60 + f);
+    secs * 1000 + ms.parse::<i64>().expect("number")
+}
+
+#[test]
+fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
+    let mut d = Sandbox::new("stopwait");
+    let stubborn = p(&script(
+        &d,
+        "stubborn.sh",
+        "trap '' TERM\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=3\n\n\
+         [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+    ));
+    d.launch();
+    d.wait_state("slow", "RUNNING", LONG);
+    d.wait_state("quick", "RUNNING", LONG);
+    // Without wait nobody waits: no line.
+    assert_eq!(
+        d.call(
+            "supervisor.stopProcess",
+            vec![s("quick"), Value::Bool(false)]
+        ),
+        Value::Bool(true)
+    );
+    d.wait_state("quick", "STOPPED", LONG);
+    assert!(lines_with(&d, "waiting for").is_empty(), "{}", d.main_log());
+    d.call("supervisor.startProcess", vec![s("quick")]);
+    // With wait: once at the start even when the process goes at once (the reference
+    // reports before it reaps), then every 2 s while still STOPPING.
+    let out = d.ctl(&["stop", "quick"]);
+    assert_eq!(out.stdout, "quick: stopped\n");
+    assert_eq!(
+        lines_with(&d, "waiting for"),
+        ["INFO waiting for quick to stop"]
+    );
+    let out = d.ctl(&["stop", "slow"]);
+    assert_eq!(out.stdout, "slow: stopped\n");
+    let log = d.main_log();
+    let lines: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.contains("killing slow (pid"))
+        .collect();
+    assert!(lines[1].ends_with("INFO waiting for slow to stop"), "{log}");
+    let waits: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.ends_with("INFO waiting for slow to stop"))
+        .collect();
+    assert_eq!(waits.len(), 2, "{log}");
+    assert!(stamp_ms(waits[1]) - stamp_ms(waits[0]) >= 2000, "{log}");
+    let killed = lines
+        .iter()
+        .position(|l| l.contains("WARN killing 'slow'"))
+        .expect("SIGKILL after stopwaitsecs");
+    assert!(lines[..killed].contains(&waits[1]), "{log}");
 }

@@ -105,6 +105,7 @@ impl Daemon {
                     TimerKey::HttpStall(id) => self.on_stall_timer(id),
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
+                    TimerKey::StopReport(id) => self.on_stop_report(id),
                 }
             }
             self.end_turn();
