@@ -16,6 +16,7 @@ mod ctl_more; // more supervisorctl actions, the shell, errors
 mod events; // event payloads and headers as listeners receive them
 mod events_delivery; // rejection, overflow, listener death and protocol violations
 mod fcgi; // [fcgi-program:x] sockets
+mod fidelity; // side by side with Supervisor 4.3: log lines, reply orders, faults
 mod http; // HTTP robustness and limits
 mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment

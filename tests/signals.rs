@@ -182,12 +182,15 @@ fn sigusr2_reopens_moved_logs() {
     feed("two\n");
     d.wait_file("cat.log.old", "one\ntwo\n", LONG);
     d.signal(libc::SIGUSR2);
-    d.wait_file("supervisord.log", "INFO supervisord logreopen", LONG);
-    d.wait_file(
-        "supervisord.log.old",
-        "INFO received SIGUSR2 indicating log reopen request",
-        LONG,
+    // Both lines go to the old file before the reopen, as the reference's.
+    let old = d.wait_file("supervisord.log.old", "INFO supervisord logreopen", LONG);
+    assert!(
+        old.contains("INFO received SIGUSR2 indicating log reopen request\n"),
+        "{old}"
     );
+    wait_for(LONG, "the reopened activity log", || {
+        d.path("supervisord.log").exists().then_some(())
+    });
     feed("three\n");
     d.wait_file("cat.log", "three\n", LONG);
     assert_eq!(
@@ -198,6 +201,7 @@ fn sigusr2_reopens_moved_logs() {
         std::fs::read_to_string(d.path("cat.log.old")).unwrap(),
         "one\ntwo\n"
     );
+    assert!(!d.main_log().contains("logreopen"), "{}", d.main_log());
 }
 
 #[test]

@@ -192,6 +192,7 @@ impl Daemon {
                     listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
                     scheduled: None,
                     timer_gen: 0,
+                    stop_reported: None,
                 },
             );
             ids.push(id);

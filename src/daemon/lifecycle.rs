@@ -206,9 +206,12 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if is_auto_log_name(name, identifier) {
+            // As the reference, whatever matches is removed, and what cannot be (a
+            // directory, a read-only dir) is named.
             let path = entry.path();
-            if path.is_file() && std::fs::remove_file(&path).is_err() {
-                warnings.push(format!("Failed to clean up '{}'", path.display()));
+            if std::fs::remove_file(&path).is_err() {
+                let shown = crate::signame::py_repr(&path.to_string_lossy());
+                warnings.push(format!("Failed to clean up {shown}"));
             }
         }
     }
@@ -253,6 +256,13 @@ mod tests {
         assert!(clear_auto_logs(&dir, "supervisor").is_empty());
         assert!(!a.exists() && !b.exists());
         assert!(dir.join("keep.txt").exists());
+        // What matches but cannot be removed is named, as the reference's `%r`.
+        let stuck = dir.join("q-stdout---supervisor-stuck.log");
+        std::fs::create_dir(&stuck).unwrap();
+        assert_eq!(
+            clear_auto_logs(&dir, "supervisor"),
+            [format!("Failed to clean up '{}'", stuck.display())]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

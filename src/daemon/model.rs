@@ -63,6 +63,8 @@ pub struct Process {
     /// The deadline currently armed in the timer heap, and its generation.
     pub scheduled: Option<Instant>,
     pub timer_gen: u64,
+    /// When `waiting for <name> to stop` was last logged during this stop.
+    pub stop_reported: Option<Instant>,
 }
 
 impl Process {

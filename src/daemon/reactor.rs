@@ -105,6 +105,7 @@ impl Daemon {
                     TimerKey::HttpStall(id) => self.on_stall_timer(id),
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
+                    TimerKey::StopReport(id) => self.on_stop_report(id),
                 }
             }
             self.end_turn();
@@ -167,8 +168,9 @@ impl Daemon {
                         Level::Info,
                         "received SIGUSR2 indicating log reopen request",
                     );
-                    self.reopen_logs();
+                    // Written before the reopen, as the reference: the new file starts empty.
                     self.log.log(Level::Info, "supervisord logreopen");
+                    self.reopen_logs();
                 }
                 other => self.log.log(
                     Level::Blather,

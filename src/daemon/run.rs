@@ -32,19 +32,8 @@ pub struct StartupError(pub String);
 pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     // Before `Daemon::new` copies the environment children get.
     let sd_notify = SdNotify::from_env();
-    let mut notes: Vec<(Level, String)> = Vec::new();
     let sd = &config.supervisord;
-    match &sd.user {
-        Some(user) => {
-            lifecycle::drop_privileges(user).map_err(StartupError)?;
-            notes.push((Level::Info, format!("Set uid to user {} succeeded", user.uid)));
-        }
-        None if nix::unistd::geteuid().is_root() => notes.push((
-            Level::Critical,
-            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.".into(),
-        )),
-        None => {}
-    }
+    let mut notes = privilege_notes(sd).map_err(StartupError)?;
     for info in lifecycle::raise_limits(sd.minfds, sd.minprocs).map_err(StartupError)? {
         notes.push((Level::Info, info));
     }
@@ -63,7 +52,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
         Ok(sd_notify) => d.sd_notify = sd_notify,
         Err(e) => d.log.log(Level::Warn, &e),
     }
-    announce_servers(&mut d, &servers);
+    announce_servers(&mut d);
     d.add_servers(servers);
     d.poll
         .registry()
@@ -121,8 +110,29 @@ fn open_servers(config: &Config) -> Result<Vec<(Listener, HttpServerConfig)>, St
     Ok(out)
 }
 
-fn announce_servers(d: &mut Daemon, servers: &[(Listener, HttpServerConfig)]) {
-    for (_, server) in servers {
+/// Dropping privileges to `[supervisord] user=`, or the warning about running as root.
+/// Returns the lines to log.
+///
+/// # Errors
+/// Supervisor's text when the user cannot be switched to.
+fn privilege_notes(sd: &crate::config::SupervisordConfig) -> Result<Vec<(Level, String)>, String> {
+    Ok(match &sd.user {
+        Some(user) => {
+            lifecycle::drop_privileges(user)?;
+            vec![(Level::Info, format!("Set uid to user {} succeeded", user.uid))]
+        }
+        None if nix::unistd::geteuid().is_root() => vec![(
+            Level::Critical,
+            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.".into(),
+        )],
+        None => Vec::new(),
+    })
+}
+
+/// The lines each configured server gets at every start, as the reference's
+/// `openhttpservers` (also after a restart, whether or not the listener was reopened).
+fn announce_servers(d: &mut Daemon) {
+    for server in d.config.http_servers.clone() {
         d.log
             .log(Level::Info, "RPC interface 'supervisor' initialized");
         if server.username.is_none() {
@@ -219,13 +229,16 @@ fn start_groups(d: &mut Daemon) {
     d.autostart(&ids);
 }
 
-/// After a restart stopped everything: drop the old groups and apply the new configuration.
+/// After a restart stopped everything: drop the old groups and apply the new configuration,
+/// logging the start-up block again as the reference does (its restart is a new start in
+/// the same process).
 fn restart(d: &mut Daemon, config: Config) {
     let names: Vec<String> = d.groups.iter().map(|g| g.name.clone()).collect();
     for name in names {
         d.remove_group(&name);
     }
     let relog = log_settings(&config);
+    let old_pidfile = d.config.supervisord.pidfile.clone();
     d.server_url = auto_server_url(&config);
     d.config = config;
     if relog.path.as_deref() != d.log.path() || relog.level != d.log.level() {
@@ -237,18 +250,23 @@ fn restart(d: &mut Daemon, config: Config) {
             Err(e) => d.log.log(Level::Error, &e),
         }
     }
-    let notes = Vec::new();
+    // As the reference, a restart never exits: a user that can no longer be switched to
+    // is logged, and the daemon carries on as it is.
+    let notes =
+        privilege_notes(&d.config.supervisord).unwrap_or_else(|e| vec![(Level::Critical, e)]);
     log_startup_notes(d, notes);
     let wanted = d.config.http_servers.clone();
     let current: Vec<HttpServerConfig> = d.http.servers.iter().map(|s| s.config.clone()).collect();
     if wanted != current {
         d.close_servers();
         match open_servers(&d.config) {
-            Ok(servers) => {
-                announce_servers(d, &servers);
-                d.add_servers(servers);
-            }
+            Ok(servers) => d.add_servers(servers),
             Err(StartupError(e)) => d.log.log(Level::Critical, &e),
         }
     }
+    announce_servers(d);
+    if old_pidfile != d.config.supervisord.pidfile {
+        let _ = std::fs::remove_file(&old_pidfile);
+    }
+    write_pidfile(d);
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::daemon::clock;
+use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
+use crate::daemon::model::ProcId;
 use crate::daemon::timers::TimerKey;
 use crate::logging::level::Level;
 use crate::process::machine::Input;
@@ -17,6 +19,9 @@ use crate::states::{ProcessState, SupervisorState};
 
 /// How often the still-running processes are named while stopping.
 const REPORT_EVERY: Duration = Duration::from_secs(3);
+
+/// How often a process whose stop an RPC awaits is named while it is still STOPPING.
+const STOP_REPORT_EVERY: Duration = Duration::from_secs(2);
 
 /// What the daemon does once everything is stopped.
 #[derive(Debug)]
@@ -33,6 +38,9 @@ pub struct Stopping {
     pub queue: Vec<String>,
     /// The configuration a restart will apply.
     pub next: Option<Box<Config>>,
+    /// The first `waiting for ... to die` is still to be logged (right after the first kills,
+    /// as the reference).
+    pub first_report: bool,
 }
 
 impl Daemon {
@@ -71,10 +79,7 @@ impl Daemon {
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
         self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
-        self.timers.push(
-            clock::after(clock::now(), REPORT_EVERY),
-            TimerKey::ShutdownReport,
-        );
+        self.stopping.first_report = true;
     }
 
     /// Stops the highest-priority group that still runs; moves on as each one finishes.
@@ -100,6 +105,9 @@ impl Daemon {
                     .is_none_or(|p| p.machine.state().is_stopped())
             });
             if !done {
+                if std::mem::take(&mut self.stopping.first_report) {
+                    self.on_shutdown_report();
+                }
                 return None;
             }
             self.stopping.queue.pop();
@@ -138,5 +146,35 @@ impl Daemon {
             clock::after(clock::now(), REPORT_EVERY),
             TimerKey::ShutdownReport,
         );
+    }
+    /// `waiting for <name> to stop`, at most every 2 s, while an RPC awaits the stop of a
+    /// STOPPING process (the reference's `stop_report`, called as its wait is polled).
+    pub fn stop_report(&mut self, id: ProcId) {
+        let now = clock::now();
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        if p.machine.state() != ProcessState::Stopping
+            || p.stop_reported
+                .is_some_and(|at| now < clock::after(at, STOP_REPORT_EVERY))
+        {
+            return;
+        }
+        p.stop_reported = Some(now);
+        let line = format!("waiting for {} to stop", p.config.name);
+        self.log.log(Level::Info, &line);
+        self.timers
+            .push(clock::after(now, STOP_REPORT_EVERY), TimerKey::StopReport(id));
+    }
+
+    /// The stop report's timer: report again if an answer still waits for that stop.
+    pub fn on_stop_report(&mut self, id: ProcId) {
+        let awaited = self.http.conns.values().any(|c| match &c.state {
+            ConnState::Waiting { pending, .. } => pending.awaits_stop(id),
+            _ => false,
+        });
+        if awaited {
+            self.stop_report(id);
+        }
     }
 }

@@ -16,6 +16,8 @@ pub enum TimerKey {
     HttpStall(u64),
     Tick,
     ShutdownReport,
+    /// The next `waiting for <name> to stop` of a process whose stop is awaited.
+    StopReport(u64),
 }
 
 #[derive(Debug, Default)]

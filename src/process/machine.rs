@@ -196,14 +196,11 @@ impl Machine {
                     Level::Info,
                     format!("spawned: '{}' with pid {pid}", ctx.cfg.name),
                 ));
-                if ctx.cfg.startsecs == 0 {
+                if ctx.cfg.startsecs <= 0 {
                     // DIVERGENCE(Q19): with startsecs=0 the process is RUNNING at spawn.
                     self.enter_running(ctx, out);
                 } else {
-                    self.deadline_at = Some(crate::timefmt::after(
-                        ctx.now,
-                        Duration::from_secs(ctx.cfg.startsecs),
-                    ));
+                    self.deadline_at = Some(later(ctx.now, ctx.cfg.startsecs));
                 }
             }
             (S::Starting, Input::SpawnFailed(msg)) => {
@@ -242,6 +239,11 @@ impl Machine {
                     format!("killing '{}' ({}) with SIGKILL", ctx.cfg.name, self.pid),
                 ));
                 self.send_kill(libc::SIGKILL, ctx.cfg.killasgroup, ctx, out);
+                // With stopwaitsecs <= 0 a repeated SIGKILL waits a second (the reference's
+                // idle loop pace) instead of spinning until the child is reaped.
+                if ctx.cfg.stopwaitsecs <= 0 {
+                    self.deadline_at = Some(later(ctx.now, 1));
+                }
             }
             (S::Stopped | S::Running | S::Exited | S::Fatal | S::Unknown, Input::Deadline) => {
                 self.deadline_at = None;
@@ -293,7 +295,7 @@ impl Machine {
         ));
         self.set_state(ProcessState::Backoff, false, out);
         out.push(why);
-        if self.backoff > ctx.cfg.startretries {
+        if i64::from(self.backoff) > ctx.cfg.startretries {
             self.backoff = 0;
             self.deadline_at = None;
             self.set_state(ProcessState::Fatal, false, out);
@@ -323,10 +325,7 @@ impl Machine {
                 signame(sig)
             ),
         ));
-        self.deadline_at = Some(crate::timefmt::after(
-            ctx.now,
-            Duration::from_secs(ctx.cfg.stopwaitsecs),
-        ));
+        self.deadline_at = Some(later(ctx.now, ctx.cfg.stopwaitsecs));
         self.set_state(ProcessState::Stopping, false, out);
         out.push(Action::Kill {
             pid: self.pid,
@@ -425,6 +424,12 @@ impl Machine {
             ),
         ));
     }
+}
+
+/// `secs` after `now` for a configured wait: a negative value is no wait (as the
+/// reference), a huge one saturates at a far future instead of overflowing.
+fn later(now: Instant, secs: i64) -> Instant {
+    crate::timefmt::after(now, Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -825,6 +830,25 @@ mod tests {
         }));
         let out = t.feed(6.1, Input::Exited(ExitStatus::signalled(9)));
         assert_eq!(logs(&out), ["WARN stopped: p (terminated by SIGKILL)"]);
+    }
+
+    #[test]
+    fn negative_waits_act_as_zero_and_sigkill_repeats_once_a_second() {
+        let mut t = T::new();
+        (t.cfg.startsecs, t.cfg.stopwaitsecs) = (-1, -3);
+        t.feed(0.0, Input::Start);
+        let out = t.feed(0.0, Input::Spawned { pid: 100 });
+        assert_eq!(t.m.state(), S::Running);
+        assert!(logs(&out)[1].ends_with("stayed up for > than -1 seconds (startsecs)"));
+        t.feed(2.0, Input::Stop);
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs(2)));
+        let out = t.feed(2.0, Input::Deadline);
+        assert!(out.contains(&Action::Kill {
+            pid: 100,
+            sig: libc::SIGKILL,
+            to_group: false
+        }));
+        assert_eq!(t.m.deadline(), Some(t.t0 + Duration::from_secs(3)));
     }
 
     #[test]

@@ -285,13 +285,7 @@ fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
 
 /// The uid, gid and supplementary groups to switch to, checked before forking.
 fn user_ids(user: &UserSpec) -> Result<(libc::uid_t, libc::gid_t, Vec<libc::gid_t>), String> {
-    let euid = nix::unistd::geteuid().as_raw();
-    if euid != 0 && euid != user.uid {
-        return Err(format!(
-            "couldn't setuid to {}: Can't drop privilege as nonroot user",
-            user.uid
-        ));
-    }
+    can_switch(nix::unistd::geteuid().as_raw(), user)?;
     let name = cstring(user.name.as_bytes(), "user")?;
     let groups = nix::unistd::getgrouplist(&name, nix::unistd::Gid::from_raw(user.gid))
         .map(|gs| gs.into_iter().map(|g| g.as_raw()).collect())
@@ -299,10 +293,48 @@ fn user_ids(user: &UserSpec) -> Result<(libc::uid_t, libc::gid_t, Vec<libc::gid_
     Ok((user.uid, user.gid, groups))
 }
 
+/// Whether a supervisord running as `euid` can run a child as `user`.
+///
+/// DIVERGENCE(user=): the reference forks anyway; its child writes `couldn't setuid to N:
+/// Can't drop privilege as nonroot user` to the stderr log and exits 127, so the state
+/// reads "Exited too quickly". We refuse in the parent with the same text as the spawn
+/// error (BACKOFF, FATAL after the retries, `start` says "spawn error" in both), so the
+/// reason is in the activity log and in `status`, and nothing is forked for nothing.
+fn can_switch(euid: libc::uid_t, user: &UserSpec) -> Result<(), String> {
+    if euid != 0 && euid != user.uid {
+        return Err(format!(
+            "couldn't setuid to {}: Can't drop privilege as nonroot user",
+            user.uid
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn a_nonroot_daemon_refuses_another_user_before_forking() {
+        let root = UserSpec {
+            name: "root".into(),
+            uid: 0,
+            gid: 0,
+        };
+        // DIVERGENCE(user=): the parent-side spawn error, with the reference's text.
+        assert_eq!(
+            can_switch(1000, &root),
+            Err("couldn't setuid to 0: Can't drop privilege as nonroot user".into())
+        );
+        assert_eq!(can_switch(0, &root), Ok(()));
+        let same = UserSpec {
+            name: "me".into(),
+            uid: 1000,
+            gid: 1000,
+        };
+        assert_eq!(can_switch(1000, &same), Ok(()));
+    }
     use std::path::PathBuf;
 
     fn resolved(argv: &[&str]) -> Resolved {

@@ -64,6 +64,9 @@ fn stop_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply,
     if !state(d, id).is_running() {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
     }
+    if let Some(p) = d.procs.get_mut(&id) {
+        p.stop_reported = None;
+    }
     d.step(id, Input::Stop);
     if state(d, id) == ProcessState::Unknown {
         return Err(Fault::with_detail(

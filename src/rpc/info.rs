@@ -202,10 +202,10 @@ fn config_info(
         ("name", Value::String(c.name.clone())),
         ("process_prio", Value::Int(c.priority)),
         ("redirect_stderr", Value::Bool(c.redirect_stderr)),
-        ("startretries", Value::Int(c.startretries as i32)),
-        ("startsecs", args::int_value(c.startsecs as i64)),
+        ("startretries", args::int_value(c.startretries)),
+        ("startsecs", args::int_value(c.startsecs)),
         ("stopsignal", Value::Int(c.stopsignal)),
-        ("stopwaitsecs", args::int_value(c.stopwaitsecs as i64)),
+        ("stopwaitsecs", args::int_value(c.stopwaitsecs)),
         (
             "serverurl",
             c.serverurl.clone().map_or_else(none, Value::String),

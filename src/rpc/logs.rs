@@ -73,7 +73,11 @@ pub fn read_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
     require_running(d)?;
     let (offset, length) = (args::int(params, 0)?, args::int(params, 1)?);
-    read_file(d.log.path(), offset, length)
+    match d.log.path() {
+        Some(path) => read_file(Some(path), offset, length),
+        // `logfile=syslog` has no file; the reference names the setting.
+        None => Err(Fault::with_detail(FaultCode::NoFile, "syslog")),
+    }
 }
 
 pub fn clear_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
@@ -82,11 +86,11 @@ pub fn clear_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     if !d.log.path().is_some_and(Path::exists) {
         return Err(Fault::new(FaultCode::NoFile));
     }
+    // Written before the file is replaced, as the reference (whose line goes to the removed
+    // file): the new file starts empty.
+    d.log.log(Level::Info, "reopening log file");
     match d.log.clear() {
-        Ok(()) => {
-            d.log.log(Level::Info, "reopening log file");
-            Ok(Reply::Now(Value::Bool(true)))
-        }
+        Ok(()) => Ok(Reply::Now(Value::Bool(true))),
         Err(None) => Err(Fault::new(FaultCode::NoFile)),
         Err(Some(_)) => Err(Fault::new(FaultCode::Failed)),
     }

@@ -58,6 +58,16 @@ pub fn member_result(name: &str, group: &str, outcome: Result<(), &Fault>) -> Va
 }
 
 impl Pending {
+    /// True while this answer waits for process `id` to stop.
+    pub fn awaits_stop(&self, id: ProcId) -> bool {
+        match self {
+            Pending::Stop { id: awaited } => *awaited == id,
+            Pending::Start { .. } => false,
+            Pending::Each { waiting, .. } => waiting.iter().any(|m| m.pending.awaits_stop(id)),
+            Pending::Multi { current, .. } => current.awaits_stop(id),
+        }
+    }
+
     /// `Some` once the answer is known.
     pub fn poll(&mut self, d: &mut Daemon) -> Option<Result<Value, Fault>> {
         match self {
@@ -76,7 +86,10 @@ impl Pending {
                 }
             }
             Pending::Stop { id } => match d.procs.get(id) {
-                Some(p) if !p.machine.state().is_stopped() => None,
+                Some(p) if !p.machine.state().is_stopped() => {
+                    d.stop_report(*id);
+                    None
+                }
                 _ => Some(Ok(Value::Bool(true))),
             },
             Pending::Each { results, waiting } => {

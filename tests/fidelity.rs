@@ -1,0 +1,217 @@
+//! Side-by-side fidelity with Supervisor 4.3 (issue 11): activity-log lines, reply orders
+//! and fault texts an admin or a script sees, each checked against the reference daemon.
+
+use std::time::Duration;
+
+use xmlrpc::Value;
+
+use crate::util::{int, p, s, script, wait_for, Sandbox};
+
+const LONG: Duration = Duration::from_secs(20);
+
+/// The lines of the activity log that carry `needle`, without their time stamps.
+fn lines_with(d: &Sandbox, needle: &str) -> Vec<String> {
+    d.main_log()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The start-up block: the root warning (when root), the server lines, the pid line.
+fn startup_block(pid: i32) -> Vec<String> {
+    let mut block = Vec::new();
+    if nix::unistd::geteuid().is_root() {
+        block.push("CRIT Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.".to_string());
+    }
+    block.push("INFO RPC interface 'supervisor' initialized".into());
+    block.push(
+        "CRIT Server 'unix_http_server' running without any HTTP authentication checking".into(),
+    );
+    block.push(format!("INFO supervisord started with pid {pid}"));
+    block
+}
+
+/// The start-up block, as lines in the order logged, from every start so far.
+fn logged_blocks(d: &Sandbox) -> Vec<String> {
+    d.main_log()
+        .lines()
+        .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default().to_string())
+        .filter(|l| {
+            l.starts_with("CRIT Supervisor is running as root")
+                || l.starts_with("INFO RPC interface")
+                || l.starts_with("CRIT Server '")
+                || l.starts_with("INFO supervisord started with pid")
+        })
+        .collect()
+}
+
+#[test]
+fn a_restart_logs_the_startup_block_again_and_moves_the_pidfile() {
+    let mut d = Sandbox::new("reblock");
+    d.write_conf("[program:keep]\ncommand=/bin/sleep 1000\nstartsecs=0\n");
+    d.launch();
+    let pid = d.pid();
+    let once = startup_block(pid);
+    assert_eq!(logged_blocks(&d), once);
+    // supervisor.restart, as `supervisorctl reload`.
+    assert_eq!(d.call("supervisor.restart", vec![]), Value::Bool(true));
+    wait_for(LONG, "the second start-up block", || {
+        (logged_blocks(&d).len() == 2 * once.len()).then_some(())
+    });
+    d.wait_ready();
+    assert_eq!(logged_blocks(&d), [once.clone(), once.clone()].concat());
+    // SIGHUP with a changed pidfile: the new one is written, the old one removed.
+    let text = std::fs::read_to_string(&d.conf).unwrap();
+    let old = d.path("supervisord.pid");
+    let new = d.path("moved.pid");
+    assert!(old.exists());
+    std::fs::write(
+        &d.conf,
+        text.replace(
+            &format!("pidfile={}", p(&old)),
+            &format!("pidfile={}", p(&new)),
+        ),
+    )
+    .unwrap();
+    d.signal(libc::SIGHUP);
+    wait_for(LONG, "the third start-up block", || {
+        (logged_blocks(&d).len() == 3 * once.len()).then_some(())
+    });
+    d.wait_ready();
+    assert_eq!(std::fs::read_to_string(&new).unwrap(), format!("{pid}\n"));
+    assert!(!old.exists(), "the old pidfile is left");
+    assert_eq!(
+        logged_blocks(&d),
+        [once.clone(), once.clone(), once].concat()
+    );
+}
+
+#[test]
+fn getallconfiginfo_reports_negative_waits_as_given() {
+    let d = Sandbox::start(
+        "negwait",
+        "[program:neg]\ncommand=/bin/sleep 1000\nautostart=false\n\
+         startsecs=-1\nstartretries=-2\nstopwaitsecs=-3\n",
+    );
+    let Value::Array(all) = d.call("supervisor.getAllConfigInfo", vec![]) else {
+        panic!("getAllConfigInfo is not an array")
+    };
+    let Some(Value::Struct(neg)) = all.first() else {
+        panic!("no config info")
+    };
+    assert_eq!(
+        (
+            int(neg, "startsecs"),
+            int(neg, "startretries"),
+            int(neg, "stopwaitsecs")
+        ),
+        (-1, -2, -3)
+    );
+    // A negative wait acts as none, as the reference's.
+    assert_eq!(
+        d.call("supervisor.startProcess", vec![s("neg")]),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        lines_with(&d, "success: neg"),
+        ["INFO success: neg entered RUNNING state, process has stayed up for > than -1 seconds (startsecs)"]
+    );
+}
+
+#[test]
+fn readlog_with_syslog_names_it() {
+    let mut d = Sandbox::new("syslog");
+    d.write_conf("");
+    let text = std::fs::read_to_string(&d.conf).unwrap();
+    let main = format!("logfile={}", p(&d.path("supervisord.log")));
+    std::fs::write(&d.conf, text.replace(&main, "logfile=syslog")).unwrap();
+    d.launch();
+    let fault = d.fault("supervisor.readLog", vec![Value::Int(0), Value::Int(0)], 20);
+    assert_eq!(fault, "NO_FILE: syslog");
+    assert_eq!(d.fault("supervisor.clearLog", vec![], 20), "NO_FILE");
+}
+
+#[test]
+fn an_auto_log_that_cannot_be_removed_is_named() {
+    let mut d = Sandbox::new("autoclean");
+    // A directory named like an AUTO log of a previous run: removing it fails.
+    let stuck = d.path("old-stdout---supervisor-xyz12345.log");
+    std::fs::create_dir(&stuck).unwrap();
+    let gone = d.path("old-stderr---supervisor-abc12345.log");
+    std::fs::write(&gone, "old").unwrap();
+    d.write_conf("");
+    d.launch();
+    assert_eq!(
+        lines_with(&d, "clean up"),
+        [format!("WARN Failed to clean up '{}'", p(&stuck))]
+    );
+    assert!(!gone.exists());
+}
+
+/// Milliseconds since midnight of a log line's time stamp (`YYYY-MM-DD HH:MM:SS,mmm`).
+fn stamp_ms(line: &str) -> i64 {
+    let time = line.split(' ').nth(1).expect("time stamp");
+    let (hms, ms) = time.split_once(',').expect("milliseconds");
+    let secs = hms
+        .split(':')
+        .map(|f| f.parse::<i64>().expect("number"))
+        .fold(0, |acc, f| acc * 60 + f);
+    secs * 1000 + ms.parse::<i64>().expect("number")
+}
+
+#[test]
+fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
+    let mut d = Sandbox::new("stopwait");
+    let stubborn = p(&script(
+        &d,
+        "stubborn.sh",
+        "trap '' TERM\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=3\n\n\
+         [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+    ));
+    d.launch();
+    d.wait_state("slow", "RUNNING", LONG);
+    d.wait_state("quick", "RUNNING", LONG);
+    // Without wait nobody waits: no line.
+    assert_eq!(
+        d.call(
+            "supervisor.stopProcess",
+            vec![s("quick"), Value::Bool(false)]
+        ),
+        Value::Bool(true)
+    );
+    d.wait_state("quick", "STOPPED", LONG);
+    assert!(lines_with(&d, "waiting for").is_empty(), "{}", d.main_log());
+    d.call("supervisor.startProcess", vec![s("quick")]);
+    // With wait: once at the start even when the process goes at once (the reference
+    // reports before it reaps), then every 2 s while still STOPPING.
+    let out = d.ctl(&["stop", "quick"]);
+    assert_eq!(out.stdout, "quick: stopped\n");
+    assert_eq!(
+        lines_with(&d, "waiting for"),
+        ["INFO waiting for quick to stop"]
+    );
+    let out = d.ctl(&["stop", "slow"]);
+    assert_eq!(out.stdout, "slow: stopped\n");
+    let log = d.main_log();
+    let lines: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.contains("killing slow (pid"))
+        .collect();
+    assert!(lines[1].ends_with("INFO waiting for slow to stop"), "{log}");
+    let waits: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.ends_with("INFO waiting for slow to stop"))
+        .collect();
+    assert_eq!(waits.len(), 2, "{log}");
+    assert!(stamp_ms(waits[1]) - stamp_ms(waits[0]) >= 2000, "{log}");
+    let killed = lines
+        .iter()
+        .position(|l| l.contains("WARN killing 'slow'"))
+        .expect("SIGKILL after stopwaitsecs");
+    assert!(lines[..killed].contains(&waits[1]), "{log}");
+}
