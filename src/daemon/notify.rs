@@ -189,8 +189,10 @@ impl Daemon {
         }
         let wall = Duration::from_secs_f64(clock::wall());
         let (_, next) = self.ticks.on_wake(wall);
-        self.timers
-            .push(clock::now() + next.saturating_sub(wall), TimerKey::Tick);
+        self.timers.push(
+            clock::after(clock::now(), next.saturating_sub(wall)),
+            TimerKey::Tick,
+        );
         self.tick_armed = true;
     }
 
@@ -203,8 +205,10 @@ impl Daemon {
             self.emit(e);
         }
         if self.wants_ticks() {
-            self.timers
-                .push(clock::now() + next.saturating_sub(wall), TimerKey::Tick);
+            self.timers.push(
+                clock::after(clock::now(), next.saturating_sub(wall)),
+                TimerKey::Tick,
+            );
             self.tick_armed = true;
         }
     }

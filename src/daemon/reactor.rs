@@ -105,6 +105,7 @@ impl Daemon {
                     TimerKey::HttpStall(id) => self.on_stall_timer(id),
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
+                    TimerKey::Reload => self.on_reload_timer(),
                 }
             }
             self.end_turn();
@@ -156,10 +157,7 @@ impl Daemon {
                             "ignored SIGHUP indicating restart request (shutdown in progress)",
                         );
                     } else {
-                        self.log
-                            .log(Level::Warn, "received SIGHUP indicating restart request");
-                        // A broken configuration is logged and changes nothing (D7).
-                        let _ = self.request_restart();
+                        self.on_sighup();
                     }
                 }
                 SIGUSR2 => {

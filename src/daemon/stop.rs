@@ -4,7 +4,7 @@
 //! Driven by the reactor at the end of every turn while the mood is below RUNNING, so the
 //! next group is stopped in the same turn the previous one finished.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::daemon::clock;
@@ -16,6 +16,8 @@ use crate::states::{ProcessState, SupervisorState};
 
 /// How often the still-running processes are named while stopping.
 const REPORT_EVERY: Duration = Duration::from_secs(3);
+/// A SIGHUP reload starts at most this often; the signals in between are merged (D10).
+const RELOAD_GAP: Duration = Duration::from_secs(1);
 
 /// What the daemon does once everything is stopped.
 #[derive(Debug)]
@@ -32,6 +34,12 @@ pub struct Stopping {
     pub queue: Vec<String>,
     /// The configuration a restart will apply.
     pub next: Option<Box<Config>>,
+    /// When the last SIGHUP reload began.
+    pub last_hup: Option<Instant>,
+    /// A SIGHUP came less than `RELOAD_GAP` after the last reload: one more is due.
+    pub hup_pending: bool,
+    /// A SIGHUP came during a reload: read the configuration again when it applies.
+    pub reread: bool,
 }
 
 impl Daemon {
@@ -58,6 +66,7 @@ impl Daemon {
         }
         let config = (self.loader)().inspect_err(|e| self.log.log(Level::Error, e))?;
         self.stopping.next = Some(Box::new(config));
+        self.stopping.hup_pending = false;
         if self.mood == SupervisorState::Running {
             self.mood = SupervisorState::Restarting;
             self.begin_stopping();
@@ -65,11 +74,56 @@ impl Daemon {
         Ok(())
     }
 
+    /// SIGHUP (D10): reload now; during a reload, merge into it (its configuration is read
+    /// again when it applies); less than [`RELOAD_GAP`] after one began, merge into the one
+    /// reload due at the end of the gap. A storm of signals costs at most two reloads.
+    pub fn on_sighup(&mut self) {
+        let merged = match self.mood {
+            SupervisorState::Restarting => std::mem::replace(&mut self.stopping.reread, true),
+            _ => self.stopping.hup_pending,
+        };
+        if merged {
+            self.log.log(
+                Level::Debug,
+                "received SIGHUP indicating restart request (merged into the pending one)",
+            );
+            return;
+        }
+        self.log
+            .log(Level::Warn, "received SIGHUP indicating restart request");
+        if self.mood == SupervisorState::Restarting {
+            return;
+        }
+        let now = clock::now();
+        let due = self
+            .stopping
+            .last_hup
+            .map_or(now, |t| clock::after(t, RELOAD_GAP));
+        if due <= now {
+            self.stopping.last_hup = Some(now);
+            // A broken configuration is logged and changes nothing (D7).
+            let _ = self.request_restart();
+        } else {
+            self.stopping.hup_pending = true;
+            self.timers.push(due, TimerKey::Reload);
+        }
+    }
+
+    /// The merged reload is due (unless a restart took it up meanwhile).
+    pub fn on_reload_timer(&mut self) {
+        if std::mem::take(&mut self.stopping.hup_pending) && self.mood == SupervisorState::Running {
+            self.stopping.last_hup = Some(clock::now());
+            let _ = self.request_restart();
+        }
+    }
+
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
         self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
-        self.timers
-            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.timers.push(
+            clock::after(clock::now(), REPORT_EVERY),
+            TimerKey::ShutdownReport,
+        );
     }
 
     /// Stops the highest-priority group that still runs; moves on as each one finishes.
@@ -102,6 +156,13 @@ impl Daemon {
         if self.procs.values().any(|p| !p.machine.state().is_stopped()) {
             return None;
         }
+        if std::mem::take(&mut self.stopping.reread) && self.mood == SupervisorState::Restarting {
+            // SIGHUPs merged into this restart: apply the configuration as it is now.
+            match (self.loader)() {
+                Ok(config) => self.stopping.next = Some(Box::new(config)),
+                Err(e) => self.log.log(Level::Error, &e),
+            }
+        }
         Some(match self.stopping.next.take() {
             Some(config) if self.mood == SupervisorState::Restarting => Exit::Restart(config),
             _ => Exit::Shutdown,
@@ -129,7 +190,9 @@ impl Daemon {
             Level::Info,
             &format!("waiting for {} to die", names.join(", ")),
         );
-        self.timers
-            .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
+        self.timers.push(
+            clock::after(clock::now(), REPORT_EVERY),
+            TimerKey::ShutdownReport,
+        );
     }
 }

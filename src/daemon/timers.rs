@@ -15,6 +15,8 @@ pub enum TimerKey {
     HttpStall(u64),
     Tick,
     ShutdownReport,
+    /// SIGHUPs merged into one more reload (D10).
+    Reload,
 }
 
 #[derive(Debug, Default)]

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{AutoRestart, ProcessConfig};
+use crate::daemon::clock::{after, after_secs};
 use crate::logging::level::Level;
 use crate::process::exit::ExitStatus;
 use crate::signame::signame;
@@ -65,6 +66,10 @@ pub struct Change {
     pub expected: bool,
 }
 
+/// An autorestart from EXITED comes no sooner than this after the previous spawn (D10): the
+/// reference's observable rate, which keeps a crash-at-once program from a fork storm.
+pub const RESTART_GAP: Duration = Duration::from_secs(1);
+
 /// Everything a step may read besides the machine itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
@@ -83,6 +88,8 @@ pub struct Machine {
     pid: i32,
     backoff: u32,
     deadline_at: Option<Instant>,
+    /// Monotonic time of the last spawn attempt, for [`RESTART_GAP`].
+    spawned_at: Option<Instant>,
     laststart: f64,
     laststop: f64,
     spawnerr: Option<String>,
@@ -102,6 +109,7 @@ impl Machine {
             pid: 0,
             backoff: 0,
             deadline_at: None,
+            spawned_at: None,
             laststart: 0.0,
             laststop: 0.0,
             spawnerr: None,
@@ -119,7 +127,7 @@ impl Machine {
     }
 
     /// When the machine next wants [`Input::Deadline`]: startsecs in STARTING, the retry in
-    /// BACKOFF, the SIGKILL escalation in STOPPING.
+    /// BACKOFF, the SIGKILL escalation in STOPPING, a paced autorestart in EXITED.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline_at
     }
@@ -199,7 +207,7 @@ impl Machine {
                     // DIVERGENCE(Q19): with startsecs=0 the process is RUNNING at spawn.
                     self.enter_running(ctx, out);
                 } else {
-                    self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.startsecs));
+                    self.deadline_at = Some(after_secs(ctx.now, ctx.cfg.startsecs));
                 }
             }
             (S::Starting, Input::SpawnFailed(msg)) => {
@@ -239,7 +247,14 @@ impl Machine {
                 ));
                 self.send_kill(libc::SIGKILL, ctx.cfg.killasgroup, ctx, out);
             }
-            (S::Stopped | S::Running | S::Exited | S::Fatal | S::Unknown, Input::Deadline) => {
+            (S::Exited, Input::Deadline) => {
+                // The paced autorestart (D10); a shutdown or restart in between cancels it.
+                self.deadline_at = None;
+                if ctx.auto_allowed {
+                    self.begin_spawn(ctx, out);
+                }
+            }
+            (S::Stopped | S::Running | S::Fatal | S::Unknown, Input::Deadline) => {
                 self.deadline_at = None;
             }
 
@@ -260,6 +275,7 @@ impl Machine {
         self.spawnerr = None;
         self.exitstatus = None;
         self.laststart = ctx.wall;
+        self.spawned_at = Some(ctx.now);
         self.deadline_at = None;
         self.set_state(ProcessState::Starting, false, out);
         out.push(Action::Spawn);
@@ -282,8 +298,8 @@ impl Machine {
     /// change. Supervisor gives up on its next turn when the retries are used up; we do it at
     /// once, so BACKOFF is followed by FATAL in the same step.
     fn enter_backoff(&mut self, why: Action, ctx: &Ctx, out: &mut Vec<Action>) {
-        self.backoff += 1;
-        self.deadline_at = Some(ctx.now + Duration::from_secs(u64::from(self.backoff)));
+        self.backoff = self.backoff.saturating_add(1);
+        self.deadline_at = Some(after_secs(ctx.now, u64::from(self.backoff)));
         self.set_state(ProcessState::Backoff, false, out);
         out.push(why);
         if self.backoff > ctx.cfg.startretries {
@@ -316,7 +332,7 @@ impl Machine {
                 signame(sig)
             ),
         ));
-        self.deadline_at = Some(ctx.now + Duration::from_secs(ctx.cfg.stopwaitsecs));
+        self.deadline_at = Some(after_secs(ctx.now, ctx.cfg.stopwaitsecs));
         self.set_state(ProcessState::Stopping, false, out);
         out.push(Action::Kill {
             pid: self.pid,
@@ -378,7 +394,11 @@ impl Machine {
                     AutoRestart::Never => false,
                 };
                 if restart && ctx.auto_allowed {
-                    self.begin_spawn(ctx, out);
+                    // DIVERGENCE(D10): not sooner than RESTART_GAP after the last spawn.
+                    match self.spawned_at.map(|t| after(t, RESTART_GAP)) {
+                        Some(at) if at > ctx.now => self.deadline_at = Some(at),
+                        _ => self.begin_spawn(ctx, out),
+                    }
                 }
             }
         }
@@ -692,6 +712,50 @@ mod tests {
             changes(&out),
             [(S::Running, S::Exited), (S::Exited, S::Starting)]
         );
+    }
+
+    #[test]
+    fn autorestart_waits_a_second_after_the_previous_spawn() {
+        let mut t = T::new();
+        t.cfg.startsecs = 0;
+        t.cfg.autorestart = AutoRestart::Always;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        assert_eq!(t.m.state(), S::Running);
+        let out = t.feed(0.25, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(changes(&out), [(S::Running, S::Exited)]);
+        assert!(!out.contains(&Action::Spawn));
+        assert_eq!(t.m.deadline(), Some(t.t0 + RESTART_GAP));
+        let out = t.feed(1.0, Input::Deadline);
+        assert_eq!(changes(&out), [(S::Exited, S::Starting)]);
+        assert_eq!(out.last(), Some(&Action::Spawn));
+    }
+
+    #[test]
+    fn paced_autorestart_is_cancelled_by_a_shutdown() {
+        let mut t = T::new();
+        t.cfg.startsecs = 0;
+        t.cfg.autorestart = AutoRestart::Always;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        t.feed(0.1, Input::Exited(ExitStatus::exited(0)));
+        t.auto = false;
+        assert!(changes(&t.feed(1.0, Input::Deadline)).is_empty());
+        assert_eq!(t.m.state(), S::Exited);
+        assert_eq!(t.m.deadline(), None);
+    }
+
+    #[test]
+    fn absurd_startsecs_and_stopwaitsecs_do_not_overflow() {
+        let mut t = T::new();
+        t.cfg.startsecs = u64::MAX;
+        t.cfg.stopwaitsecs = u64::MAX;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        assert_eq!(t.m.deadline(), Some(t.t0 + crate::daemon::clock::FOREVER));
+        t.feed(1.0, Input::Stop);
+        assert_eq!(t.m.state(), S::Stopping);
+        assert!(t.m.deadline().is_some());
     }
 
     #[test]
