@@ -8,13 +8,18 @@ use std::time::{Duration, Instant};
 use crate::sys::localtime;
 
 /// A delay past which a deadline is as good as never (about 100 years).
-const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+pub const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// `at + d` without the panic of `Instant + Duration` on overflow: a delay longer than [`FAR`]
 /// (an absurd `startsecs` or `stopwaitsecs`) is clamped to it.
 pub fn after(at: Instant, d: Duration) -> Instant {
     // Unreachable fallback: an Instant counts from boot, so 100 years more always fits.
     at.checked_add(d.min(FAR)).unwrap_or(at)
+}
+
+/// [`after`] in whole seconds, as the config's `*secs` values are.
+pub fn after_secs(at: Instant, secs: u64) -> Instant {
+    after(at, Duration::from_secs(secs))
 }
 
 const MONTHS: [&str; 12] = [

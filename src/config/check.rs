@@ -229,24 +229,31 @@ fn closest(tables: &[&[&str]], key: &str) -> Option<String> {
 /// two neighbours (the usual typos) each count one.
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    d[0] = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
+    // Three rolling rows of the distance table: rows i-2, i-1 and i.
+    let mut before: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut cur = Vec::with_capacity(prev.len());
+        cur.push(i.saturating_add(1));
+        for (j, &cb) in b.iter().enumerate() {
+            let plus = |row: &[usize], k: usize, cost: usize| {
+                row.get(k).map_or(usize::MAX, |v| v.saturating_add(cost))
+            };
+            let mut best = plus(&prev, j.saturating_add(1), 1)
+                .min(plus(&cur, j, 1))
+                .min(plus(&prev, j, usize::from(ca != cb)));
+            let swapped = i > 0
+                && j > 0
+                && a.get(i.wrapping_sub(1)) == Some(&cb)
+                && b.get(j.wrapping_sub(1)) == Some(&ca);
+            if swapped {
+                best = best.min(plus(&before, j.wrapping_sub(1), 1));
             }
-            d[i][j] = best;
+            cur.push(best);
         }
+        before = std::mem::replace(&mut prev, cur);
     }
-    d[a.len()][b.len()]
+    prev.last().copied().unwrap_or(0)
 }
 
 fn quoted(path: impl AsRef<std::ffi::OsStr>) -> String {

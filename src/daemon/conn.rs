@@ -419,7 +419,7 @@ impl Daemon {
         };
         if stalled && !conn.stall_timer {
             conn.stall_timer = true;
-            let at = conn.last_input + stall_timeout(&conn.state);
+            let at = clock::after(conn.last_input, stall_timeout(&conn.state));
             self.timers.push(at, TimerKey::HttpStall(id));
         }
     }

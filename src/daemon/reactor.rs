@@ -106,6 +106,7 @@ impl Daemon {
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
                     TimerKey::StopReport(id) => self.on_stop_report(id),
+                    TimerKey::Reload => self.on_reload_timer(),
                 }
             }
             self.end_turn();
@@ -157,10 +158,7 @@ impl Daemon {
                             "ignored SIGHUP indicating restart request (shutdown in progress)",
                         );
                     } else {
-                        self.log
-                            .log(Level::Warn, "received SIGHUP indicating restart request");
-                        // A broken configuration is logged and changes nothing (D7).
-                        let _ = self.request_restart();
+                        self.on_sighup();
                     }
                 }
                 SIGUSR2 => {

@@ -5,7 +5,7 @@
 //! next group is stopped in the same turn the previous one finished.
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::daemon::clock;
@@ -19,6 +19,8 @@ use crate::states::{ProcessState, SupervisorState};
 
 /// How often the still-running processes are named while stopping.
 const REPORT_EVERY: Duration = Duration::from_secs(3);
+/// A SIGHUP reload starts at most this often; the signals in between are merged (D10).
+const RELOAD_GAP: Duration = Duration::from_secs(1);
 
 /// How often a process whose stop an RPC awaits is named while it is still STOPPING.
 const STOP_REPORT_EVERY: Duration = Duration::from_secs(2);
@@ -41,6 +43,12 @@ pub struct Stopping {
     /// The first `waiting for ... to die` is still to be logged (right after the first kills,
     /// as the reference).
     pub first_report: bool,
+    /// When the last SIGHUP reload began.
+    pub last_hup: Option<Instant>,
+    /// A SIGHUP came less than `RELOAD_GAP` after the last reload: one more is due.
+    pub hup_pending: bool,
+    /// A SIGHUP came during a reload: read the configuration again when it applies.
+    pub reread: bool,
 }
 
 impl Daemon {
@@ -68,12 +76,56 @@ impl Daemon {
         }
         let config = (self.loader)().inspect_err(|e| self.log.log(Level::Error, e))?;
         self.stopping.next = Some(Box::new(config));
+        self.stopping.hup_pending = false;
         if self.mood == SupervisorState::Running {
             self.mood = SupervisorState::Restarting;
             self.notify_systemd("RELOADING=1");
             self.begin_stopping();
         }
         Ok(())
+    }
+
+    /// SIGHUP (D10): reload now; during a reload, merge into it (its configuration is read
+    /// again when it applies); less than [`RELOAD_GAP`] after one began, merge into the one
+    /// reload due at the end of the gap. A storm of signals costs at most two reloads.
+    pub fn on_sighup(&mut self) {
+        let merged = match self.mood {
+            SupervisorState::Restarting => std::mem::replace(&mut self.stopping.reread, true),
+            _ => self.stopping.hup_pending,
+        };
+        if merged {
+            self.log.log(
+                Level::Debug,
+                "received SIGHUP indicating restart request (merged into the pending one)",
+            );
+            return;
+        }
+        self.log
+            .log(Level::Warn, "received SIGHUP indicating restart request");
+        if self.mood == SupervisorState::Restarting {
+            return;
+        }
+        let now = clock::now();
+        let due = self
+            .stopping
+            .last_hup
+            .map_or(now, |t| clock::after(t, RELOAD_GAP));
+        if due <= now {
+            self.stopping.last_hup = Some(now);
+            // A broken configuration is logged and changes nothing (D7).
+            let _ = self.request_restart();
+        } else {
+            self.stopping.hup_pending = true;
+            self.timers.push(due, TimerKey::Reload);
+        }
+    }
+
+    /// The merged reload is due (unless a restart took it up meanwhile).
+    pub fn on_reload_timer(&mut self) {
+        if std::mem::take(&mut self.stopping.hup_pending) && self.mood == SupervisorState::Running {
+            self.stopping.last_hup = Some(clock::now());
+            let _ = self.request_restart();
+        }
     }
 
     fn begin_stopping(&mut self) {
@@ -114,6 +166,13 @@ impl Daemon {
         }
         if self.procs.values().any(|p| !p.machine.state().is_stopped()) {
             return None;
+        }
+        if std::mem::take(&mut self.stopping.reread) && self.mood == SupervisorState::Restarting {
+            // SIGHUPs merged into this restart: apply the configuration as it is now.
+            match (self.loader)() {
+                Ok(config) => self.stopping.next = Some(Box::new(config)),
+                Err(e) => self.log.log(Level::Error, &e),
+            }
         }
         Some(match self.stopping.next.take() {
             Some(config) if self.mood == SupervisorState::Restarting => Exit::Restart(config),
@@ -163,8 +222,10 @@ impl Daemon {
         p.stop_reported = Some(now);
         let line = format!("waiting for {} to stop", p.config.name);
         self.log.log(Level::Info, &line);
-        self.timers
-            .push(clock::after(now, STOP_REPORT_EVERY), TimerKey::StopReport(id));
+        self.timers.push(
+            clock::after(now, STOP_REPORT_EVERY),
+            TimerKey::StopReport(id),
+        );
     }
 
     /// The stop report's timer: report again if an answer still waits for that stop.

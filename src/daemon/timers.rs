@@ -18,6 +18,8 @@ pub enum TimerKey {
     ShutdownReport,
     /// The next `waiting for <name> to stop` of a process whose stop is awaited.
     StopReport(u64),
+    /// SIGHUPs merged into one more reload (D10).
+    Reload,
 }
 
 #[derive(Debug, Default)]

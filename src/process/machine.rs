@@ -15,6 +15,7 @@ use crate::logging::level::Level;
 use crate::process::exit::ExitStatus;
 use crate::signame::signame;
 use crate::states::ProcessState;
+use crate::timefmt::{after, after_secs};
 
 /// Something that happened to the process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,10 @@ pub struct Change {
     pub expected: bool,
 }
 
+/// An autorestart from EXITED comes no sooner than this after the previous spawn (D10): the
+/// reference's observable rate, which keeps a crash-at-once program from a fork storm.
+pub const RESTART_GAP: Duration = Duration::from_secs(1);
+
 /// Everything a step may read besides the machine itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
@@ -84,6 +89,8 @@ pub struct Machine {
     pid: i32,
     backoff: u32,
     deadline_at: Option<Instant>,
+    /// Monotonic time of the last spawn attempt, for [`RESTART_GAP`].
+    spawned_at: Option<Instant>,
     laststart: f64,
     laststop: f64,
     spawnerr: Option<String>,
@@ -103,6 +110,7 @@ impl Machine {
             pid: 0,
             backoff: 0,
             deadline_at: None,
+            spawned_at: None,
             laststart: 0.0,
             laststop: 0.0,
             spawnerr: None,
@@ -120,7 +128,7 @@ impl Machine {
     }
 
     /// When the machine next wants [`Input::Deadline`]: startsecs in STARTING, the retry in
-    /// BACKOFF, the SIGKILL escalation in STOPPING.
+    /// BACKOFF, the SIGKILL escalation in STOPPING, a paced autorestart in EXITED.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline_at
     }
@@ -245,7 +253,14 @@ impl Machine {
                     self.deadline_at = Some(later(ctx.now, 1));
                 }
             }
-            (S::Stopped | S::Running | S::Exited | S::Fatal | S::Unknown, Input::Deadline) => {
+            (S::Exited, Input::Deadline) => {
+                // The paced autorestart (D10); a shutdown or restart in between cancels it.
+                self.deadline_at = None;
+                if ctx.auto_allowed {
+                    self.begin_spawn(ctx, out);
+                }
+            }
+            (S::Stopped | S::Running | S::Fatal | S::Unknown, Input::Deadline) => {
                 self.deadline_at = None;
             }
 
@@ -266,6 +281,7 @@ impl Machine {
         self.spawnerr = None;
         self.exitstatus = None;
         self.laststart = ctx.wall;
+        self.spawned_at = Some(ctx.now);
         self.deadline_at = None;
         self.set_state(ProcessState::Starting, false, out);
         out.push(Action::Spawn);
@@ -289,10 +305,7 @@ impl Machine {
     /// once, so BACKOFF is followed by FATAL in the same step.
     fn enter_backoff(&mut self, why: Action, ctx: &Ctx, out: &mut Vec<Action>) {
         self.backoff = self.backoff.saturating_add(1);
-        self.deadline_at = Some(crate::timefmt::after(
-            ctx.now,
-            Duration::from_secs(u64::from(self.backoff)),
-        ));
+        self.deadline_at = Some(after_secs(ctx.now, u64::from(self.backoff)));
         self.set_state(ProcessState::Backoff, false, out);
         out.push(why);
         if i64::from(self.backoff) > ctx.cfg.startretries {
@@ -387,7 +400,11 @@ impl Machine {
                     AutoRestart::Never => false,
                 };
                 if restart && ctx.auto_allowed {
-                    self.begin_spawn(ctx, out);
+                    // DIVERGENCE(D10): not sooner than RESTART_GAP after the last spawn.
+                    match self.spawned_at.map(|t| after(t, RESTART_GAP)) {
+                        Some(at) if at > ctx.now => self.deadline_at = Some(at),
+                        _ => self.begin_spawn(ctx, out),
+                    }
                 }
             }
         }
@@ -429,7 +446,7 @@ impl Machine {
 /// `secs` after `now` for a configured wait: a negative value is no wait (as the
 /// reference), a huge one saturates at a far future instead of overflowing.
 fn later(now: Instant, secs: i64) -> Instant {
-    crate::timefmt::after(now, Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+    after_secs(now, u64::try_from(secs).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -570,8 +587,8 @@ mod tests {
     fn absurd_startsecs_and_stopwaitsecs_clamp_their_deadlines_instead_of_panicking() {
         // `Instant + Duration::from_secs(u64::MAX)` panics; the deadlines are clamped far ahead.
         let mut t = T::new();
-        t.cfg.startsecs = u64::MAX;
-        t.cfg.stopwaitsecs = u64::MAX;
+        t.cfg.startsecs = i64::MAX;
+        t.cfg.stopwaitsecs = i64::MAX;
         t.feed(0.0, Input::Start);
         t.feed(0.0, Input::Spawned { pid: 42 });
         let far = t.t0 + Duration::from_secs(50 * 365 * 24 * 3600);
@@ -722,6 +739,50 @@ mod tests {
             changes(&out),
             [(S::Running, S::Exited), (S::Exited, S::Starting)]
         );
+    }
+
+    #[test]
+    fn autorestart_waits_a_second_after_the_previous_spawn() {
+        let mut t = T::new();
+        t.cfg.startsecs = 0;
+        t.cfg.autorestart = AutoRestart::Always;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        assert_eq!(t.m.state(), S::Running);
+        let out = t.feed(0.25, Input::Exited(ExitStatus::exited(0)));
+        assert_eq!(changes(&out), [(S::Running, S::Exited)]);
+        assert!(!out.contains(&Action::Spawn));
+        assert_eq!(t.m.deadline(), Some(t.t0 + RESTART_GAP));
+        let out = t.feed(1.0, Input::Deadline);
+        assert_eq!(changes(&out), [(S::Exited, S::Starting)]);
+        assert_eq!(out.last(), Some(&Action::Spawn));
+    }
+
+    #[test]
+    fn paced_autorestart_is_cancelled_by_a_shutdown() {
+        let mut t = T::new();
+        t.cfg.startsecs = 0;
+        t.cfg.autorestart = AutoRestart::Always;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        t.feed(0.1, Input::Exited(ExitStatus::exited(0)));
+        t.auto = false;
+        assert!(changes(&t.feed(1.0, Input::Deadline)).is_empty());
+        assert_eq!(t.m.state(), S::Exited);
+        assert_eq!(t.m.deadline(), None);
+    }
+
+    #[test]
+    fn absurd_startsecs_and_stopwaitsecs_do_not_overflow() {
+        let mut t = T::new();
+        t.cfg.startsecs = i64::MAX;
+        t.cfg.stopwaitsecs = i64::MAX;
+        t.feed(0.0, Input::Start);
+        t.feed(0.0, Input::Spawned { pid: 100 });
+        assert_eq!(t.m.deadline(), Some(t.t0 + crate::timefmt::FAR));
+        t.feed(1.0, Input::Stop);
+        assert_eq!(t.m.state(), S::Stopping);
+        assert!(t.m.deadline().is_some());
     }
 
     #[test]
