@@ -1,24 +1,24 @@
 //! supervisorctl's side of the wire: XML-RPC calls over the server's socket, and the errors
 //! they end in.
 //!
-//! Owns our `xmlrpc::Transport` (HTTP/1.1 POST `/RPC2` over a unix socket or TCP, basic auth
-//! only when both username and password are set, `Host: localhost` on unix sockets) and the
-//! [`Remote`] trait the commands talk through, so they can be tested without a server. Replies
-//! are decoded lossily, so invalid UTF-8 or control characters in a log never fail a call
-//! (the reference's expat parser fails on both). It must not print: the commands decide what
-//! the user sees.
+//! Owns the exchange (HTTP/1.1 POST `/RPC2` over a unix socket or TCP, basic auth only when
+//! both username and password are set, `Host: localhost` on unix sockets; the body written and
+//! read by the daemon's own codec, `rpc::codec`) and the [`Remote`] trait the commands talk
+//! through, so they can be tested without a server. Replies are decoded lossily, so invalid
+//! UTF-8 or control characters in a log never fail a call (the reference's expat parser fails
+//! on both). It must not print: the commands decide what the user sees.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::io::{self, Cursor, Write};
+use std::io::{self, Write};
 use std::rc::Rc;
 
-use xmlrpc::{Request, Transport, Value};
+use xmlrpc::Value;
 
 use super::endpoint::Endpoint;
 use super::http::{self, BasicAuth};
 use super::http_stream::{self, Background, Followed};
 use super::interrupt::Interrupt;
+use crate::rpc::codec::{self, Answer};
 
 /// The server supervisorctl talks to and the credentials it presents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,128 +236,47 @@ impl Remote for Network {
 /// Faults, connection and HTTP failures, unreadable replies.
 pub fn call(server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
     let endpoint = Endpoint::parse(&server.url).map_err(CallError::BadUrl)?;
-    let transport = HttpTransport {
-        server,
-        endpoint,
-        failure: RefCell::new(None),
-    };
-    let request = params.into_iter().fold(Request::new(method), Request::arg);
-    match request.call(&transport) {
-        Ok(value) => Ok(restore_controls(value)),
-        Err(e) => Err(match (e.fault(), transport.failure.into_inner()) {
-            (Some(fault), _) => CallError::Fault {
-                code: i64::from(fault.fault_code),
-                string: restore_text(&fault.fault_string),
-            },
-            (None, Some(failure)) => failure,
-            (None, None) => CallError::Exchange {
-                url: server.url.clone(),
-                detail: e.to_string(),
-            },
+    let body = codec::write_method_call(method, &params);
+    let reply = exchange(server, &endpoint, &body)?;
+    match codec::parse_method_response(&reply) {
+        Ok(Answer::Value(value)) => Ok(value),
+        Ok(Answer::Fault { code, string }) => Err(CallError::Fault { code, string }),
+        Err(e) => Err(CallError::Exchange {
+            url: server.url.clone(),
+            detail: e.to_string(),
         }),
     }
 }
 
-/// One POST `/RPC2`; the detailed failure is kept because `xmlrpc::Error` only carries text.
-struct HttpTransport<'a> {
-    server: &'a Server,
-    endpoint: Endpoint,
-    failure: RefCell<Option<CallError>>,
-}
-
-impl Transport for &HttpTransport<'_> {
-    type Stream = Cursor<Vec<u8>>;
-
-    fn transmit(
-        self,
-        request: &Request<'_>,
-    ) -> Result<Self::Stream, Box<dyn std::error::Error + Send + Sync>> {
-        match self.exchange(request) {
-            Ok(body) => Ok(Cursor::new(body)),
-            Err(e) => {
-                let text = e.to_string();
-                *self.failure.borrow_mut() = Some(e);
-                Err(text.into())
-            }
-        }
-    }
-}
-
-impl HttpTransport<'_> {
-    fn exchange(&self, request: &Request<'_>) -> Result<Vec<u8>, CallError> {
-        let url = &self.server.url;
-        let exchange_error = |e: io::Error| CallError::Exchange {
+/// One POST `/RPC2`; the body of a 200 answer.
+fn exchange(server: &Server, endpoint: &Endpoint, body: &[u8]) -> Result<Vec<u8>, CallError> {
+    let url = &server.url;
+    let exchange_error = |e: io::Error| CallError::Exchange {
+        url: url.clone(),
+        detail: os_error_text(&e),
+    };
+    let mut stream = endpoint.connect().map_err(|error| CallError::Connect {
+        url: url.clone(),
+        error,
+    })?;
+    let host = endpoint.host_header();
+    let req = http::Request {
+        method: "POST",
+        path: "/RPC2",
+        host: &host,
+        auth: server.auth(),
+        body: Some(body),
+    };
+    http::send_request(&mut stream, &req).map_err(exchange_error)?;
+    let (head, pre) = http::read_head(&mut stream).map_err(exchange_error)?;
+    if head.status != 200 {
+        return Err(CallError::Http {
             url: url.clone(),
-            detail: os_error_text(&e),
-        };
-        let mut body = Vec::new();
-        request.write_as_xml(&mut body).map_err(exchange_error)?;
-        let mut stream = self
-            .endpoint
-            .connect()
-            .map_err(|error| CallError::Connect {
-                url: url.clone(),
-                error,
-            })?;
-        let host = self.endpoint.host_header();
-        let req = http::Request {
-            method: "POST",
-            path: "/RPC2",
-            host: &host,
-            auth: self.server.auth(),
-            body: Some(&body),
-        };
-        http::send_request(&mut stream, &req).map_err(exchange_error)?;
-        let (head, pre) = http::read_head(&mut stream).map_err(exchange_error)?;
-        if head.status != 200 {
-            return Err(CallError::Http {
-                url: url.clone(),
-                status: head.status,
-                reason: head.reason,
-            });
-        }
-        let reply = http::read_body(&mut stream, head.framing, pre).map_err(exchange_error)?;
-        Ok(shield_controls(&reply).into_bytes())
+            status: head.status,
+            reason: head.reason,
+        });
     }
-}
-
-/// Characters XML 1.0 forbids but logs contain (ANSI escapes, form feeds, NULs) are moved to
-/// the noncharacters U+FDD0.. before parsing and moved back after; invalid UTF-8 becomes U+FFFD.
-fn shield_controls(reply: &[u8]) -> String {
-    String::from_utf8_lossy(reply)
-        .chars()
-        .map(|c| match u32::from(c) {
-            n @ (0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F) => {
-                char::from_u32(SHIELD_BASE + n).unwrap_or(char::REPLACEMENT_CHARACTER)
-            }
-            _ => c,
-        })
-        .collect()
-}
-
-const SHIELD_BASE: u32 = 0xFDD0;
-
-fn restore_text(s: &str) -> String {
-    s.chars()
-        .map(|c| match u32::from(c).checked_sub(SHIELD_BASE) {
-            Some(n @ (0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F)) => char::from_u32(n).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
-
-fn restore_controls(value: Value) -> Value {
-    match value {
-        Value::String(s) => Value::String(restore_text(&s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(restore_controls).collect()),
-        Value::Struct(fields) => Value::Struct(
-            fields
-                .into_iter()
-                .map(|(k, v)| (restore_text(&k), restore_controls(v)))
-                .collect(),
-        ),
-        other => other,
-    }
+    http::read_body(&mut stream, head.framing, pre).map_err(exchange_error)
 }
 
 #[cfg(test)]
@@ -563,13 +482,5 @@ mod tests {
         t.join().unwrap();
         assert!(e.to_string().starts_with("ERROR: "), "{e}");
         assert!(!e.to_string().contains('\n'));
-    }
-
-    #[test]
-    fn shield_round_trip() {
-        let text = "a\x00b\x1bc\td\ne\u{fdd9}";
-        let shielded = shield_controls(text.as_bytes());
-        assert!(!shielded.chars().any(|c| c < ' ' && c != '\t' && c != '\n'));
-        assert_eq!(restore_text(&shielded), text);
     }
 }

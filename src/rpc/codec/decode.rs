@@ -1,73 +1,17 @@
-//! The XML-RPC wire codec: `<methodCall>` bodies → method name and parameters, values and
-//! faults → `<methodResponse>` bytes (reference §5.1; decisions D5, D6; crates.md §3.3).
+//! Reading XML-RPC documents on quick-xml: the daemon's `<methodCall>` bodies and
+//! supervisorctl's `<methodResponse>` replies, with one set of value rules for both.
 //!
-//! The parser is ours, on xml-rs (the `xmlrpc` crate only parses responses); it mirrors
-//! `supervisor_xmlrpc_handler.loads` with D5's hardening. The writer reproduces Python's
-//! `xmlrpc.client.dumps(..., methodresponse=True)` byte for byte. Pure: no dispatch, no
-//! logging; [`CallError::log_message`] only formats the reference's log text.
+//! quick-xml never expands entities: a DOCTYPE is refused outright and an undefined
+//! `&name;` is an error, so no entity trick can reach the values.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use xml::reader::{EventReader, ParserConfig, XmlEvent};
-use xml::Encoding;
+use quick_xml::events::{BytesRef, Event};
+use quick_xml::Reader;
 use xmlrpc::Value;
 
-use super::faults::Fault;
-
-/// Deepest accepted element nesting of a call (D5).
-pub const MAX_DEPTH: usize = 64;
-/// Largest accepted call body (D5).
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
-/// Why a call body was refused; both are answered with HTTP 400.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallError {
-    /// Not a parseable call: malformed XML, an unknown element or value, a DOCTYPE or entity
-    /// declaration, nesting or size over the limits. The text says which, for debugging.
-    Unmarshallable(String),
-    /// Well-formed, but `<methodName>` is missing or empty (or the root is not `<methodCall>`).
-    NoMethodName,
-}
-
-impl CallError {
-    /// The reference's words for the error (`unmarshallable` / `no method name`).
-    pub fn reason(&self) -> &'static str {
-        match self {
-            CallError::Unmarshallable(_) => "unmarshallable",
-            CallError::NoMethodName => "no method name",
-        }
-    }
-
-    /// The reference's ERROR log line for a refused `body`:
-    /// `XML-RPC request data '<body as a Python repr>' is invalid: <reason>`.
-    pub fn log_message(&self, body: &[u8]) -> String {
-        format!(
-            "XML-RPC request data {} is invalid: {}",
-            python_repr(&String::from_utf8_lossy(body)),
-            self.reason()
-        )
-    }
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallError::Unmarshallable(detail) => write!(f, "unmarshallable: {detail}"),
-            CallError::NoMethodName => f.write_str("no method name"),
-        }
-    }
-}
-
-impl std::error::Error for CallError {}
-
-fn unmarshallable(detail: impl Into<String>) -> CallError {
-    CallError::Unmarshallable(detail.into())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing
-// ---------------------------------------------------------------------------------------------
+use super::{unmarshallable, CallError, MAX_BODY_BYTES, MAX_DEPTH};
 
 /// Parses a `<methodCall>` body into the method name (as sent, not trimmed) and its params.
 ///
@@ -90,115 +34,232 @@ pub fn parse_method_call(body: &[u8]) -> Result<(String, Vec<Value>), CallError>
         return Err(unmarshallable("body larger than 16 MiB"));
     }
     let text = std::str::from_utf8(body).map_err(|_| unmarshallable("body is not UTF-8"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    refuse_doctype(text)?;
-    let config = ParserConfig::new()
-        .trim_whitespace(false)
-        .whitespace_to_characters(true)
-        .cdata_to_characters(true)
-        .ignore_comments(true)
-        .coalesce_characters(true)
-        // The body was checked to be UTF-8 above; a contrary declaration does not change that.
-        .override_encoding(Some(Encoding::Utf8))
-        .ignore_invalid_encoding_declarations(true)
-        .allow_multiple_root_elements(false);
-    let mut reader = Reader {
-        events: config.create_reader(text.as_bytes()),
-        depth: 0,
-    };
-    reader.method_call()
+    // A request is held to XML 1.0's characters, as expat holds the reference to them.
+    if text.bytes().any(forbidden_byte) || text.contains(['\u{fffe}', '\u{ffff}']) {
+        return Err(unmarshallable("a character XML does not allow"));
+    }
+    Parser::new(text, true).method_call()
 }
 
-/// Refuses a document type declaration (and with it every entity declaration, internal or
-/// external) before xml-rs sees it: xml-rs 0.8 accepts and expands them silently. A DOCTYPE
-/// may only stand in the prolog, before the root element.
-fn refuse_doctype(text: &str) -> Result<(), CallError> {
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
-        let skip_to = |end: &str| rest.find(end).map(|at| at + end.len());
-        let next = if rest.starts_with("<?") {
-            skip_to("?>")
-        } else if rest.starts_with("<!--") {
-            skip_to("-->")
-        } else if rest.starts_with("<!") {
-            return Err(unmarshallable(
-                "DOCTYPE and entity declarations are refused",
-            ));
-        } else {
-            return Ok(());
+/// What a `<methodResponse>` carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Value(Value),
+    Fault { code: i64, string: String },
+}
+
+/// Parses a `<methodResponse>` (supervisorctl's side). Same value rules as
+/// [`parse_method_call`], but lenient about characters: log text with ANSI escapes, NULs or
+/// invalid UTF-8 is read (invalid UTF-8 as U+FFFD) where the reference's expat would fail the
+/// whole reply.
+///
+/// # Errors
+///
+/// [`CallError::Unmarshallable`] for anything that is not a well-formed response with one
+/// value or one fault struct.
+pub fn parse_method_response(body: &[u8]) -> Result<Answer, CallError> {
+    let text = String::from_utf8_lossy(body);
+    Parser::new(&text, false).method_response()
+}
+
+/// XML 1.0 allows only tab, newline and carriage return below space (nor U+FFFE, U+FFFF).
+fn forbidden_byte(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+fn forbidden_char(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+/// The element names XML-RPC uses; anything else is kept for the error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    MethodCall,
+    MethodResponse,
+    MethodName,
+    Params,
+    Param,
+    Fault,
+    Value,
+    Int,
+    Boolean,
+    String,
+    Double,
+    DateTime,
+    Base64,
+    Nil,
+    Array,
+    Data,
+    Struct,
+    Member,
+    Name,
+    Other,
+}
+
+impl Tag {
+    /// Classifies on the local name, so `<ex:nil>` is `<nil>`.
+    fn of(qualified: &[u8]) -> Tag {
+        let local = match qualified.iter().position(|b| *b == b':') {
+            Some(colon) => qualified.get(colon + 1..).unwrap_or_default(),
+            None => qualified,
         };
-        // An unterminated declaration or comment is left for xml-rs to report.
-        match next.and_then(|at| rest.get(at..)) {
-            Some(after) => rest = after,
-            None => return Ok(()),
+        match local {
+            b"methodCall" => Tag::MethodCall,
+            b"methodResponse" => Tag::MethodResponse,
+            b"methodName" => Tag::MethodName,
+            b"params" => Tag::Params,
+            b"param" => Tag::Param,
+            b"fault" => Tag::Fault,
+            b"value" => Tag::Value,
+            b"int" | b"i4" | b"i8" => Tag::Int,
+            b"boolean" => Tag::Boolean,
+            b"string" => Tag::String,
+            b"double" => Tag::Double,
+            b"dateTime.iso8601" => Tag::DateTime,
+            b"base64" => Tag::Base64,
+            b"nil" => Tag::Nil,
+            b"array" => Tag::Array,
+            b"data" => Tag::Data,
+            b"struct" => Tag::Struct,
+            b"member" => Tag::Member,
+            b"name" => Tag::Name,
+            _ => Tag::Other,
         }
     }
 }
 
 /// One structural item of the document.
-enum Item {
-    Start(String),
+enum Item<'a> {
+    Start(Tag),
     End,
-    Text(String),
-    EndDocument,
+    Text(Cow<'a, str>),
+    Eof,
 }
 
-struct Reader<'a> {
-    events: EventReader<&'a [u8]>,
+struct Parser<'a> {
+    reader: Reader<&'a [u8]>,
     depth: usize,
+    /// Requests: refuse characters XML forbids (also as `&#n;`). Replies: keep them.
+    strict: bool,
+    /// The name of the last start tag, for error messages.
+    last_name: String,
 }
 
 fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-impl Reader<'_> {
-    fn next(&mut self) -> Result<Item, CallError> {
+fn xml_error(e: impl std::fmt::Display) -> CallError {
+    unmarshallable(e.to_string())
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, strict: bool) -> Parser<'a> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.expand_empty_elements = true;
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.trim_text(false);
+        Parser {
+            reader,
+            depth: 0,
+            strict,
+            last_name: String::new(),
+        }
+    }
+
+    fn unexpected(&self) -> CallError {
+        unmarshallable(format!("unexpected <{}>", self.last_name))
+    }
+
+    /// Bad content in the type element just opened.
+    fn bad(&self, what: &str) -> CallError {
+        unmarshallable(format!("invalid <{}> value {what:?}", self.last_name))
+    }
+
+    fn next(&mut self) -> Result<Item<'a>, CallError> {
         loop {
-            let event = self
-                .events
-                .next()
-                .map_err(|e| unmarshallable(e.to_string()))?;
-            return Ok(match event {
-                XmlEvent::StartElement { name, .. } => {
+            return Ok(match self.reader.read_event().map_err(xml_error)? {
+                Event::Start(start) => {
                     self.depth += 1;
                     if self.depth > MAX_DEPTH {
                         return Err(unmarshallable("nesting deeper than 64 elements"));
                     }
-                    Item::Start(name.local_name)
+                    let name = start.name();
+                    let tag = Tag::of(name.as_ref());
+                    self.last_name.clear();
+                    self.last_name
+                        .push_str(&String::from_utf8_lossy(name.as_ref()));
+                    Item::Start(tag)
                 }
-                XmlEvent::EndElement { .. } => {
+                Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
                     Item::End
                 }
-                XmlEvent::Characters(text) | XmlEvent::CData(text) | XmlEvent::Whitespace(text) => {
-                    Item::Text(text)
+                Event::Text(text) => Item::Text(text.xml10_content().map_err(xml_error)?),
+                Event::CData(data) => Item::Text(match data.into_inner() {
+                    Cow::Borrowed(bytes) => {
+                        Cow::Borrowed(std::str::from_utf8(bytes).map_err(xml_error)?)
+                    }
+                    Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).map_err(xml_error)?),
+                }),
+                Event::GeneralRef(reference) => Item::Text(self.resolve(&reference)?),
+                // DIVERGENCE(D5): no DTD, so no entity declaration, internal or external.
+                Event::DocType(_) => {
+                    return Err(unmarshallable(
+                        "DOCTYPE and entity declarations are refused",
+                    ))
                 }
-                XmlEvent::EndDocument => Item::EndDocument,
-                XmlEvent::StartDocument { .. }
-                | XmlEvent::ProcessingInstruction { .. }
-                | XmlEvent::Comment(_) => continue,
+                Event::Eof => Item::Eof,
+                // Empty elements arrive as Start + End (expand_empty_elements).
+                Event::Empty(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
             });
         }
     }
 
+    /// The five predefined entities and character references; nothing else exists.
+    fn resolve(&self, reference: &BytesRef<'_>) -> Result<Cow<'a, str>, CallError> {
+        if let Some(c) = reference.resolve_char_ref().map_err(xml_error)? {
+            if self.strict && forbidden_char(c) {
+                return Err(unmarshallable("character reference not allowed in XML"));
+            }
+            return Ok(Cow::Owned(c.to_string()));
+        }
+        Ok(Cow::Borrowed(match reference.as_ref() {
+            b"amp" => "&",
+            b"lt" => "<",
+            b"gt" => ">",
+            b"quot" => "\"",
+            b"apos" => "'",
+            other => {
+                return Err(unmarshallable(format!(
+                    "undefined entity &{};",
+                    String::from_utf8_lossy(other)
+                )))
+            }
+        }))
+    }
+
     /// The next start tag or end tag, skipping blank text; other text is an error.
-    fn next_tag(&mut self) -> Result<Item, CallError> {
+    fn next_tag(&mut self) -> Result<Item<'a>, CallError> {
         loop {
             match self.next()? {
                 Item::Text(text) if is_blank(&text) => continue,
                 Item::Text(_) => return Err(unmarshallable("unexpected text")),
-                Item::EndDocument => return Err(unmarshallable("unexpected end of document")),
+                Item::Eof => return Err(unmarshallable("unexpected end of document")),
                 tag => return Ok(tag),
             }
         }
     }
 
-    fn expect_start(&mut self, wanted: &str) -> Result<(), CallError> {
+    fn expect_start(&mut self, wanted: Tag) -> Result<(), CallError> {
         match self.next_tag()? {
             Item::Start(tag) if tag == wanted => Ok(()),
-            _ => Err(unmarshallable(format!("expected <{wanted}>"))),
+            Item::Start(_) => Err(self.unexpected()),
+            _ => Err(unmarshallable(format!("expected {wanted:?}"))),
         }
     }
 
@@ -210,48 +271,75 @@ impl Reader<'_> {
     }
 
     /// The text of an element without children, up to its end tag.
-    fn text_content(&mut self) -> Result<String, CallError> {
-        let mut content = String::new();
+    fn text_content(&mut self) -> Result<Cow<'a, str>, CallError> {
+        let mut content: Option<Cow<'a, str>> = None;
         loop {
             match self.next()? {
-                Item::Text(text) => content.push_str(&text),
-                Item::End => return Ok(content),
-                Item::Start(tag) => return Err(unmarshallable(format!("unexpected <{tag}>"))),
-                Item::EndDocument => return Err(unmarshallable("unexpected end of document")),
+                Item::Text(text) => match &mut content {
+                    None => content = Some(text),
+                    Some(all) => all.to_mut().push_str(&text),
+                },
+                Item::End => return Ok(content.unwrap_or_default()),
+                Item::Start(_) => return Err(self.unexpected()),
+                Item::Eof => return Err(unmarshallable("unexpected end of document")),
             }
         }
     }
 
-    fn method_call(&mut self) -> Result<(String, Vec<Value>), CallError> {
+    fn method_call(mut self) -> Result<(String, Vec<Value>), CallError> {
         let Item::Start(root) = self.next_tag()? else {
             return Err(unmarshallable("no root element"));
         };
-        if root != "methodCall" {
+        if root != Tag::MethodCall {
             // COMPAT: the reference parses any well-formed document and then finds no method
             // name, so it logs "no method name" for, e.g., a <methodResponse>.
             self.skip_children()?;
-            self.expect_end_document()?;
+            self.expect_eof()?;
             return Err(CallError::NoMethodName);
         }
         let mut name = None;
         let mut params = None;
         loop {
             match self.next_tag()? {
-                Item::Start(tag) if tag == "methodName" && name.is_none() => {
-                    name = Some(self.text_content()?);
+                Item::Start(Tag::MethodName) if name.is_none() => {
+                    name = Some(self.text_content()?.into_owned());
                 }
-                Item::Start(tag) if tag == "params" && params.is_none() => {
+                Item::Start(Tag::Params) if params.is_none() => {
                     params = Some(self.params()?);
                 }
-                Item::Start(tag) => return Err(unmarshallable(format!("unexpected <{tag}>"))),
+                Item::Start(_) => return Err(self.unexpected()),
                 _ => break,
             }
         }
-        self.expect_end_document()?;
+        self.expect_eof()?;
         match name {
             Some(name) if !name.is_empty() => Ok((name, params.unwrap_or_default())),
             _ => Err(CallError::NoMethodName),
         }
+    }
+
+    fn method_response(mut self) -> Result<Answer, CallError> {
+        self.expect_start(Tag::MethodResponse)?;
+        let answer = match self.next_tag()? {
+            Item::Start(Tag::Params) => {
+                let mut params = self.params()?;
+                if params.len() != 1 {
+                    return Err(unmarshallable("a response carries exactly one value"));
+                }
+                Answer::Value(params.remove(0))
+            }
+            Item::Start(Tag::Fault) => {
+                self.expect_start(Tag::Value)?;
+                let fault = self.value()?;
+                self.expect_end()?;
+                fault_of(fault)?
+            }
+            Item::Start(_) => return Err(self.unexpected()),
+            _ => return Err(unmarshallable("empty response")),
+        };
+        self.expect_end()?;
+        self.expect_eof()?;
+        Ok(answer)
     }
 
     fn skip_children(&mut self) -> Result<(), CallError> {
@@ -261,17 +349,19 @@ impl Reader<'_> {
                 Item::Start(_) => open += 1,
                 Item::End => open -= 1,
                 Item::Text(_) => {}
-                Item::EndDocument => return Err(unmarshallable("unexpected end of document")),
+                Item::Eof => return Err(unmarshallable("unexpected end of document")),
             }
         }
         Ok(())
     }
 
-    fn expect_end_document(&mut self) -> Result<(), CallError> {
-        match self.next()? {
-            Item::EndDocument => Ok(()),
-            Item::Text(text) if is_blank(&text) => self.expect_end_document(),
-            _ => Err(unmarshallable("content after the root element")),
+    fn expect_eof(&mut self) -> Result<(), CallError> {
+        loop {
+            match self.next()? {
+                Item::Eof => return Ok(()),
+                Item::Text(text) if is_blank(&text) => {}
+                _ => return Err(unmarshallable("content after the root element")),
+            }
         }
     }
 
@@ -279,12 +369,12 @@ impl Reader<'_> {
         let mut params = Vec::new();
         loop {
             match self.next_tag()? {
-                Item::Start(tag) if tag == "param" => {
-                    self.expect_start("value")?;
+                Item::Start(Tag::Param) => {
+                    self.expect_start(Tag::Value)?;
                     params.push(self.value()?);
                     self.expect_end()?;
                 }
-                Item::Start(tag) => return Err(unmarshallable(format!("unexpected <{tag}>"))),
+                Item::Start(_) => return Err(self.unexpected()),
                 _ => return Ok(params),
             }
         }
@@ -292,89 +382,108 @@ impl Reader<'_> {
 
     /// A value, its `<value>` start tag already read, up to and including `</value>`.
     fn value(&mut self) -> Result<Value, CallError> {
-        let mut text = String::new();
+        let mut text: Option<Cow<'a, str>> = None;
         loop {
             match self.next()? {
-                Item::Text(more) => text.push_str(&more),
-                Item::End => return Ok(Value::String(text)),
-                Item::Start(tag) if is_blank(&text) => {
-                    let value = self.typed(&tag)?;
+                Item::Text(more) => match &mut text {
+                    None => text = Some(more),
+                    Some(all) => all.to_mut().push_str(&more),
+                },
+                Item::End => return Ok(Value::String(text.unwrap_or_default().into_owned())),
+                Item::Start(tag) if text.as_deref().is_none_or(is_blank) => {
+                    let value = self.typed(tag)?;
                     self.expect_end()?;
                     return Ok(value);
                 }
                 Item::Start(_) => return Err(unmarshallable("text beside a typed value")),
-                Item::EndDocument => return Err(unmarshallable("unexpected end of document")),
+                Item::Eof => return Err(unmarshallable("unexpected end of document")),
             }
         }
     }
 
-    /// The content of a type element `<tag>`, up to and including its end tag.
-    fn typed(&mut self, tag: &str) -> Result<Value, CallError> {
-        let bad = |what: &str| unmarshallable(format!("invalid <{tag}> value {what:?}"));
+    /// The content of a type element, up to and including its end tag.
+    fn typed(&mut self, tag: Tag) -> Result<Value, CallError> {
         Ok(match tag {
-            "int" | "i4" | "i8" => {
+            Tag::Int => {
                 let text = self.text_content()?;
-                let n: i64 = text.trim().parse().map_err(|_| bad(&text))?;
+                let n: i64 = text.trim().parse().map_err(|_| self.bad(&text))?;
                 i32::try_from(n).map_or(Value::Int64(n), Value::Int)
             }
-            "boolean" => match self.text_content()?.trim() {
+            Tag::Boolean => match self.text_content()?.trim() {
                 "0" => Value::Bool(false),
                 "1" => Value::Bool(true),
-                other => return Err(bad(other)),
+                other => return Err(self.bad(other)),
             },
-            "string" => Value::String(self.text_content()?),
-            "double" => {
+            Tag::String => Value::String(self.text_content()?.into_owned()),
+            Tag::Double => {
                 let text = self.text_content()?;
-                Value::Double(text.trim().parse().map_err(|_| bad(&text))?)
+                Value::Double(text.trim().parse().map_err(|_| self.bad(&text))?)
             }
-            "dateTime.iso8601" => {
+            Tag::DateTime => {
                 let text = self.text_content()?;
-                Value::DateTime(text.trim().parse().map_err(|_| bad(&text))?)
+                Value::DateTime(text.trim().parse().map_err(|_| self.bad(&text))?)
             }
-            "base64" => {
+            Tag::Base64 => {
                 let text = self.text_content()?;
-                Value::String(decode_base64_text(&text).ok_or_else(|| bad(&text))?)
+                Value::String(decode_base64_text(&text).ok_or_else(|| self.bad(&text))?)
             }
-            "nil" => {
+            Tag::Nil => {
                 self.expect_end()?;
                 Value::Nil
             }
-            "array" => {
-                self.expect_start("data")?;
+            Tag::Array => {
+                self.expect_start(Tag::Data)?;
                 let mut items = Vec::new();
                 loop {
                     match self.next_tag()? {
-                        Item::Start(tag) if tag == "value" => items.push(self.value()?),
-                        Item::Start(tag) => {
-                            return Err(unmarshallable(format!("unexpected <{tag}>")))
-                        }
+                        Item::Start(Tag::Value) => items.push(self.value()?),
+                        Item::Start(_) => return Err(self.unexpected()),
                         _ => break,
                     }
                 }
                 self.expect_end()?;
                 Value::Array(items)
             }
-            "struct" => {
+            Tag::Struct => {
                 let mut members = BTreeMap::new();
                 loop {
                     match self.next_tag()? {
-                        Item::Start(tag) if tag == "member" => {
-                            self.expect_start("name")?;
-                            let name = self.text_content()?;
-                            self.expect_start("value")?;
+                        Item::Start(Tag::Member) => {
+                            self.expect_start(Tag::Name)?;
+                            let name = self.text_content()?.into_owned();
+                            self.expect_start(Tag::Value)?;
                             members.insert(name, self.value()?);
                             self.expect_end()?;
                         }
-                        Item::Start(tag) => {
-                            return Err(unmarshallable(format!("unexpected <{tag}>")))
-                        }
+                        Item::Start(_) => return Err(self.unexpected()),
                         _ => break,
                     }
                 }
                 Value::Struct(members)
             }
-            other => return Err(unmarshallable(format!("unknown value type <{other}>"))),
+            _ => {
+                return Err(unmarshallable(format!(
+                    "unknown value type <{}>",
+                    self.last_name
+                )))
+            }
         })
+    }
+}
+
+/// A fault's `{faultCode, faultString}` struct.
+fn fault_of(value: Value) -> Result<Answer, CallError> {
+    let Value::Struct(mut members) = value else {
+        return Err(unmarshallable("a fault is a struct"));
+    };
+    let code = match members.remove("faultCode") {
+        Some(Value::Int(code)) => i64::from(code),
+        Some(Value::Int64(code)) => code,
+        _ => return Err(unmarshallable("a fault needs an integer faultCode")),
+    };
+    match members.remove("faultString") {
+        Some(Value::String(string)) => Ok(Answer::Fault { code, string }),
+        _ => Err(unmarshallable("a fault needs a faultString")),
     }
 }
 
@@ -384,226 +493,10 @@ fn decode_base64_text(text: &str) -> Option<String> {
     String::from_utf8(base64::decode(compact).ok()?).ok()
 }
 
-// ---------------------------------------------------------------------------------------------
-// Writing
-// ---------------------------------------------------------------------------------------------
-
-const RESPONSE_START: &str = "<?xml version='1.0'?>\n<methodResponse>\n";
-const RESPONSE_END: &str = "</methodResponse>\n";
-
-/// A successful `<methodResponse>` carrying `value`, as Python's marshaller writes it.
-///
-/// # Compatibility
-///
-/// Python's layout, escaping (`&`, `<`, `>`) and float `repr`; `Value::Int64` within 32 bits is
-/// written as `<int>`, beyond as `<i8>` (D6: the reference fails there, the stock client reads
-/// it). `Value::Nil` is `<nil/>` (never produced by Supervisor's methods).
-pub fn write_response(value: &Value) -> Vec<u8> {
-    let mut out = String::from(RESPONSE_START);
-    out.push_str("<params>\n<param>\n");
-    write_value(&mut out, value);
-    out.push_str("</param>\n</params>\n");
-    out.push_str(RESPONSE_END);
-    out.into_bytes()
-}
-
-/// A fault `<methodResponse>` (HTTP 200), as Python's marshaller writes it.
-pub fn write_fault(fault: &Fault) -> Vec<u8> {
-    let mut out = String::from(RESPONSE_START);
-    out.push_str("<fault>\n");
-    write_value(&mut out, &fault.to_value());
-    out.push_str("</fault>\n");
-    out.push_str(RESPONSE_END);
-    out.into_bytes()
-}
-
-fn write_value(out: &mut String, value: &Value) {
-    out.push_str("<value>");
-    match value {
-        Value::Int(n) => push_tagged(out, "int", &n.to_string()),
-        Value::Int64(n) => match i32::try_from(*n) {
-            Ok(small) => push_tagged(out, "int", &small.to_string()),
-            Err(_) => push_tagged(out, "i8", &n.to_string()),
-        },
-        Value::Bool(b) => push_tagged(out, "boolean", if *b { "1" } else { "0" }),
-        Value::String(s) => {
-            out.push_str("<string>");
-            escape_into(out, s);
-            out.push_str("</string>");
-        }
-        Value::Double(d) => push_tagged(out, "double", &python_float_repr(*d)),
-        // Supervisor never sends dates; iso8601's own text form is written.
-        Value::DateTime(date) => {
-            out.push_str("<dateTime.iso8601>");
-            escape_into(out, &date.to_string());
-            out.push_str("</dateTime.iso8601>");
-        }
-        Value::Base64(bytes) => {
-            out.push_str("<base64>\n");
-            push_base64_lines(out, bytes);
-            out.push_str("</base64>");
-        }
-        Value::Struct(members) => {
-            out.push_str("<struct>\n");
-            for (name, member) in members {
-                out.push_str("<member>\n<name>");
-                escape_into(out, name);
-                out.push_str("</name>\n");
-                write_value(out, member);
-                out.push_str("</member>\n");
-            }
-            out.push_str("</struct>");
-        }
-        Value::Array(items) => {
-            out.push_str("<array><data>\n");
-            for item in items {
-                write_value(out, item);
-            }
-            out.push_str("</data></array>");
-        }
-        Value::Nil => out.push_str("<nil/>"),
-    }
-    out.push_str("</value>\n");
-}
-
-fn push_tagged(out: &mut String, tag: &str, text: &str) {
-    out.push('<');
-    out.push_str(tag);
-    out.push('>');
-    out.push_str(text);
-    out.push_str("</");
-    out.push_str(tag);
-    out.push('>');
-}
-
-/// Python's `escape`: `&`, `<`, `>`.
-fn escape_into(out: &mut String, text: &str) {
-    // Fast path: most text (names, states, descriptions) needs no escaping at all.
-    let plain =
-        |b: &u8| !matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
-    if text.as_bytes().iter().all(plain) {
-        out.push_str(text);
-        return;
-    }
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // DIVERGENCE(D5): Python writes these raw and its own client then fails to parse
-            // the whole response (no XML 1.0 document may contain them, not even as character
-            // references); child output containing them becomes U+FFFD instead.
-            '\u{0}'..='\u{8}'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{e}'..='\u{1f}'
-            | '\u{fffe}'
-            | '\u{ffff}' => {
-                out.push('\u{fffd}');
-            }
-            c => out.push(c),
-        }
-    }
-}
-
-/// `base64.encodebytes`: lines of 76 characters, each ended by a newline.
-fn push_base64_lines(out: &mut String, bytes: &[u8]) {
-    // 57 input bytes make exactly one 76-character line.
-    for piece in bytes.chunks(57) {
-        out.push_str(&base64::encode(piece));
-        out.push('\n');
-    }
-}
-
-/// Python's `repr(float)`: shortest round-trip digits, positional for decimal exponents
-/// -4..=15, otherwise `d.ddde±XX`; `nan`, `inf`, `-inf`. When two shortest digit strings are
-/// exactly equally near (about 1 in 1,000 random doubles) Rust picks the upper one and Python
-/// the even one; both read back as the same float.
-fn python_float_repr(d: f64) -> String {
-    if d.is_nan() {
-        return "nan".to_string();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    // Rust's `{:e}` already yields the shortest round-trip digits: "-1.2345e-7", "0e0".
-    let sci = format!("{d:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(positive) => ("-", positive),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    if (-4..16).contains(&exponent) {
-        let (int_part, frac_part) = if exponent >= 0 {
-            let int_len = exponent.unsigned_abs() as usize + 1;
-            let int_part = format!("{digits:0<int_len$}");
-            let frac_part = digits
-                .get(int_len..)
-                .filter(|f| !f.is_empty())
-                .unwrap_or("0");
-            (
-                int_part.get(..int_len).unwrap_or("0").to_string(),
-                frac_part.to_string(),
-            )
-        } else {
-            let zeros = "0".repeat(exponent.unsigned_abs() as usize - 1);
-            ("0".to_string(), format!("{zeros}{digits}"))
-        };
-        format!("{sign}{int_part}.{frac_part}")
-    } else {
-        let (first, rest) = digits.split_at(digits.len().min(1));
-        let dot = if rest.is_empty() { "" } else { "." };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        format!(
-            "{sign}{first}{dot}{rest}e{exp_sign}{:02}",
-            exponent.unsigned_abs()
-        )
-    }
-}
-
-/// Python's `repr(str)` for the log line: single quotes unless the text has `'` and no `"`;
-/// backslash escapes for the quote, `\`, `\t`, `\n`, `\r` and other non-printable characters
-/// (ASCII and Latin-1 controls exactly; other non-printables approximately).
-fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_printable(c) => out.push(c),
-            c if u32::from(c) < 0x100 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c if u32::from(c) < 0x10000 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-fn is_printable(c: char) -> bool {
-    !(c.is_control()
-        || (c.is_whitespace() && c != ' ')
-        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rpc::faults::FaultCode;
+    use crate::rpc::codec::write_response;
 
     #[track_caller]
     fn call(body: &str) -> (String, Vec<Value>) {
@@ -1046,120 +939,6 @@ mod tests {
         }
     }
 
-    // -- writing -----------------------------------------------------------------------------
-
-    fn written(value: &Value) -> String {
-        String::from_utf8(write_response(value)).unwrap()
-    }
-
-    #[test]
-    fn get_state_response_matches_reference_bytes() {
-        let mut state = BTreeMap::new();
-        state.insert("statecode".to_string(), Value::Int(1));
-        state.insert("statename".to_string(), s("RUNNING"));
-        // Captured from the reference's POST /RPC2 supervisor.getState.
-        assert_eq!(
-            written(&Value::Struct(state)),
-            "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n<member>\n\
-             <name>statecode</name>\n<value><int>1</int></value>\n</member>\n<member>\n<name>statename</name>\n\
-             <value><string>RUNNING</string></value>\n</member>\n</struct></value>\n</param>\n</params>\n\
-             </methodResponse>\n"
-        );
-    }
-
-    #[test]
-    fn fault_matches_reference_bytes() {
-        assert_eq!(
-            String::from_utf8(write_fault(&Fault::with_detail(FaultCode::BadName, "nosuch"))).unwrap(),
-            "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n\
-             <name>faultCode</name>\n<value><int>10</int></value>\n</member>\n<member>\n\
-             <name>faultString</name>\n<value><string>BAD_NAME: nosuch</string></value>\n</member>\n\
-             </struct></value>\n</fault>\n</methodResponse>\n"
-        );
-    }
-
-    #[test]
-    fn python_marshaller_layout_for_every_type() {
-        // python3 -c 'import xmlrpc.client as x; print(repr(x.dumps(([1,True,"a<&>\"'"'"' é\n\t",1.5,1e300,-0.0,{"a":{},"b":[]},x.Binary(b"hi"),2**31-1],),methodresponse=True)))'
-        let mut members = BTreeMap::new();
-        members.insert("a".to_string(), Value::Struct(BTreeMap::new()));
-        members.insert("b".to_string(), Value::Array(vec![]));
-        let value = Value::Array(vec![
-            Value::Int(1),
-            Value::Bool(true),
-            s("a<&>\"' é\n\t"),
-            Value::Double(1.5),
-            Value::Double(1e300),
-            Value::Double(-0.0),
-            Value::Struct(members),
-            Value::Base64(b"hi".to_vec()),
-            Value::Int64(2_147_483_647),
-        ]);
-        assert_eq!(
-            written(&value),
-            "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n\
-             <value><int>1</int></value>\n<value><boolean>1</boolean></value>\n\
-             <value><string>a&lt;&amp;&gt;\"' é\n\t</string></value>\n<value><double>1.5</double></value>\n\
-             <value><double>1e+300</double></value>\n<value><double>-0.0</double></value>\n\
-             <value><struct>\n<member>\n<name>a</name>\n<value><struct>\n</struct></value>\n</member>\n\
-             <member>\n<name>b</name>\n<value><array><data>\n</data></array></value>\n</member>\n\
-             </struct></value>\n<value><base64>\naGk=\n</base64></value>\n<value><int>2147483647</int></value>\n\
-             </data></array></value>\n</param>\n</params>\n</methodResponse>\n"
-        );
-    }
-
-    #[test]
-    fn big_integers_are_i8() {
-        assert!(
-            written(&Value::Int64(3_000_000_000)).contains("<value><i8>3000000000</i8></value>\n")
-        );
-        assert!(written(&Value::Int64(-2_147_483_648))
-            .contains("<value><int>-2147483648</int></value>\n"));
-        assert!(written(&Value::Int64(i64::MIN)).contains("<i8>-9223372036854775808</i8>"));
-    }
-
-    #[test]
-    fn nil_and_empty_string() {
-        assert!(written(&Value::Nil).contains("<param>\n<value><nil/></value>\n</param>"));
-        assert!(written(&s("")).contains("<value><string></string></value>\n"));
-    }
-
-    #[test]
-    fn base64_lines_wrap_at_76() {
-        let text = written(&Value::Base64(vec![7u8; 100]));
-        let body = text
-            .split("<base64>\n")
-            .nth(1)
-            .unwrap()
-            .split("</base64>")
-            .next()
-            .unwrap();
-        let lines: Vec<&str> = body.split_terminator('\n').collect();
-        assert_eq!(
-            lines.iter().map(|l| l.len()).collect::<Vec<_>>(),
-            vec![76, 60]
-        );
-        assert_eq!(base64::decode(lines.concat()).unwrap(), vec![7u8; 100]);
-        assert!(written(&Value::Base64(vec![])).contains("<base64>\n</base64>"));
-    }
-
-    #[test]
-    fn invalid_xml_characters_become_replacement() {
-        // DIVERGENCE(D5): Python would write them raw and its client could not parse the answer.
-        let text = written(&s("a\u{0}b\u{1b}[0mc\rd\u{fffe}"));
-        assert!(
-            text.contains("<string>a\u{fffd}b\u{fffd}[0mc\rd\u{fffd}</string>"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn struct_member_names_are_escaped() {
-        let mut members = BTreeMap::new();
-        members.insert("a<b".to_string(), Value::Int(1));
-        assert!(written(&Value::Struct(members)).contains("<name>a&lt;b</name>"));
-    }
-
     #[test]
     fn round_trip_through_our_parser() {
         let mut members = BTreeMap::new();
@@ -1183,62 +962,60 @@ mod tests {
         assert_eq!(one(inner), value);
     }
 
+    // -- no panics on any input --------------------------------------------------------------
+
     #[test]
-    fn float_repr_matches_python() {
-        // python3 -c 'for f in [...]: print(repr(f))'
-        let cases = [
-            (0.0, "0.0"),
-            (-0.0, "-0.0"),
-            (1.0, "1.0"),
-            (1.5, "1.5"),
-            (0.1, "0.1"),
-            (-2.5e-3, "-0.0025"),
-            (1e-4, "0.0001"),
-            (1e-5, "1e-05"),
-            (1.25e-7, "1.25e-07"),
-            (123_456_789_012.0, "123456789012.0"),
-            (1e15, "1000000000000000.0"),
-            (1e16, "1e+16"),
-            (1.5e16, "1.5e+16"),
-            (1e22, "1e+22"),
-            (1e300, "1e+300"),
-            (f64::MAX, "1.7976931348623157e+308"),
-            (5e-324, "5e-324"),
-            (0.30000000000000004, "0.30000000000000004"),
-            (f64::NAN, "nan"),
-            (f64::INFINITY, "inf"),
-            (f64::NEG_INFINITY, "-inf"),
-        ];
-        for (value, expected) in cases {
-            assert_eq!(python_float_repr(value), expected, "{value:e}");
+    fn characters_xml_forbids_are_refused_in_requests() {
+        unmarshallable_call(&wrap_value("<value>a\u{1}b</value>"));
+        unmarshallable_call(&wrap_value("<value>a&#1;b</value>"));
+        unmarshallable_call(&wrap_value("<value>a\u{fffe}b</value>"));
+        assert_eq!(one("<value>\t&#10;&#x9;</value>"), s("\t\n\t"));
+    }
+
+    // -- responses (supervisorctl) -----------------------------------------------------------
+
+    #[test]
+    fn response_value_and_fault() {
+        let written = write_response(&s("x"));
+        assert_eq!(parse_method_response(&written), Ok(Answer::Value(s("x"))));
+        let fault = crate::rpc::codec::write_fault(&crate::rpc::faults::Fault::with_detail(
+            crate::rpc::faults::FaultCode::BadName,
+            "nosuch",
+        ));
+        assert_eq!(
+            parse_method_response(&fault),
+            Ok(Answer::Fault {
+                code: 10,
+                string: "BAD_NAME: nosuch".into()
+            })
+        );
+    }
+
+    #[test]
+    fn responses_keep_control_characters_and_replace_bad_utf8() {
+        let body = b"<methodResponse><params><param><value>\x1b[1m\x00\xff</value></param></params></methodResponse>";
+        assert_eq!(
+            parse_method_response(body),
+            Ok(Answer::Value(s("\u{1b}[1m\u{0}\u{fffd}")))
+        );
+    }
+
+    #[test]
+    fn malformed_responses_are_refused() {
+        for body in [
+            "",
+            "<methodResponse/>",
+            "<methodResponse><params></params></methodResponse>",
+            "<methodResponse><params><param><value>a</value></param><param><value>b</value></param></params></methodResponse>",
+            "<methodResponse><fault><value><int>1</int></value></fault></methodResponse>",
+            "<methodResponse><fault><value><struct></struct></value></fault></methodResponse>",
+            "<methodCall><methodName>a</methodName></methodCall>",
+            "<methodResponse><params><param><value>a</value></param></params></methodResponse><x/>",
+            "<!DOCTYPE m><methodResponse><params><param><value>a</value></param></params></methodResponse>",
+        ] {
+            assert!(parse_method_response(body.as_bytes()).is_err(), "{body}");
         }
     }
-
-    // -- log text ----------------------------------------------------------------------------
-
-    #[test]
-    fn log_messages_match_reference() {
-        // Both lines captured from the reference's activity log.
-        assert_eq!(
-            unmarshallable("x").log_message(b"<not xml"),
-            "XML-RPC request data '<not xml' is invalid: unmarshallable"
-        );
-        assert_eq!(
-            CallError::NoMethodName.log_message("<?xml version='1.0'?><foo>\t'\"é</foo>".as_bytes()),
-            "XML-RPC request data '<?xml version=\\'1.0\\'?><foo>\\t\\'\"é</foo>' is invalid: no method name"
-        );
-    }
-
-    #[test]
-    fn python_repr_quotes_and_escapes() {
-        assert_eq!(python_repr("it's"), "\"it's\"");
-        assert_eq!(
-            python_repr("a\\b\n\r\u{0}\u{7f}\u{85}\u{a0}\u{2028}é€"),
-            "'a\\\\b\\n\\r\\x00\\x7f\\x85\\xa0\\u2028é€'"
-        );
-    }
-
-    // -- no panics on any input --------------------------------------------------------------
 
     #[test]
     fn random_and_mutated_inputs_never_panic() {
