@@ -165,3 +165,59 @@ fn the_printed_sample_starts_as_is_for_any_user() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn config_man_page_lists_every_event_type_state_and_variable() {
+    use supervisor::events::types::EventType;
+    use supervisor::states::ProcessState;
+    let page = man("man/supervisord.conf.5");
+    // The names of the event type table, as the source spells them.
+    let source = read("src/events/types.rs");
+    let table = source.split("#[cfg(test)]").next().unwrap();
+    let names: Vec<&str> = table
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|n| EventType::from_name(n).is_some())
+        .collect();
+    assert!(names.len() >= 27, "{names:?}");
+    for name in names {
+        assert!(
+            page.contains(name),
+            "supervisord.conf(5) lacks event {name}"
+        );
+    }
+    for state in ProcessState::ALL {
+        let entry = format!(".BR {} \" ({})\"", state.name(), state.code());
+        assert!(page.contains(&entry), "supervisord.conf(5) lacks {entry}");
+    }
+    for var in [
+        "SUPERVISOR_ENABLED",
+        "SUPERVISOR_PROCESS_NAME",
+        "SUPERVISOR_GROUP_NAME",
+        "SUPERVISOR_SERVER_URL",
+    ] {
+        assert!(page.contains(var), "supervisord.conf(5) lacks {var}");
+    }
+    assert!(page.contains(".SH EXAMPLES"));
+}
+
+#[test]
+fn command_man_pages_have_examples_files_and_init_notes() {
+    for page in ["man/supervisord.1", "man/supervisorctl.1"] {
+        let text = man(page);
+        for section in [".SH EXAMPLES", ".SH FILES", ".SH INIT SYSTEMS"] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+    }
+    let daemon = man("man/supervisord.1");
+    for word in [
+        "Type=notify",
+        "READY=1",
+        "RELOADING=1",
+        "STOPPING=1",
+        "SIGUSR2",
+    ] {
+        assert!(daemon.contains(word), "supervisord(1) lacks {word}");
+    }
+}
