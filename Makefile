@@ -1,14 +1,33 @@
+# Install layout.  `make install` copies what `make build` made and builds nothing, so it
+# can run as root after an unprivileged build.  Packagers: DESTDIR=staging root,
+# PROFILE=packaging keeps debug symbols (after `make build PROFILE=packaging`).
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR = $(DESTDIR)$(PREFIX)/bin
-MANDIR = $(DESTDIR)$(PREFIX)/share/man
-DOCDIR = $(DESTDIR)$(PREFIX)/share/doc/supervisor-rs
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/supervisor-rs
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+LOGDIR ?= /var/log/supervisor
+PROFILE ?= release
+# Where cargo put the binaries (it honours CARGO_TARGET_DIR too).
+TARGET_DIR = $(or $(CARGO_TARGET_DIR),target)
+BUILT = $(TARGET_DIR)/$(PROFILE)
 BINARIES = supervisord supervisorctl echo_supervisord_conf pidproxy
+MAN1 = supervisord.1 supervisorctl.1 echo_supervisord_conf.1 pidproxy.1
+MAN5 = supervisord.conf.5
+DOCS = README.md CHANGELOG.md LICENSE doc/differences.md
+# Fills in the paths of this install.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+# $(call install_config,TEMPLATE,FILE): an existing FILE is the admin's and stays; the
+# shipped version goes next to it as FILE.dist.
+install_config = if [ -e "$(2)" ]; then echo "keeping $(2); the shipped version is $(2).dist"; \
+	$(SUBST) $(1) > "$(2).dist"; else echo "writing $(2)"; $(SUBST) $(1) > "$(2)" && chmod 0644 "$(2)"; fi
 
 .PHONY: build test lint run install clean
 
 build:
-	cargo build --release --locked
+	cargo build --locked --profile $(PROFILE)
 
 test:
 	cargo test --locked
@@ -18,15 +37,46 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --locked --all-targets -- -D warnings
 
-run:
-	cargo run --release --locked --bin supervisord -- -n -c conf/demo.conf
+# Builds every binary (supervisorctl too), then runs the daemon in the foreground.
+run: build
+	$(BUILT)/supervisord -n -c conf/demo.conf
 
-install: build
-	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(DOCDIR)
-	for b in $(BINARIES); do install -m 0755 target/release/$$b $(BINDIR)/$$b; done
-	for m in man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(MANDIR)/man1/ || true; done
-	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(MANDIR)/man5/ || true; done
-	install -m 0644 conf/supervisord.conf $(DOCDIR)/supervisord.conf.sample
+.PHONY: uninstall
+
+# Programs, man pages and the init-system files are replaced; the configuration
+# (supervisord.conf, conf.d/, default/supervisord) is written only where none exists.
+install:
+	@for b in $(BINARIES); do \
+	    [ -x "$(BUILT)/$$b" ] || { echo "$(BUILT)/$$b is missing: run 'make build' first (CARGO_TARGET_DIR and PROFILE must match)" >&2; exit 1; }; \
+	done
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -d $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/supervisor/conf.d
+	install -d -m 0750 $(DESTDIR)$(LOGDIR)
+	for b in $(BINARIES); do install -m 0755 $(BUILT)/$$b $(DESTDIR)$(BINDIR)/$$b || exit 1; done
+	install -m 0644 $(addprefix man/,$(MAN1)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(addprefix man/,$(MAN5)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 conf/supervisord.conf $(DESTDIR)$(DOCDIR)/supervisord.conf.sample
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(SUBST) dist/supervisord.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/supervisord.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/supervisord.service
+	$(SUBST) dist/supervisord.init.in > $(DESTDIR)$(SYSCONFDIR)/init.d/supervisord
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/supervisord
+	install -m 0644 dist/supervisor.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/supervisor
+	@$(call install_config,dist/supervisord.conf.in,$(DESTDIR)$(SYSCONFDIR)/supervisor/supervisord.conf)
+	@$(call install_config,dist/supervisord.default.in,$(DESTDIR)$(SYSCONFDIR)/default/supervisord)
+
+# Removes what `install` put, except the configuration and logs an admin may have.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BINARIES))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1)) $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(MAN5))
+	rm -f $(DESTDIR)$(DOCDIR)/supervisord.conf.sample $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/supervisord.service $(DESTDIR)$(SYSCONFDIR)/init.d/supervisord
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/supervisor
+	rm -f $(DESTDIR)$(SYSCONFDIR)/supervisor/supervisord.conf.dist $(DESTDIR)$(SYSCONFDIR)/default/supervisord.dist
+	for d in $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LOGDIR); do \
+	    if [ -d "$$d" ] && [ -z "$$(ls -A "$$d")" ]; then rmdir "$$d" || exit 1; fi; \
+	done
 
 clean:
 	cargo clean

@@ -22,10 +22,11 @@ fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-/// The sample with its distribution paths moved into `dir`.
+/// The sample with its /tmp and distribution paths moved into `dir`.
 fn relocated_sample(dir: &Path) -> String {
     let d = dir.display().to_string();
     read("conf/supervisord.conf")
+        .replace("/tmp/supervisor", &format!("{d}/supervisor"))
         .replace("/var/log/supervisor", &d)
         .replace("/var/run", &d)
 }
@@ -129,4 +130,94 @@ fn man_page_lists_every_key_of_the_sample() {
         assert!(page.contains(key), "man/supervisord.conf.5 lacks {key}");
     }
     assert!(keys >= 60, "only {keys} keys found in the sample");
+}
+
+#[test]
+fn the_printed_sample_starts_as_is_for_any_user() {
+    let sample = read("conf/supervisord.conf");
+    let active: Vec<&str> = sample
+        .lines()
+        .filter(|l| !l.starts_with(';') && l.contains('/'))
+        .collect();
+    assert_eq!(active.len(), 4, "{active:?}");
+    for line in &active {
+        let path = line.split(['=', ' ']).nth(1).unwrap_or("");
+        assert!(
+            path.starts_with("/tmp/") || path.starts_with("unix:///tmp/"),
+            "{line}"
+        );
+    }
+    assert!(sample.contains("\n;[include]\n"));
+    // As printed, it passes the check without a warning.
+    let dir = scratch("asis");
+    let conf = dir.join("supervisord.conf");
+    let printed = std::process::Command::new(env!("CARGO_BIN_EXE_echo_supervisord_conf"))
+        .output()
+        .unwrap()
+        .stdout;
+    std::fs::write(&conf, printed).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        .args(["--check-config", "-c"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn config_man_page_lists_every_event_type_state_and_variable() {
+    use supervisor::events::types::EventType;
+    use supervisor::states::ProcessState;
+    let page = man("man/supervisord.conf.5");
+    // The names of the event type table, as the source spells them.
+    let source = read("src/events/types.rs");
+    let table = source.split("#[cfg(test)]").next().unwrap();
+    let names: Vec<&str> = table
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|n| EventType::from_name(n).is_some())
+        .collect();
+    assert!(names.len() >= 27, "{names:?}");
+    for name in names {
+        assert!(
+            page.contains(name),
+            "supervisord.conf(5) lacks event {name}"
+        );
+    }
+    for state in ProcessState::ALL {
+        let entry = format!(".BR {} \" ({})\"", state.name(), state.code());
+        assert!(page.contains(&entry), "supervisord.conf(5) lacks {entry}");
+    }
+    for var in [
+        "SUPERVISOR_ENABLED",
+        "SUPERVISOR_PROCESS_NAME",
+        "SUPERVISOR_GROUP_NAME",
+        "SUPERVISOR_SERVER_URL",
+    ] {
+        assert!(page.contains(var), "supervisord.conf(5) lacks {var}");
+    }
+    assert!(page.contains(".SH EXAMPLES"));
+}
+
+#[test]
+fn command_man_pages_have_examples_files_and_init_notes() {
+    for page in ["man/supervisord.1", "man/supervisorctl.1"] {
+        let text = man(page);
+        for section in [".SH EXAMPLES", ".SH FILES", ".SH INIT SYSTEMS"] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+    }
+    let daemon = man("man/supervisord.1");
+    for word in [
+        "Type=notify",
+        "READY=1",
+        "RELOADING=1",
+        "STOPPING=1",
+        "SIGUSR2",
+    ] {
+        assert!(daemon.contains(word), "supervisord(1) lacks {word}");
+    }
 }

@@ -77,6 +77,7 @@ fn ready_reloading_ready_stopping_in_order() {
     // Ready means the socket answers and the autostart program has been launched.
     let state = sb.call("supervisor.getState", vec![]);
     assert!(format!("{state:?}").contains("RUNNING"), "{state:?}");
+    // DIVERGENCE(new): the child does not inherit NOTIFY_SOCKET.
     sb.wait_file("env.log", "notify=unset", TIMEOUT);
 
     signal(&child, libc::SIGHUP);

@@ -19,7 +19,9 @@ pub struct SdNotify {
 
 impl SdNotify {
     /// Reads `$NOTIFY_SOCKET` and removes it from the environment, as `sd_notify` does
-    /// with `unset_environment`: children must not speak to systemd in our name.
+    /// with `unset_environment`.
+    /// DIVERGENCE(new): children must not speak to systemd in our name (the reference
+    /// passes the variable on to them).
     ///
     /// # Errors
     /// The variable names something that is not a socket address, or no socket could be
