@@ -149,6 +149,17 @@ fn an_auto_log_that_cannot_be_removed_is_named() {
     assert!(!gone.exists());
 }
 
+/// Waits until process `name` has written `text` to its stdout log.
+fn wait_output(d: &Sandbox, name: &str, text: &str) {
+    wait_for(LONG, &format!("{name} to print {text:?}"), || {
+        let args = vec![s(name), Value::Int(0), Value::Int(0)];
+        match d.rpc("supervisor.readProcessStdoutLog", args) {
+            Ok(Value::String(out)) if out.contains(text) => Some(()),
+            _ => None,
+        }
+    });
+}
+
 /// Milliseconds since midnight of a log line's time stamp (`YYYY-MM-DD HH:MM:SS,mmm`).
 fn stamp_ms(line: &str) -> i64 {
     let time = line.split(' ').nth(1).expect("time stamp");
@@ -166,15 +177,15 @@ fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
     let stubborn = p(&script(
         &d,
         "stubborn.sh",
-        "trap '' TERM\nwhile :; do sleep 0.1; done",
+        "trap '' TERM\necho trapped\nwhile :; do sleep 0.1; done",
     ));
     d.write_conf(&format!(
         "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=3\n\n\
          [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
     ));
     d.launch();
-    d.wait_state("slow", "RUNNING", LONG);
     d.wait_state("quick", "RUNNING", LONG);
+    wait_output(&d, "slow", "trapped");
     // Without wait nobody waits: no line.
     assert_eq!(
         d.call(
@@ -214,4 +225,98 @@ fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
         .position(|l| l.contains("WARN killing 'slow'"))
         .expect("SIGKILL after stopwaitsecs");
     assert!(lines[..killed].contains(&waits[1]), "{log}");
+}
+
+/// The `name` of each result struct of a group or "all" call.
+fn result_names(v: Value) -> Vec<String> {
+    let Value::Array(results) = v else {
+        panic!("not an array: {v:?}")
+    };
+    results
+        .iter()
+        .map(|r| match r {
+            Value::Struct(m) => match m.get("name") {
+                Some(Value::String(n)) => n.clone(),
+                other => panic!("no name: {other:?}"),
+            },
+            other => panic!("not a struct: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn group_and_all_results_come_in_processing_order() {
+    let mut d = Sandbox::new("replyorder");
+    let lazy = p(&script(
+        &d,
+        "lazy.sh",
+        "trap 'sleep 1; exit 0' TERM\necho trapped\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:lazy]\ncommand={lazy}\nstartsecs=0\npriority=2\n\n\
+         [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\n\
+         [program:slowstart]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n\n\
+         [program:faststart]\ncommand=/bin/sleep 1000\nstartsecs=0\nautostart=false\n\n\
+         [group:g]\nprograms=slowstart,faststart\n"
+    ));
+    d.launch();
+    d.wait_state("quick", "RUNNING", LONG);
+    // The trap is set once the script says so (RUNNING comes at spawn with startsecs=0).
+    wait_output(&d, "lazy", "trapped");
+    // DIVERGENCE(D10): lazy is stopped first (higher priority) and finishes a second after
+    // quick; the reference would answer quick first.
+    let stopped = d.call("supervisor.stopAllProcesses", vec![]);
+    assert_eq!(result_names(stopped), ["lazy", "quick"]);
+    let log = d.main_log();
+    let at = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {log}"))
+    };
+    assert!(at("stopped: quick") < at("stopped: lazy"), "{log}");
+    // slowstart is listed first and reaches RUNNING a second after faststart.
+    let started = d.call("supervisor.startProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(started), ["slowstart", "faststart"]);
+    // Through supervisorctl: the same order, whatever finishes first.
+    let out = d.ctl(&["start", "all"]);
+    assert_eq!(out.stdout, "quick: started\nlazy: started\n");
+    // Group g (priority 999) goes first, its members as listed.
+    let out = d.ctl(&["stop", "all"]);
+    assert_eq!(
+        out.stdout,
+        "g:slowstart: stopped\ng:faststart: stopped\nlazy: stopped\nquick: stopped\n"
+    );
+}
+
+#[test]
+fn group_members_keep_the_listed_order() {
+    let d = Sandbox::start(
+        "listed",
+        "[program:zeta]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:alpha]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:mid]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:first]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\
+         [group:g]\nprograms=zeta,mid,alpha,first\n",
+    );
+    for name in ["g:zeta", "g:mid", "g:alpha", "g:first"] {
+        d.wait_state(name, "RUNNING", LONG);
+    }
+    let order = |needle: &str| -> Vec<String> {
+        d.main_log()
+            .lines()
+            .filter_map(|l| l.split_once(needle))
+            .map(|(_, rest)| rest.split([' ', '\'']).next().unwrap_or("").to_string())
+            .collect()
+    };
+    // Spawned in priority order, equal priorities as listed (the reference's order).
+    assert_eq!(order("spawned: '"), ["first", "zeta", "mid", "alpha"]);
+    // Stopped in descending priority, equal priorities as listed.
+    let stopped = d.call("supervisor.stopProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(stopped), ["zeta", "mid", "alpha", "first"]);
+    assert_eq!(order("killing "), ["zeta", "mid", "alpha", "first"]);
+    let started = d.call("supervisor.startProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(started), ["first", "zeta", "mid", "alpha"]);
+    assert_eq!(
+        order("spawned: '"),
+        ["first", "zeta", "mid", "alpha", "first", "zeta", "mid", "alpha"]
+    );
 }
