@@ -320,3 +320,53 @@ fn group_members_keep_the_listed_order() {
         ["first", "zeta", "mid", "alpha", "first", "zeta", "mid", "alpha"]
     );
 }
+
+#[test]
+fn send_process_stdin_writes_at_once_and_bounds_what_waits() {
+    let d = Sandbox::start(
+        "stdin",
+        "[program:closed]\ncommand=/bin/sh -c \"exec 0<&-; echo closed; exec sleep 1000\"\n\
+         startsecs=0\n\
+         [program:noread]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+    );
+    wait_output(&d, "closed", "closed");
+    // The child closed its stdin: this very call fails (EPIPE), and so does the next one;
+    // the process keeps running.
+    let send =
+        |name: &str, data: &str| d.rpc("supervisor.sendProcessStdin", vec![s(name), s(data)]);
+    for _ in 0..2 {
+        assert_eq!(
+            d.fault(
+                "supervisor.sendProcessStdin",
+                vec![s("closed"), s("hello\n")],
+                20
+            ),
+            "NO_FILE: closed"
+        );
+    }
+    assert_eq!(d.info("closed").get("statename"), Some(&s("RUNNING")));
+    // A child that never reads: the pipe (64 KiB on Linux) fills, then up to 1 MiB waits
+    // in the daemon, then the call gets a clear fault instead of more memory.
+    d.wait_state("noread", "RUNNING", LONG);
+    let chunk = "x".repeat(60_000);
+    let mut accepted = 0;
+    let fault = loop {
+        match send("noread", &chunk) {
+            Ok(v) => {
+                assert_eq!(v, Value::Bool(true));
+                accepted += chunk.len();
+                assert!(accepted <= 2 << 20, "no bound after {accepted} bytes");
+            }
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        fault.contains("FAILED: noread is not reading its stdin")
+            && fault.contains("at most 1048576 may be"),
+        "{fault}"
+    );
+    assert!(accepted >= 1 << 20, "refused after {accepted} bytes");
+    assert_eq!(d.info("noread").get("statename"), Some(&s("RUNNING")));
+    // Nothing else is held up.
+    assert_eq!(d.call("supervisor.getPID", vec![]), Value::Int(d.pid()));
+}

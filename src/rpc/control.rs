@@ -16,6 +16,10 @@ use crate::rpc::Reply;
 use crate::signame::parse_signal;
 use crate::states::ProcessState;
 
+/// The most bytes `sendProcessStdin` keeps queued for a child that does not read (1 MiB;
+/// a pipe itself holds 64 KiB).
+pub const STDIN_BACKLOG: usize = 1 << 20;
+
 fn state(d: &Daemon, id: ProcId) -> ProcessState {
     d.procs
         .get(&id)
@@ -293,6 +297,18 @@ pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
         .is_some_and(|p| p.machine.pid() != 0 && p.machine.state() != ProcessState::Stopping);
     if !live {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    let Some(backlog) = d.stdin_backlog(id) else {
+        return Err(Fault::with_detail(FaultCode::NoFile, name));
+    };
+    // D9: what a child does not read is held up to a bound, never without limit.
+    if backlog + chars.len() > STDIN_BACKLOG {
+        return Err(Fault::with_detail(
+            FaultCode::Failed,
+            format!(
+                "{name} is not reading its stdin: {backlog} bytes are still queued and at most {STDIN_BACKLOG} may be"
+            ),
+        ));
     }
     if !d.send_stdin(id, chars.as_bytes()) {
         return Err(Fault::with_detail(FaultCode::NoFile, name));
