@@ -370,3 +370,85 @@ fn send_process_stdin_writes_at_once_and_bounds_what_waits() {
     // Nothing else is held up.
     assert_eq!(d.call("supervisor.getPID", vec![]), Value::Int(d.pid()));
 }
+
+/// Checks a medusa access line `localhost:0 - - [05/Dec/2026:05:39:52 +0000] "<request>"
+/// <status> <bytes>` (without its log stamp and level); returns the byte count.
+#[track_caller]
+fn access_bytes(line: &str, request: &str, status: u16) -> usize {
+    let rest = line
+        .strip_prefix("TRAC localhost:0 - - [")
+        .unwrap_or_else(|| panic!("not an access line: {line}"));
+    let (date, rest) = rest.split_once("] ").expect("date");
+    let (day, zone) = date.split_once(' ').expect("zone");
+    assert_eq!(day.len(), "05/Dec/2026:05:39:52".len(), "{line}");
+    assert!(
+        zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')),
+        "{line}"
+    );
+    let tail = rest
+        .strip_prefix(&format!("\"{request}\" {status} "))
+        .unwrap_or_else(|| panic!("{line}"));
+    tail.parse().expect("byte count")
+}
+
+#[test]
+fn trace_names_methods_and_logs_each_request() {
+    let mut d = Sandbox::new("trace");
+    d.loglevel = "trace";
+    d.write_conf("[program:slow]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n");
+    d.launch();
+    // The lines from our first call on (the access line of the last `getState` of
+    // `launch` may be written after its answer was read).
+    let since = |d: &Sandbox| -> Vec<String> {
+        d.main_log()
+            .lines()
+            .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default().to_string())
+            .skip_while(|l| !l.ends_with("called: supervisor.getProcessInfo()"))
+            .collect()
+    };
+    // An answer's access line is written once it is sent: wait until `count` are there.
+    let with_access = |count: usize| {
+        wait_for(LONG, "the access lines", || {
+            let lines = since(&d);
+            let n = lines.iter().filter(|l| l.contains(" - - [")).count();
+            (n >= count).then_some(lines)
+        })
+    };
+    d.fault("supervisor.getProcessInfo", vec![s("nosuch")], 10);
+    let lines = with_access(1);
+    assert_eq!(
+        lines[..2],
+        [
+            "TRAC XML-RPC method called: supervisor.getProcessInfo()",
+            "TRAC XML-RPC method supervisor.getProcessInfo() returned fault: [10] BAD_NAME: nosuch",
+        ]
+    );
+    assert!(access_bytes(&lines[2], "POST /RPC2 HTTP/1.1", 200) > 0);
+    // A waiting answer returned successfully at once; its access line comes with the answer.
+    d.call("supervisor.startProcess", vec![s("slow")]);
+    let lines = with_access(2);
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {lines:?}"))
+    };
+    let returned = at("supervisor.startProcess() returned successfully");
+    assert!(at("called: supervisor.startProcess") < returned);
+    assert!(returned < at("success: slow"), "{lines:?}");
+    let access = lines.len() - 1;
+    assert!(at("success: slow") < access, "{lines:?}");
+    access_bytes(&lines[access], "POST /RPC2 HTTP/1.1", 200);
+    // Any request, not only XML-RPC.
+    let resp = crate::rawhttp::exchange(&d, b"GET /nosuch?x=1 HTTP/1.0\r\n\r\n");
+    assert_eq!(resp.status, 404);
+    let lines = wait_for(LONG, "the access line", || {
+        let lines = since(&d);
+        lines
+            .last()
+            .is_some_and(|l| l.contains("/nosuch"))
+            .then_some(lines)
+    });
+    let bytes = access_bytes(lines.last().unwrap(), "GET /nosuch?x=1 HTTP/1.0", 404);
+    assert!(bytes > resp.body.len(), "{bytes}");
+}

@@ -82,6 +82,8 @@ pub struct Daemon {
     pub(crate) read_buf: Vec<u8>,
     /// What children started but not yet exec'd still read (see `process::spawn`).
     pub(crate) launches: Vec<crate::process::spawn::Launch>,
+    /// Requests being answered, by connection, for their access lines (trace only).
+    pub(crate) access: HashMap<u64, crate::daemon::access::Access>,
 }
 
 impl Daemon {
@@ -119,6 +121,7 @@ impl Daemon {
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
             launches: Vec::new(),
+            access: HashMap::new(),
         })
     }
 
