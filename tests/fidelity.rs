@@ -452,3 +452,35 @@ fn trace_names_methods_and_logs_each_request() {
     let bytes = access_bytes(lines.last().unwrap(), "GET /nosuch?x=1 HTTP/1.0", 404);
     assert!(bytes > resp.body.len(), "{bytes}");
 }
+
+#[test]
+fn method_help_documents_what_method_signature_says() {
+    let d = Sandbox::start("help", "");
+    let Value::Array(names) = d.call("system.listMethods", vec![]) else {
+        panic!("listMethods is not an array")
+    };
+    assert!(names.len() > 40);
+    for name in names {
+        let Value::String(name) = name else {
+            panic!("not a name: {name:?}")
+        };
+        let Value::String(help) = d.call("system.methodHelp", vec![s(&name)]) else {
+            panic!("{name}: help is not a string")
+        };
+        let Value::Array(sig) = d.call("system.methodSignature", vec![s(&name)]) else {
+            panic!("{name}: signature is not an array")
+        };
+        // `@param type name text` for each parameter in order, then `@return type name text`.
+        let tags: Vec<Vec<&str>> = help
+            .lines()
+            .filter(|l| l.trim_start().starts_with('@'))
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let mut expected: Vec<(&str, Value)> =
+            sig.iter().skip(1).map(|t| ("@param", t.clone())).collect();
+        expected.push(("@return", sig[0].clone()));
+        let got: Vec<(&str, Value)> = tags.iter().map(|t| (t[0], s(t[1]))).collect();
+        assert_eq!(got, expected, "{name}: {help}");
+        assert!(tags.iter().all(|t| t.len() >= 4), "{name}: {help}");
+    }
+}
