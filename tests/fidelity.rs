@@ -149,6 +149,17 @@ fn an_auto_log_that_cannot_be_removed_is_named() {
     assert!(!gone.exists());
 }
 
+/// Waits until process `name` has written `text` to its stdout log.
+fn wait_output(d: &Sandbox, name: &str, text: &str) {
+    wait_for(LONG, &format!("{name} to print {text:?}"), || {
+        let args = vec![s(name), Value::Int(0), Value::Int(0)];
+        match d.rpc("supervisor.readProcessStdoutLog", args) {
+            Ok(Value::String(out)) if out.contains(text) => Some(()),
+            _ => None,
+        }
+    });
+}
+
 /// Milliseconds since midnight of a log line's time stamp (`YYYY-MM-DD HH:MM:SS,mmm`).
 fn stamp_ms(line: &str) -> i64 {
     let time = line.split(' ').nth(1).expect("time stamp");
@@ -166,15 +177,15 @@ fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
     let stubborn = p(&script(
         &d,
         "stubborn.sh",
-        "trap '' TERM\nwhile :; do sleep 0.1; done",
+        "trap '' TERM\necho trapped\nwhile :; do sleep 0.1; done",
     ));
     d.write_conf(&format!(
         "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=3\n\n\
          [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
     ));
     d.launch();
-    d.wait_state("slow", "RUNNING", LONG);
     d.wait_state("quick", "RUNNING", LONG);
+    wait_output(&d, "slow", "trapped");
     // Without wait nobody waits: no line.
     assert_eq!(
         d.call(
@@ -214,4 +225,262 @@ fn an_awaited_stop_logs_waiting_at_once_and_every_two_seconds() {
         .position(|l| l.contains("WARN killing 'slow'"))
         .expect("SIGKILL after stopwaitsecs");
     assert!(lines[..killed].contains(&waits[1]), "{log}");
+}
+
+/// The `name` of each result struct of a group or "all" call.
+fn result_names(v: Value) -> Vec<String> {
+    let Value::Array(results) = v else {
+        panic!("not an array: {v:?}")
+    };
+    results
+        .iter()
+        .map(|r| match r {
+            Value::Struct(m) => match m.get("name") {
+                Some(Value::String(n)) => n.clone(),
+                other => panic!("no name: {other:?}"),
+            },
+            other => panic!("not a struct: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn group_and_all_results_come_in_processing_order() {
+    let mut d = Sandbox::new("replyorder");
+    let lazy = p(&script(
+        &d,
+        "lazy.sh",
+        "trap 'sleep 1; exit 0' TERM\necho trapped\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:lazy]\ncommand={lazy}\nstartsecs=0\npriority=2\n\n\
+         [program:quick]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\n\
+         [program:slowstart]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n\n\
+         [program:faststart]\ncommand=/bin/sleep 1000\nstartsecs=0\nautostart=false\n\n\
+         [group:g]\nprograms=slowstart,faststart\n"
+    ));
+    d.launch();
+    d.wait_state("quick", "RUNNING", LONG);
+    // The trap is set once the script says so (RUNNING comes at spawn with startsecs=0).
+    wait_output(&d, "lazy", "trapped");
+    // DIVERGENCE(D10): lazy is stopped first (higher priority) and finishes a second after
+    // quick; the reference would answer quick first.
+    let stopped = d.call("supervisor.stopAllProcesses", vec![]);
+    assert_eq!(result_names(stopped), ["lazy", "quick"]);
+    let log = d.main_log();
+    let at = |needle: &str| {
+        log.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {log}"))
+    };
+    assert!(at("stopped: quick") < at("stopped: lazy"), "{log}");
+    // slowstart is listed first and reaches RUNNING a second after faststart.
+    let started = d.call("supervisor.startProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(started), ["slowstart", "faststart"]);
+    // Through supervisorctl: the same order, whatever finishes first.
+    let out = d.ctl(&["start", "all"]);
+    assert_eq!(out.stdout, "quick: started\nlazy: started\n");
+    // Group g (priority 999) goes first, its members as listed.
+    let out = d.ctl(&["stop", "all"]);
+    assert_eq!(
+        out.stdout,
+        "g:slowstart: stopped\ng:faststart: stopped\nlazy: stopped\nquick: stopped\n"
+    );
+}
+
+#[test]
+fn group_members_keep_the_listed_order() {
+    let d = Sandbox::start(
+        "listed",
+        "[program:zeta]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:alpha]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:mid]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+         [program:first]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\
+         [group:g]\nprograms=zeta,mid,alpha,first\n",
+    );
+    for name in ["g:zeta", "g:mid", "g:alpha", "g:first"] {
+        d.wait_state(name, "RUNNING", LONG);
+    }
+    let order = |needle: &str| -> Vec<String> {
+        d.main_log()
+            .lines()
+            .filter_map(|l| l.split_once(needle))
+            .map(|(_, rest)| rest.split([' ', '\'']).next().unwrap_or("").to_string())
+            .collect()
+    };
+    // Spawned in priority order, equal priorities as listed (the reference's order).
+    assert_eq!(order("spawned: '"), ["first", "zeta", "mid", "alpha"]);
+    // Stopped in descending priority, equal priorities as listed.
+    let stopped = d.call("supervisor.stopProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(stopped), ["zeta", "mid", "alpha", "first"]);
+    assert_eq!(order("killing "), ["zeta", "mid", "alpha", "first"]);
+    let started = d.call("supervisor.startProcessGroup", vec![s("g")]);
+    assert_eq!(result_names(started), ["first", "zeta", "mid", "alpha"]);
+    assert_eq!(
+        order("spawned: '"),
+        ["first", "zeta", "mid", "alpha", "first", "zeta", "mid", "alpha"]
+    );
+}
+
+#[test]
+fn send_process_stdin_writes_at_once_and_bounds_what_waits() {
+    let d = Sandbox::start(
+        "stdin",
+        "[program:closed]\ncommand=/bin/sh -c \"exec 0<&-; echo closed; exec sleep 1000\"\n\
+         startsecs=0\n\
+         [program:noread]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+    );
+    wait_output(&d, "closed", "closed");
+    // The child closed its stdin: this very call fails (EPIPE), and so does the next one;
+    // the process keeps running.
+    let send =
+        |name: &str, data: &str| d.rpc("supervisor.sendProcessStdin", vec![s(name), s(data)]);
+    for _ in 0..2 {
+        assert_eq!(
+            d.fault(
+                "supervisor.sendProcessStdin",
+                vec![s("closed"), s("hello\n")],
+                20
+            ),
+            "NO_FILE: closed"
+        );
+    }
+    assert_eq!(d.info("closed").get("statename"), Some(&s("RUNNING")));
+    // A child that never reads: the pipe (64 KiB on Linux) fills, then up to 1 MiB waits
+    // in the daemon, then the call gets a clear fault instead of more memory.
+    d.wait_state("noread", "RUNNING", LONG);
+    let chunk = "x".repeat(60_000);
+    let mut accepted = 0;
+    let fault = loop {
+        match send("noread", &chunk) {
+            Ok(v) => {
+                assert_eq!(v, Value::Bool(true));
+                accepted += chunk.len();
+                assert!(accepted <= 2 << 20, "no bound after {accepted} bytes");
+            }
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        fault.contains("FAILED: noread is not reading its stdin")
+            && fault.contains("at most 1048576 may be"),
+        "{fault}"
+    );
+    assert!(accepted >= 1 << 20, "refused after {accepted} bytes");
+    assert_eq!(d.info("noread").get("statename"), Some(&s("RUNNING")));
+    // Nothing else is held up.
+    assert_eq!(d.call("supervisor.getPID", vec![]), Value::Int(d.pid()));
+}
+
+/// Checks a medusa access line `localhost:0 - - [05/Dec/2026:05:39:52 +0000] "<request>"
+/// <status> <bytes>` (without its log stamp and level); returns the byte count.
+#[track_caller]
+fn access_bytes(line: &str, request: &str, status: u16) -> usize {
+    let rest = line
+        .strip_prefix("TRAC localhost:0 - - [")
+        .unwrap_or_else(|| panic!("not an access line: {line}"));
+    let (date, rest) = rest.split_once("] ").expect("date");
+    let (day, zone) = date.split_once(' ').expect("zone");
+    assert_eq!(day.len(), "05/Dec/2026:05:39:52".len(), "{line}");
+    assert!(
+        zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')),
+        "{line}"
+    );
+    let tail = rest
+        .strip_prefix(&format!("\"{request}\" {status} "))
+        .unwrap_or_else(|| panic!("{line}"));
+    tail.parse().expect("byte count")
+}
+
+#[test]
+fn trace_names_methods_and_logs_each_request() {
+    let mut d = Sandbox::new("trace");
+    d.loglevel = "trace";
+    d.write_conf("[program:slow]\ncommand=/bin/sleep 1000\nstartsecs=1\nautostart=false\n");
+    d.launch();
+    // The lines from our first call on (the access line of the last `getState` of
+    // `launch` may be written after its answer was read).
+    let since = |d: &Sandbox| -> Vec<String> {
+        d.main_log()
+            .lines()
+            .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default().to_string())
+            .skip_while(|l| !l.ends_with("called: supervisor.getProcessInfo()"))
+            .collect()
+    };
+    // An answer's access line is written once it is sent: wait until `count` are there.
+    let with_access = |count: usize| {
+        wait_for(LONG, "the access lines", || {
+            let lines = since(&d);
+            let n = lines.iter().filter(|l| l.contains(" - - [")).count();
+            (n >= count).then_some(lines)
+        })
+    };
+    d.fault("supervisor.getProcessInfo", vec![s("nosuch")], 10);
+    let lines = with_access(1);
+    assert_eq!(
+        lines[..2],
+        [
+            "TRAC XML-RPC method called: supervisor.getProcessInfo()",
+            "TRAC XML-RPC method supervisor.getProcessInfo() returned fault: [10] BAD_NAME: nosuch",
+        ]
+    );
+    assert!(access_bytes(&lines[2], "POST /RPC2 HTTP/1.1", 200) > 0);
+    // A waiting answer returned successfully at once; its access line comes with the answer.
+    d.call("supervisor.startProcess", vec![s("slow")]);
+    let lines = with_access(2);
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {lines:?}"))
+    };
+    let returned = at("supervisor.startProcess() returned successfully");
+    assert!(at("called: supervisor.startProcess") < returned);
+    assert!(returned < at("success: slow"), "{lines:?}");
+    let access = lines.len() - 1;
+    assert!(at("success: slow") < access, "{lines:?}");
+    access_bytes(&lines[access], "POST /RPC2 HTTP/1.1", 200);
+    // Any request, not only XML-RPC.
+    let resp = crate::rawhttp::exchange(&d, b"GET /nosuch?x=1 HTTP/1.0\r\n\r\n");
+    assert_eq!(resp.status, 404);
+    let lines = wait_for(LONG, "the access line", || {
+        let lines = since(&d);
+        lines
+            .last()
+            .is_some_and(|l| l.contains("/nosuch"))
+            .then_some(lines)
+    });
+    let bytes = access_bytes(lines.last().unwrap(), "GET /nosuch?x=1 HTTP/1.0", 404);
+    assert!(bytes > resp.body.len(), "{bytes}");
+}
+
+#[test]
+fn method_help_documents_what_method_signature_says() {
+    let d = Sandbox::start("help", "");
+    let Value::Array(names) = d.call("system.listMethods", vec![]) else {
+        panic!("listMethods is not an array")
+    };
+    assert!(names.len() > 40);
+    for name in names {
+        let Value::String(name) = name else {
+            panic!("not a name: {name:?}")
+        };
+        let Value::String(help) = d.call("system.methodHelp", vec![s(&name)]) else {
+            panic!("{name}: help is not a string")
+        };
+        let Value::Array(sig) = d.call("system.methodSignature", vec![s(&name)]) else {
+            panic!("{name}: signature is not an array")
+        };
+        // `@param type name text` for each parameter in order, then `@return type name text`.
+        let tags: Vec<Vec<&str>> = help
+            .lines()
+            .filter(|l| l.trim_start().starts_with('@'))
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        let mut expected: Vec<(&str, Value)> =
+            sig.iter().skip(1).map(|t| ("@param", t.clone())).collect();
+        expected.push(("@return", sig[0].clone()));
+        let got: Vec<(&str, Value)> = tags.iter().map(|t| (t[0], s(t[1]))).collect();
+        assert_eq!(got, expected, "{name}: {help}");
+        assert!(tags.iter().all(|t| t.len() >= 4), "{name}: {help}");
+    }
 }

@@ -96,7 +96,9 @@ pub fn groups(
                 messages,
             )?);
         }
-        sort_processes(&mut processes);
+        // As the reference (a stable sort on priority alone): processes of equal priority
+        // keep the order `programs=` lists them in.
+        processes.sort_by_key(|p| p.priority);
         groups.push(GroupConfig {
             name: group_name,
             priority: clamp(group_priority),
@@ -763,6 +765,22 @@ mod tests {
         assert_eq!(procs, ["a", "b"]);
         assert_eq!(groups[0].priority, 42);
         assert_eq!(process(&groups, "b").command, "/bin/echo grp");
+    }
+
+    #[test]
+    fn group_members_of_equal_priority_keep_the_listed_order() {
+        let (groups, _) = load(
+            "[program:a]\ncommand=/bin/true\n\
+             [program:b]\ncommand=/bin/true\nnumprocs=2\nprocess_name=b%(process_num)d\n\
+             [program:c]\ncommand=/bin/true\npriority=1\n[group:g]\nprograms=b,a,c\n",
+        )
+        .unwrap();
+        let procs: Vec<&str> = groups[0]
+            .processes
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(procs, ["c", "b0", "b1", "a"]);
     }
 
     #[test]

@@ -307,7 +307,7 @@ impl Daemon {
                     break;
                 }
                 Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
-                Progress::Request(req) => self.handle_request(id, req),
+                Progress::Request(req) => self.serve_logged(id, req),
                 Progress::Reject(reject) => {
                     self.log.log(
                         Level::Debug,
@@ -326,6 +326,9 @@ impl Daemon {
 
     /// Queues `bytes` and writes what the socket takes now.
     pub fn send(&mut self, id: u64, bytes: Vec<u8>) {
+        if let Some(access) = self.access.get_mut(&id) {
+            access.sent(&bytes);
+        }
         if let Some(conn) = self.http.conns.get_mut(&id) {
             if conn.out.is_empty() {
                 conn.out = bytes;

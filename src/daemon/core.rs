@@ -84,6 +84,8 @@ pub struct Daemon {
     pub(crate) launches: Vec<crate::process::spawn::Launch>,
     /// systemd's `$NOTIFY_SOCKET`, if the daemon runs in a `Type=notify` unit.
     pub sd_notify: crate::daemon::sd_notify::SdNotify,
+    /// Requests being answered, by connection, for their access lines (trace only).
+    pub(crate) access: HashMap<u64, crate::daemon::access::Access>,
 }
 
 impl Daemon {
@@ -122,6 +124,7 @@ impl Daemon {
             read_buf: vec![0; 64 * 1024],
             launches: Vec::new(),
             sd_notify: Default::default(),
+            access: HashMap::new(),
         })
     }
 

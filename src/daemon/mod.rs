@@ -1,5 +1,6 @@
 //! The daemon: the event loop, the model of groups and processes, and its life cycle.
 
+pub mod access;
 pub mod args;
 pub mod clock;
 pub mod conn;

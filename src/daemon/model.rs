@@ -98,7 +98,7 @@ pub struct Group {
     pub name: String,
     pub priority: i32,
     pub kind: GroupKind,
-    /// The group's processes in (priority, name) order.
+    /// The group's processes in priority order; equal priorities keep the configured order.
     pub procs: Vec<ProcId>,
 }
 

@@ -218,17 +218,24 @@ impl Daemon {
         self.close_logs(id);
     }
 
-    /// Queues `data` for the child's stdin and writes what the pipe takes now.
+    /// Writes `data` to the child's stdin at once (as the reference); what the pipe does not
+    /// take now is queued and written as it drains.
     ///
     /// # Errors
-    /// `false` when the process has no open stdin.
+    /// `false` when the process has no open stdin, or the child has closed it (EPIPE now).
     pub fn send_stdin(&mut self, id: ProcId, data: &[u8]) -> bool {
         match self.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
             Some(stdin) => stdin.pending.extend_from_slice(data),
             None => return false,
         }
         self.flush_stdin(id);
-        true
+        self.stdin_backlog(id).is_some()
+    }
+
+    /// The bytes queued for the child's stdin; `None` when it has no open stdin.
+    pub fn stdin_backlog(&self, id: ProcId) -> Option<usize> {
+        let stdin = self.procs.get(&id)?.stdin.as_ref()?;
+        Some(stdin.pending.len())
     }
 
     /// Writes pending stdin bytes until the pipe is full; keeps WRITABLE interest only

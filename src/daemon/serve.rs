@@ -144,7 +144,19 @@ impl Daemon {
             self.log
                 .log(Level::Trace, &format!("XML-RPC method called: {name}()"));
         }
-        match table::call(self, &name, &params) {
+        let reply = table::call(self, &name, &params);
+        if tracing {
+            // As the reference: a waiting answer "returned successfully" here.
+            let line = match &reply {
+                Ok(_) => format!("XML-RPC method {name}() returned successfully"),
+                Err(f) => format!(
+                    "XML-RPC method {name}() returned fault: [{}] {f}",
+                    f.code.code()
+                ),
+            };
+            self.log.log(Level::Trace, &line);
+        }
+        match reply {
             Ok(Reply::Now(v)) => self.answer_rpc(id, version, connection, Ok(v)),
             Ok(Reply::Later(mut pending)) => match pending.poll(self) {
                 Some(result) => self.answer_rpc(id, version, connection, result),
@@ -160,10 +172,6 @@ impl Daemon {
             },
             Err(f) => self.answer_rpc(id, version, connection, Err(f)),
         }
-        if tracing {
-            self.log
-                .log(Level::Trace, &format!("XML-RPC method {name}() answered"));
-        }
     }
 
     pub(crate) fn answer_rpc(
@@ -175,20 +183,13 @@ impl Daemon {
     ) {
         let body = match &result {
             Ok(v) => codec::write_response(v),
-            Err(f) => {
-                if self.log.enabled(Level::Trace) {
-                    self.log.log(
-                        Level::Trace,
-                        &format!("XML-RPC method returned fault: [{}] {f}", f.code.code()),
-                    );
-                }
-                codec::write_fault(f)
-            }
+            Err(f) => codec::write_fault(f),
         };
         self.send(
             id,
             response::xml(version, connection, SystemTime::now(), &body),
         );
+        self.end_access(id);
         self.close_if_asked(id, connection);
     }
 

@@ -16,6 +16,10 @@ use crate::rpc::Reply;
 use crate::signame::parse_signal;
 use crate::states::ProcessState;
 
+/// The most bytes `sendProcessStdin` keeps queued for a child that does not read (1 MiB;
+/// a pipe itself holds 64 KiB).
+pub const STDIN_BACKLOG: usize = 1 << 20;
+
 fn state(d: &Daemon, id: ProcId) -> ProcessState {
     d.procs
         .get(&id)
@@ -101,8 +105,8 @@ fn signal_one(d: &mut Daemon, id: ProcId, name: &str, sig: Option<&Value>) -> Re
     Ok(Reply::Now(Value::Bool(true)))
 }
 
-/// Runs `op` on every process of `ids` that `wanted` selects; immediate results first (in
-/// order), then waited ones as they finish.
+/// Runs `op` on every process of `ids` that `wanted` selects; the answer lists them in
+/// this order, whenever each one finishes (DIVERGENCE(D10)).
 fn each(
     d: &mut Daemon,
     ids: Vec<ProcId>,
@@ -118,13 +122,19 @@ fn each(
         }
         let (name, group, spec) = (p.config.name.clone(), p.group.clone(), p.namespec());
         match op(d, id, &spec) {
-            Ok(Reply::Now(_)) => results.push(member_result(&name, &group, Ok(()))),
-            Ok(Reply::Later(pending)) => waiting.push(Member {
-                pending,
-                name,
-                group,
-            }),
-            Err(f) => results.push(member_result(&name, &group, Err(&f))),
+            Ok(Reply::Now(_)) => results.push(Some(member_result(&name, &group, Ok(())))),
+            Ok(Reply::Later(pending)) => {
+                waiting.push((
+                    results.len(),
+                    Member {
+                        pending,
+                        name,
+                        group,
+                    },
+                ));
+                results.push(None);
+            }
+            Err(f) => results.push(Some(member_result(&name, &group, Err(&f)))),
         }
     }
     let mut pending = Pending::Each { results, waiting };
@@ -166,10 +176,21 @@ fn start_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> 
     each(d, ids, not_running, |d, id, n| start_one(d, id, n, wait))
 }
 
+/// The order of a group or "all" stop: DIVERGENCE(Q18): descending priority (group, then
+/// process), as documented; equal priorities keep the start order, as the reference's.
+fn stop_order(d: &Daemon, mut ids: Vec<ProcId>) -> Vec<ProcId> {
+    let prio = |id: &ProcId| {
+        d.procs.get(id).map_or((0, 0), |p| {
+            let group = d.group(&p.group).map_or(0, |g| g.priority);
+            (group, p.config.priority)
+        })
+    };
+    ids.sort_by_key(|id| std::cmp::Reverse(prio(id)));
+    ids
+}
+
 fn stop_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> {
-    let mut ids = group_ids(d, group)?;
-    // DIVERGENCE(Q18): group and "all" stops go in descending priority, as documented.
-    ids.reverse();
+    let ids = stop_order(d, group_ids(d, group)?);
     each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
 }
 
@@ -226,8 +247,7 @@ pub fn stop_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
     args::count(params, 0, 1)?;
     require_running(d)?;
     let wait = args::flag(params, 0, true)?;
-    let mut ids = all_ids(d);
-    ids.reverse();
+    let ids = stop_order(d, all_ids(d));
     each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
 }
 
@@ -277,6 +297,18 @@ pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
         .is_some_and(|p| p.machine.pid() != 0 && p.machine.state() != ProcessState::Stopping);
     if !live {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    let Some(backlog) = d.stdin_backlog(id) else {
+        return Err(Fault::with_detail(FaultCode::NoFile, name));
+    };
+    // D9: what a child does not read is held up to a bound, never without limit.
+    if backlog + chars.len() > STDIN_BACKLOG {
+        return Err(Fault::with_detail(
+            FaultCode::Failed,
+            format!(
+                "{name} is not reading its stdin: {backlog} bytes are still queued and at most {STDIN_BACKLOG} may be"
+            ),
+        ));
     }
     if !d.send_stdin(id, chars.as_bytes()) {
         return Err(Fault::with_detail(FaultCode::NoFile, name));

@@ -22,10 +22,11 @@ pub enum Pending {
     Start { id: ProcId, name: String },
     /// `stopProcess(wait=true)`: true once stopped.
     Stop { id: ProcId },
-    /// A group or "all" operation: the results so far and what still waits.
+    /// A group or "all" operation: one slot per process in processing order (`None` while
+    /// it waits), and what still waits with the index of its slot.
     Each {
-        results: Vec<Value>,
-        waiting: Vec<Member>,
+        results: Vec<Option<Value>>,
+        waiting: Vec<(usize, Member)>,
     },
     /// `system.multicall`: strictly in order, a waiting call blocks the ones after it.
     Multi {
@@ -63,7 +64,7 @@ impl Pending {
         match self {
             Pending::Stop { id: awaited } => *awaited == id,
             Pending::Start { .. } => false,
-            Pending::Each { waiting, .. } => waiting.iter().any(|m| m.pending.awaits_stop(id)),
+            Pending::Each { waiting, .. } => waiting.iter().any(|(_, m)| m.pending.awaits_stop(id)),
             Pending::Multi { current, .. } => current.awaits_stop(id),
         }
     }
@@ -95,21 +96,25 @@ impl Pending {
             Pending::Each { results, waiting } => {
                 let mut i = 0;
                 while i < waiting.len() {
-                    match waiting.get_mut(i).and_then(|m| m.pending.poll(d)) {
+                    match waiting.get_mut(i).and_then(|(_, m)| m.pending.poll(d)) {
                         Some(outcome) => {
-                            let m = waiting.remove(i);
-                            results.push(member_result(
-                                &m.name,
-                                &m.group,
-                                outcome.as_ref().map(|_| ()),
-                            ));
+                            let (slot, m) = waiting.remove(i);
+                            let done =
+                                member_result(&m.name, &m.group, outcome.as_ref().map(|_| ()));
+                            if let Some(r) = results.get_mut(slot) {
+                                *r = Some(done);
+                            }
                         }
                         None => i += 1,
                     }
                 }
-                waiting
-                    .is_empty()
-                    .then(|| Ok(Value::Array(std::mem::take(results))))
+                // DIVERGENCE(D10): the answer lists the processes in processing order, not
+                // in the order they finished (which varies from run to run).
+                waiting.is_empty().then(|| {
+                    Ok(Value::Array(
+                        std::mem::take(results).into_iter().flatten().collect(),
+                    ))
+                })
             }
             Pending::Multi {
                 results,

@@ -42,7 +42,7 @@ pub static METHODS: &[Method] = &[
     m!("supervisor.getAllConfigInfo", ["array"], "The configuration of every process of the configuration last read, one struct per process.\n\n@return array result config info structs\n", info::get_all_config_info),
     m!("supervisor.getAllProcessInfo", ["array"], "Status of every process.\n\n@return array result process info structs\n", info::get_all_process_info),
     m!("supervisor.getIdentification", ["string"], "The identifier of this supervisord.\n\n@return string identifier the configured identifier\n", info::get_identification),
-    m!("supervisor.getPID", ["int"], "The process id of supervisord.\n\n@return int PID\n", info::get_pid),
+    m!("supervisor.getPID", ["int"], "The process id of supervisord.\n\n@return int PID the process id\n", info::get_pid),
     m!("supervisor.getProcessInfo", ["struct", "string"], "Status of one process.\n\n@param string name process name or 'group:name'\n@return struct result the process info struct\n", info::get_process_info),
     m!("supervisor.getState", ["struct"], "supervisord's own state.\n\n@return struct result statecode and statename\n", info::get_state),
     m!("supervisor.getSupervisorVersion", ["string"], "The version of this supervisord.\n\n@return string version the program version\n", info::get_supervisor_version),
@@ -163,12 +163,49 @@ mod tests {
         assert!(find("supervisor.__init__").is_none());
     }
 
+    /// The `@tag type name text` lines of a help text, as the reference's `gettags` reads
+    /// them (`system.methodSignature` there is derived from these).
+    fn tags(help: &str) -> Vec<(&str, &str, &str, &str)> {
+        help.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with('@'))
+            .map(|l| {
+                let mut parts = l.splitn(4, char::is_whitespace);
+                let mut next = || parts.next().unwrap_or("").trim();
+                (next(), next(), next(), next())
+            })
+            .collect()
+    }
+
     #[test]
-    fn help_texts_declare_what_signatures_say() {
+    fn help_texts_document_every_parameter_and_the_result() {
+        const TYPES: [&str; 6] = ["array", "boolean", "int", "string", "struct", "double"];
         for m in METHODS {
-            assert!(m.help.contains("@return"), "{}", m.name);
-            let params = m.help.matches("@param").count();
-            assert_eq!(params + 1, m.signature.len(), "{}", m.name);
+            let tags = tags(m.help);
+            let (params, ret) = tags.split_at(tags.len().saturating_sub(1));
+            // Every parameter in order, then the return value: tag, type, name, text.
+            let types: Vec<&str> = params.iter().map(|t| t.1).collect();
+            assert_eq!(types, m.signature[1..], "{}: @param types", m.name);
+            assert!(
+                params.iter().all(|t| t.0 == "@param"),
+                "{}: {params:?}",
+                m.name
+            );
+            let [(tag, ty, _, _)] = ret else {
+                panic!("{}: no @return", m.name)
+            };
+            assert_eq!((*tag, *ty), ("@return", m.signature[0]), "{}", m.name);
+            for (tag, ty, name, text) in &tags {
+                assert!(TYPES.contains(ty), "{}: {tag} type {ty:?}", m.name);
+                assert!(
+                    !name.is_empty() && !text.is_empty(),
+                    "{}: {tag} {ty} needs a name and a description",
+                    m.name
+                );
+            }
+            // Prose first, then the tags.
+            let prose = m.help.split("\n@").next().unwrap_or("");
+            assert!(!prose.trim().is_empty(), "{}: no description", m.name);
         }
     }
 }
