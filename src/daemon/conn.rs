@@ -4,11 +4,11 @@
 //! A connection is a small state machine: `Open` (reading requests), `Waiting` (an RPC
 //! answer depends on a state), `Streaming` (a log follower), `Closing` (flush, then close).
 //! Writes never block: what the socket does not take stays queued and WRITABLE interest is
-//! registered until it drains. A client that stalls mid-request for 60 s is closed; the
-//! number of connections is capped; none of this can stall the loop.
+//! registered until it drains. Timeouts, the connection cap and accept recovery are the
+//! budgets of `budget.rs`; none of this can stall the loop.
 
 use std::io::{Read, Write};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use mio::{Interest, Token};
 
@@ -16,16 +16,11 @@ use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
-use crate::daemon::timers::TimerKey;
 use crate::http::request::{Connection, Progress, RequestParser, Version};
 use crate::http::response;
 use crate::logging::level::Level;
 use crate::rpc::pending::Pending;
 
-/// Connections beyond this are accepted and closed at once.
-const MAX_CONNECTIONS: usize = 512;
-/// A request that stays incomplete this long closes its connection (D5).
-const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bytes read from one connection per turn.
 const READ_CAP: usize = 256 * 1024;
 
@@ -90,8 +85,14 @@ pub struct Conn {
     pub out: Vec<u8>,
     pub state: ConnState,
     writable: bool,
-    last_input: Instant,
-    stall_timer: bool,
+    pub(crate) last_input: Instant,
+    /// When the current request (or idle period) began: the idle and head timeouts run
+    /// from here, and shedding picks the smallest.
+    pub(crate) since: Instant,
+    /// The earliest armed deadline timer, if any.
+    pub(crate) timer_at: Option<Instant>,
+    /// The current request's head passed authentication (D9).
+    pub(crate) head_checked: bool,
     /// The client closed its sending side (end of stream): what it sent is still answered,
     /// then the connection closes, as medusa does for `printf ... | socat - UNIX:...`.
     peer_done: bool,
@@ -103,6 +104,10 @@ pub struct Server {
     pub listener: Listener,
     pub token: Token,
     pub config: crate::config::HttpServerConfig,
+    /// `accept` is failing (descriptors exhausted): logged once per episode.
+    pub accept_failing: bool,
+    /// A retry of `accept` is armed.
+    pub retry_armed: bool,
 }
 
 /// Every HTTP server and connection.
@@ -137,6 +142,8 @@ impl Daemon {
                 listener,
                 token,
                 config,
+                accept_failing: false,
+                retry_armed: false,
             });
         }
     }
@@ -179,14 +186,14 @@ impl Daemon {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.log.log(
-                        Level::Error,
-                        &format!("unable to accept an HTTP connection: {e}"),
-                    );
+                    if self.on_accept_error(index, &e) {
+                        continue;
+                    }
                     return;
                 }
             };
-            if self.http.conns.len() >= MAX_CONNECTIONS {
+            self.on_accept_ok(index);
+            if !self.admit(index) {
                 continue;
             }
             let id = self.http.next_conn;
@@ -201,6 +208,7 @@ impl Daemon {
                 self.sources.remove(&token);
                 continue;
             }
+            let now = clock::now();
             let conn = Conn {
                 stream,
                 token,
@@ -209,11 +217,14 @@ impl Daemon {
                 out: Vec::new(),
                 state: ConnState::Open,
                 writable: false,
-                last_input: clock::now(),
-                stall_timer: false,
+                last_input: now,
+                since: now,
+                timer_at: None,
+                head_checked: false,
                 peer_done: false,
             };
             self.http.conns.insert(id, conn);
+            self.arm_stall_timer(id);
         }
     }
 
@@ -232,6 +243,12 @@ impl Daemon {
     }
 
     fn read_conn(&mut self, id: u64) {
+        // Until its head is authenticated, a request gets one buffer per turn (D9).
+        let cap = if self.read_sparingly(id) {
+            self.read_buf.len()
+        } else {
+            READ_CAP
+        };
         let mut buf = std::mem::take(&mut self.read_buf);
         let mut total = 0;
         let mut closed = false;
@@ -246,7 +263,7 @@ impl Daemon {
                 self.read_buf = buf;
                 return;
             }
-            while total < READ_CAP {
+            while total < cap {
                 match conn.stream.read(&mut buf) {
                     Ok(0) => {
                         eof = true;
@@ -256,6 +273,10 @@ impl Daemon {
                         total += n;
                         conn.last_input = clock::now();
                         if !discarding {
+                            if conn.parser.is_idle() {
+                                // A new request begins: its head timeout runs from now.
+                                conn.since = conn.last_input;
+                            }
                             conn.parser.push(buf.get(..n).unwrap_or(&[]));
                         }
                     }
@@ -282,7 +303,7 @@ impl Daemon {
         self.read_buf = buf;
         if closed {
             self.close_conn(id);
-        } else if total >= READ_CAP {
+        } else if total >= cap {
             self.http_carry.push(id);
         }
     }
@@ -304,10 +325,22 @@ impl Daemon {
                         self.set_closing(id);
                         return;
                     }
+                    if !self.check_head(id) {
+                        return;
+                    }
                     break;
                 }
-                Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
-                Progress::Request(req) => self.handle_request(id, req),
+                Progress::SendContinue => {
+                    if !self.check_head(id) {
+                        return;
+                    }
+                    self.send(id, response::CONTINUE.to_vec());
+                }
+                Progress::Request(req) => {
+                    conn.head_checked = false;
+                    conn.since = clock::now();
+                    self.handle_request(id, req);
+                }
                 Progress::Reject(reject) => {
                     self.log.log(
                         Level::Debug,
@@ -360,6 +393,10 @@ impl Daemon {
             }
         }
         conn.out.drain(..written);
+        if conn.out.is_empty() && conn.out.capacity() > READ_CAP {
+            // A large answer is out: give its memory back rather than keep it per connection.
+            conn.out = Vec::new();
+        }
         if failed {
             self.close_conn(id);
             return;
@@ -407,42 +444,6 @@ impl Daemon {
         }
     }
 
-    /// Arms the stall timer while a request is incomplete (or a closing client lingers).
-    fn arm_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else {
-            return;
-        };
-        let stalled = match conn.state {
-            ConnState::Open => !conn.parser.is_idle(),
-            ConnState::Closing => true,
-            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
-        };
-        if stalled && !conn.stall_timer {
-            conn.stall_timer = true;
-            let at = clock::after(conn.last_input, stall_timeout(&conn.state));
-            self.timers.push(at, TimerKey::HttpStall(id));
-        }
-    }
-
-    /// The stall timer fired: close if nothing came since, else wait for the rest.
-    pub fn on_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else {
-            return;
-        };
-        conn.stall_timer = false;
-        let limit = stall_timeout(&conn.state);
-        let stalled = match conn.state {
-            ConnState::Open => !conn.parser.is_idle(),
-            ConnState::Closing => true,
-            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
-        };
-        if stalled && clock::now().saturating_duration_since(conn.last_input) >= limit {
-            self.close_conn(id);
-        } else {
-            self.arm_stall_timer(id);
-        }
-    }
-
     /// Completes waiting RPC answers whose state was reached.
     pub fn poll_waiting(&mut self) {
         let ids: Vec<u64> = self
@@ -484,15 +485,11 @@ impl Daemon {
 
     /// After an answer: read on (edge-triggered input may already be waiting).
     pub fn resume(&mut self, id: u64) {
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            conn.since = clock::now();
+        }
         self.process_requests(id);
         self.read_conn(id);
         self.process_requests(id);
-    }
-}
-
-fn stall_timeout(state: &ConnState) -> Duration {
-    match state {
-        ConnState::Closing => Duration::from_secs(5),
-        _ => STALL_TIMEOUT,
     }
 }

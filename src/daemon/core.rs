@@ -82,6 +82,10 @@ pub struct Daemon {
     pub(crate) read_buf: Vec<u8>,
     /// What children started but not yet exec'd still read (see `process::spawn`).
     pub(crate) launches: Vec<crate::process::spawn::Launch>,
+    /// The loop turn, counted: a sliced multicall goes on in a later turn than it paused.
+    pub turn: u64,
+    /// A sliced multicall paused: poll the waiting answers next turn without sleeping.
+    pub resume_rpc: bool,
 }
 
 impl Daemon {
@@ -119,6 +123,8 @@ impl Daemon {
             actions: Vec::new(),
             read_buf: vec![0; 64 * 1024],
             launches: Vec::new(),
+            turn: 0,
+            resume_rpc: false,
         })
     }
 

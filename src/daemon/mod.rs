@@ -1,6 +1,7 @@
 //! The daemon: the event loop, the model of groups and processes, and its life cycle.
 
 pub mod args;
+pub mod budget;
 pub mod clock;
 pub mod conn;
 pub mod core;

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub enum TimerKey {
     Process(u64, u64),
     HttpStall(u64),
+    /// A listener retries `accept` after running out of descriptors (D9).
+    Accept(usize),
     Tick,
     ShutdownReport,
     /// SIGHUPs merged into one more reload (D10).
