@@ -1,5 +1,6 @@
 //! Integration tests: each module drives the real binaries.
 mod budgets; // D9/D10: absurd deadlines, crash loops, SIGHUP storms
+mod budgets_http; // D9: floods, slowloris, EMFILE, unauthenticated bodies, amplification
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg

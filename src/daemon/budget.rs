@@ -29,6 +29,21 @@ const CLOSING_TIMEOUT: Duration = Duration::from_secs(5);
 /// How soon a listener tries again after `accept` failed for lack of descriptors.
 const ACCEPT_RETRY: Duration = Duration::from_millis(200);
 
+/// What the accept loop does after a failed `accept`.
+pub enum AcceptNext {
+    /// Try again at once.
+    Again,
+    /// Stop until the next event or the retry timer.
+    Stop,
+    /// A client accepted with the reserve descriptor, room made for it: keep it.
+    Adopt(crate::daemon::conn::Stream),
+}
+
+/// The reserve descriptor (see `HttpState::reserve`).
+pub fn open_reserve() -> Option<std::fs::File> {
+    std::fs::File::open("/dev/null").ok()
+}
+
 /// What a connection is doing, for its deadline and for shedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -152,40 +167,71 @@ impl Daemon {
         open < MAX_CONNECTIONS_PER_SERVER || self.shed_oldest(Some(server))
     }
 
-    /// `accept` on server `index` failed with `e`. Returns true to try again at once (a
-    /// connection was shed to free a descriptor), false to stop; then a timer retries.
-    pub fn on_accept_error(&mut self, index: usize, e: &std::io::Error) -> bool {
+    /// `accept` on server `index` failed with `e`: what the accept loop does next.
+    pub fn on_accept_error(&mut self, index: usize, e: &std::io::Error) -> AcceptNext {
         if matches!(
             e.kind(),
             std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
         ) {
-            return true;
+            return AcceptNext::Again;
         }
-        if out_of_descriptors(e) && self.shed_oldest(None) {
-            return true;
+        if out_of_descriptors(e) {
+            if let Some(reserve) = self.http.reserve.take() {
+                drop(reserve);
+                let accepted = self.accept_one(index);
+                let next = match accepted {
+                    // Nobody was waiting: the limit only matters once someone is.
+                    Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        Some(AcceptNext::Stop)
+                    }
+                    Some(Ok(stream)) => Some(if self.shed_oldest(None) {
+                        AcceptNext::Adopt(stream)
+                    } else {
+                        // Every connection is busy: refuse this one rather than leave the
+                        // backlog full; later clients get in as soon as one is done.
+                        drop(stream);
+                        self.accept_failed(index, e, "refusing new ones");
+                        AcceptNext::Again
+                    }),
+                    _ => None,
+                };
+                self.http.reserve = open_reserve();
+                if let Some(next) = next {
+                    return next;
+                }
+            } else if self.shed_oldest(None) {
+                return AcceptNext::Again;
+            }
         }
+        self.accept_failed(
+            index,
+            e,
+            &format!("retrying every {} ms", ACCEPT_RETRY.as_millis()),
+        );
         let Some(server) = self.http.servers.get_mut(index) else {
-            return false;
+            return AcceptNext::Stop;
         };
-        // Logged once per episode, not per attempt.
-        if !server.accept_failing {
-            server.accept_failing = true;
-            self.log.log(
-                Level::Error,
-                &format!(
-                    "unable to accept HTTP connections on {}: {e}; retrying every {} ms",
-                    server.config.section,
-                    ACCEPT_RETRY.as_millis()
-                ),
-            );
-        }
         if !std::mem::replace(&mut server.retry_armed, true) {
             self.timers.push(
                 clock::after(clock::now(), ACCEPT_RETRY),
                 TimerKey::Accept(index),
             );
         }
-        false
+        AcceptNext::Stop
+    }
+
+    /// Logs an accept failure once per episode, not per attempt.
+    fn accept_failed(&mut self, index: usize, e: &std::io::Error, then: &str) {
+        let Some(server) = self.http.servers.get_mut(index) else {
+            return;
+        };
+        if !std::mem::replace(&mut server.accept_failing, true) {
+            let section = server.config.section.clone();
+            self.log.log(
+                Level::Error,
+                &format!("unable to accept HTTP connections on {section}: {e}; {then}"),
+            );
+        }
     }
 
     /// The accept retry timer of server `index` popped.

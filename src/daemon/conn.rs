@@ -12,6 +12,7 @@ use std::time::{Instant, SystemTime};
 
 use mio::{Interest, Token};
 
+use crate::daemon::budget::AcceptNext;
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
@@ -116,11 +117,17 @@ pub struct HttpState {
     pub servers: Vec<Server>,
     pub conns: std::collections::HashMap<u64, Conn>,
     next_conn: u64,
+    /// A descriptor kept in reserve: freed to accept (and then place or refuse) a client
+    /// when the process is out of descriptors, so the backlog never stays full (D9).
+    pub reserve: Option<std::fs::File>,
 }
 
 impl Daemon {
     /// Registers opened listeners with the poll.
     pub fn add_servers(&mut self, servers: Vec<(Listener, crate::config::HttpServerConfig)>) {
+        if self.http.reserve.is_none() {
+            self.http.reserve = crate::daemon::budget::open_reserve();
+        }
         for (mut listener, config) in servers {
             let index = self.http.servers.len();
             let token = self.token(Source::HttpListener(index));
@@ -171,61 +178,68 @@ impl Daemon {
     /// Accepts every waiting connection of server `index`.
     pub fn on_accept(&mut self, index: usize) {
         loop {
-            let Some(server) = self.http.servers.get(index) else {
-                return;
-            };
-            let accepted = match &server.listener {
-                Listener::Tcp(l) => l.accept().map(|(s, _)| {
-                    let _ = s.set_nodelay(true);
-                    Stream::Tcp(s)
-                }),
-                Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
-            };
-            let mut stream = match accepted {
-                Ok(s) => s,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    if self.on_accept_error(index, &e) {
-                        continue;
-                    }
-                    return;
+            let stream = match self.accept_one(index) {
+                None => return,
+                Some(Ok(s)) => {
+                    self.on_accept_ok(index);
+                    s
                 }
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Some(Err(e)) => match self.on_accept_error(index, &e) {
+                    AcceptNext::Again => continue,
+                    AcceptNext::Stop => return,
+                    AcceptNext::Adopt(s) => s,
+                },
             };
-            self.on_accept_ok(index);
-            if !self.admit(index) {
-                continue;
+            if self.admit(index) {
+                self.add_conn(index, stream);
             }
-            let id = self.http.next_conn;
-            self.http.next_conn += 1;
-            let token = self.token(Source::HttpConn(id));
-            if self
-                .poll
-                .registry()
-                .register(stream.source(), token, Interest::READABLE)
-                .is_err()
-            {
-                self.sources.remove(&token);
-                continue;
-            }
-            let now = clock::now();
-            let conn = Conn {
-                stream,
-                token,
-                server: index,
-                parser: RequestParser::new(),
-                out: Vec::new(),
-                state: ConnState::Open,
-                writable: false,
-                last_input: now,
-                since: now,
-                timer_at: None,
-                head_checked: false,
-                peer_done: false,
-            };
-            self.http.conns.insert(id, conn);
-            self.arm_stall_timer(id);
         }
+    }
+
+    /// One `accept` on server `index`; `None` when there is no such server.
+    pub(crate) fn accept_one(&self, index: usize) -> Option<std::io::Result<Stream>> {
+        let server = self.http.servers.get(index)?;
+        Some(match &server.listener {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Stream::Tcp(s)
+            }),
+            Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
+        })
+    }
+
+    fn add_conn(&mut self, index: usize, mut stream: Stream) {
+        let id = self.http.next_conn;
+        self.http.next_conn += 1;
+        let token = self.token(Source::HttpConn(id));
+        if self
+            .poll
+            .registry()
+            .register(stream.source(), token, Interest::READABLE)
+            .is_err()
+        {
+            self.sources.remove(&token);
+            return;
+        }
+        let now = clock::now();
+        let conn = Conn {
+            stream,
+            token,
+            server: index,
+            parser: RequestParser::new(),
+            out: Vec::new(),
+            state: ConnState::Open,
+            writable: false,
+            last_input: now,
+            since: now,
+            timer_at: None,
+            head_checked: false,
+            peer_done: false,
+        };
+        self.http.conns.insert(id, conn);
+        self.arm_stall_timer(id);
     }
 
     /// A connection is readable or writable.
@@ -432,6 +446,8 @@ impl Daemon {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.state = ConnState::Closing;
             conn.last_input = clock::now();
+            // Nothing buffered will be parsed any more: free it now (D9).
+            conn.parser = RequestParser::new();
         }
         self.flush_conn(id);
         self.arm_stall_timer(id);
