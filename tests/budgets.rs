@@ -120,3 +120,31 @@ fn a_sighup_storm_is_merged_into_at_most_two_reloads() {
     );
     still_up(&mut d);
 }
+
+#[test]
+fn stdin_for_a_child_that_does_not_read_is_bounded() {
+    let mut d = Sandbox::start(
+        "stdinfull",
+        "[program:deaf]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+    );
+    pid_of(&d, "deaf");
+    let chunk = "x".repeat(200_000);
+    let mut accepted = 0;
+    let fault = loop {
+        match d.rpc("supervisor.sendProcessStdin", vec![s("deaf"), s(&chunk)]) {
+            Ok(_) => accepted += 1,
+            Err(e) => break e.to_string(),
+        }
+        assert!(
+            accepted < 10,
+            "10 x 200 kB queued for a child that never reads"
+        );
+    };
+    // 1 MiB queued at most (the pipe itself takes 64 KiB more).
+    assert!((5..=6).contains(&accepted), "{accepted} accepted");
+    assert!(
+        fault.contains("FAILED") && fault.contains("bytes of stdin still unread"),
+        "{fault}"
+    );
+    still_up(&mut d);
+}

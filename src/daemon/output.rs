@@ -31,6 +31,10 @@ pub enum Drained {
 /// Bytes read from one pipe per turn before yielding to the others.
 pub const TURN_CAP: usize = 1 << 20;
 
+/// Bytes `sendProcessStdin` queues for a child that has not read them, at most (D9): a
+/// child that does not read cannot make the daemon grow.
+pub const MAX_STDIN_PENDING: usize = 1 << 20;
+
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
     pub fn drain_output(&mut self, id: ProcId, chan: Channel, cap: Option<usize>) -> Drained {
@@ -216,6 +220,12 @@ impl Daemon {
         self.release_fcgi(id);
         self.close_stdin(id);
         self.close_logs(id);
+    }
+
+    /// Bytes queued for the child's stdin that it has not read yet; `None` without stdin.
+    pub fn stdin_pending(&self, id: ProcId) -> Option<usize> {
+        let stdin = self.procs.get(&id)?.stdin.as_ref()?;
+        Some(stdin.pending.len())
     }
 
     /// Queues `data` for the child's stdin and writes what the pipe takes now.

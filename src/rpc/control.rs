@@ -1,6 +1,7 @@
 //! Process control methods: start, stop and signal one process, a group or all; stdin;
 //! remote communication events (reference §5.3, §5.4).
 
+use crate::daemon::output::MAX_STDIN_PENDING;
 use xmlrpc::Value;
 
 use crate::daemon::core::Daemon;
@@ -274,6 +275,17 @@ pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
         .is_some_and(|p| p.machine.pid() != 0 && p.machine.state() != ProcessState::Stopping);
     if !live {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
+    }
+    let pending = d.stdin_pending(id).unwrap_or(0);
+    if pending.saturating_add(chars.len()) > MAX_STDIN_PENDING {
+        // DIVERGENCE(D9): the reference buffers without bound.
+        return Err(Fault::with_detail(
+            FaultCode::Failed,
+            format!(
+                "{name}: {pending} bytes of stdin still unread by the process (at most \
+                 {MAX_STDIN_PENDING} are buffered)"
+            ),
+        ));
     }
     if !d.send_stdin(id, chars.as_bytes()) {
         return Err(Fault::with_detail(FaultCode::NoFile, name));
