@@ -77,7 +77,8 @@ pub fn ctime(wall: f64) -> String {
     )
 }
 
-fn month(m: u32) -> &'static str {
+/// `Jan` for 1 … `Dec` for 12.
+pub fn month(m: u32) -> &'static str {
     MONTHS
         .get(m.saturating_sub(1) as usize)
         .copied()

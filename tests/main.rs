@@ -9,6 +9,7 @@
 )]
 
 mod budgets; // D9/D10: absurd deadlines, crash loops, SIGHUP storms
+mod budgets_http; // D9: floods, slowloris, EMFILE, unauthenticated bodies, amplification
 mod check_config; // --check-config warnings and errors
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes

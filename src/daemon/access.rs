@@ -97,10 +97,6 @@ impl Daemon {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// medusa's `log_date_string`: the UTC time, followed by the local zone's standard offset
 /// (`05/Dec/2026:05:39:52 +0000`).
 fn access_date(wall: f64) -> String {
@@ -112,7 +108,7 @@ fn access_date(wall: f64) -> String {
     let off = offset.abs() / 60;
     format!(
         "{d:02}/{}/{y:04}:{:02}:{:02}:{:02} {sign}{:02}{:02}",
-        MONTHS[(m - 1) as usize],
+        crate::timefmt::month(m),
         rem / 3600,
         rem % 3600 / 60,
         rem % 60,

@@ -4,28 +4,24 @@
 //! A connection is a small state machine: `Open` (reading requests), `Waiting` (an RPC
 //! answer depends on a state), `Streaming` (a log follower), `Closing` (flush, then close).
 //! Writes never block: what the socket does not take stays queued and WRITABLE interest is
-//! registered until it drains. A client that stalls mid-request for 60 s is closed; the
-//! number of connections is capped; none of this can stall the loop.
+//! registered until it drains. Timeouts, the connection cap and accept recovery are the
+//! budgets of `budget.rs`; none of this can stall the loop.
 
 use std::io::{Read, Write};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use mio::{Interest, Token};
 
+use crate::daemon::budget::AcceptNext;
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
-use crate::daemon::timers::TimerKey;
 use crate::http::request::{Connection, Progress, RequestParser, Version};
 use crate::http::response;
 use crate::logging::level::Level;
 use crate::rpc::pending::Pending;
 
-/// Connections beyond this are accepted and closed at once.
-const MAX_CONNECTIONS: usize = 512;
-/// A request that stays incomplete this long closes its connection (D5).
-const STALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bytes read from one connection per turn.
 const READ_CAP: usize = 256 * 1024;
 
@@ -90,8 +86,14 @@ pub struct Conn {
     pub out: Vec<u8>,
     pub state: ConnState,
     writable: bool,
-    last_input: Instant,
-    stall_timer: bool,
+    pub(crate) last_input: Instant,
+    /// When the current request (or idle period) began: the idle and head timeouts run
+    /// from here, and shedding picks the smallest.
+    pub(crate) since: Instant,
+    /// The earliest armed deadline timer, if any.
+    pub(crate) timer_at: Option<Instant>,
+    /// The current request's head passed authentication (D9).
+    pub(crate) head_checked: bool,
     /// The client closed its sending side (end of stream): what it sent is still answered,
     /// then the connection closes, as medusa does for `printf ... | socat - UNIX:...`.
     peer_done: bool,
@@ -103,6 +105,10 @@ pub struct Server {
     pub listener: Listener,
     pub token: Token,
     pub config: crate::config::HttpServerConfig,
+    /// `accept` is failing (descriptors exhausted): logged once per episode.
+    pub accept_failing: bool,
+    /// A retry of `accept` is armed.
+    pub retry_armed: bool,
 }
 
 /// Every HTTP server and connection.
@@ -111,11 +117,17 @@ pub struct HttpState {
     pub servers: Vec<Server>,
     pub conns: std::collections::HashMap<u64, Conn>,
     next_conn: u64,
+    /// A descriptor kept in reserve: freed to accept (and then place or refuse) a client
+    /// when the process is out of descriptors, so the backlog never stays full (D9).
+    pub reserve: Option<std::fs::File>,
 }
 
 impl Daemon {
     /// Registers opened listeners with the poll.
     pub fn add_servers(&mut self, servers: Vec<(Listener, crate::config::HttpServerConfig)>) {
+        if self.http.reserve.is_none() {
+            self.http.reserve = crate::daemon::budget::open_reserve();
+        }
         for (mut listener, config) in servers {
             let index = self.http.servers.len();
             let token = self.token(Source::HttpListener(index));
@@ -137,6 +149,8 @@ impl Daemon {
                 listener,
                 token,
                 config,
+                accept_failing: false,
+                retry_armed: false,
             });
         }
     }
@@ -164,57 +178,68 @@ impl Daemon {
     /// Accepts every waiting connection of server `index`.
     pub fn on_accept(&mut self, index: usize) {
         loop {
-            let Some(server) = self.http.servers.get(index) else {
-                return;
-            };
-            let accepted = match &server.listener {
-                Listener::Tcp(l) => l.accept().map(|(s, _)| {
-                    let _ = s.set_nodelay(true);
-                    Stream::Tcp(s)
-                }),
-                Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
-            };
-            let mut stream = match accepted {
-                Ok(s) => s,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.log.log(
-                        Level::Error,
-                        &format!("unable to accept an HTTP connection: {e}"),
-                    );
-                    return;
+            let stream = match self.accept_one(index) {
+                None => return,
+                Some(Ok(s)) => {
+                    self.on_accept_ok(index);
+                    s
                 }
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Some(Err(e)) => match self.on_accept_error(index, &e) {
+                    AcceptNext::Again => continue,
+                    AcceptNext::Stop => return,
+                    AcceptNext::Adopt(s) => s,
+                },
             };
-            if self.http.conns.len() >= MAX_CONNECTIONS {
-                continue;
+            if self.admit(index) {
+                self.add_conn(index, stream);
             }
-            let id = self.http.next_conn;
-            self.http.next_conn += 1;
-            let token = self.token(Source::HttpConn(id));
-            if self
-                .poll
-                .registry()
-                .register(stream.source(), token, Interest::READABLE)
-                .is_err()
-            {
-                self.sources.remove(&token);
-                continue;
-            }
-            let conn = Conn {
-                stream,
-                token,
-                server: index,
-                parser: RequestParser::new(),
-                out: Vec::new(),
-                state: ConnState::Open,
-                writable: false,
-                last_input: clock::now(),
-                stall_timer: false,
-                peer_done: false,
-            };
-            self.http.conns.insert(id, conn);
         }
+    }
+
+    /// One `accept` on server `index`; `None` when there is no such server.
+    pub(crate) fn accept_one(&self, index: usize) -> Option<std::io::Result<Stream>> {
+        let server = self.http.servers.get(index)?;
+        Some(match &server.listener {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| {
+                let _ = s.set_nodelay(true);
+                Stream::Tcp(s)
+            }),
+            Listener::Unix { listener, .. } => listener.accept().map(|(s, _)| Stream::Unix(s)),
+        })
+    }
+
+    fn add_conn(&mut self, index: usize, mut stream: Stream) {
+        let id = self.http.next_conn;
+        self.http.next_conn += 1;
+        let token = self.token(Source::HttpConn(id));
+        if self
+            .poll
+            .registry()
+            .register(stream.source(), token, Interest::READABLE)
+            .is_err()
+        {
+            self.sources.remove(&token);
+            return;
+        }
+        let now = clock::now();
+        let conn = Conn {
+            stream,
+            token,
+            server: index,
+            parser: RequestParser::new(),
+            out: Vec::new(),
+            state: ConnState::Open,
+            writable: false,
+            last_input: now,
+            since: now,
+            timer_at: None,
+            head_checked: false,
+            peer_done: false,
+        };
+        self.http.conns.insert(id, conn);
+        self.arm_stall_timer(id);
     }
 
     /// A connection is readable or writable.
@@ -232,6 +257,12 @@ impl Daemon {
     }
 
     fn read_conn(&mut self, id: u64) {
+        // Until its head is authenticated, a request gets one buffer per turn (D9).
+        let cap = if self.read_sparingly(id) {
+            self.read_buf.len()
+        } else {
+            READ_CAP
+        };
         let mut buf = std::mem::take(&mut self.read_buf);
         let mut total = 0;
         let mut closed = false;
@@ -246,7 +277,7 @@ impl Daemon {
                 self.read_buf = buf;
                 return;
             }
-            while total < READ_CAP {
+            while total < cap {
                 match conn.stream.read(&mut buf) {
                     Ok(0) => {
                         eof = true;
@@ -256,6 +287,10 @@ impl Daemon {
                         total += n;
                         conn.last_input = clock::now();
                         if !discarding {
+                            if conn.parser.is_idle() {
+                                // A new request begins: its head timeout runs from now.
+                                conn.since = conn.last_input;
+                            }
                             conn.parser.push(buf.get(..n).unwrap_or(&[]));
                         }
                     }
@@ -282,7 +317,7 @@ impl Daemon {
         self.read_buf = buf;
         if closed {
             self.close_conn(id);
-        } else if total >= READ_CAP {
+        } else if total >= cap {
             self.http_carry.push(id);
         }
     }
@@ -304,10 +339,22 @@ impl Daemon {
                         self.set_closing(id);
                         return;
                     }
+                    if !self.check_head(id) {
+                        return;
+                    }
                     break;
                 }
-                Progress::SendContinue => self.send(id, response::CONTINUE.to_vec()),
-                Progress::Request(req) => self.serve_logged(id, req),
+                Progress::SendContinue => {
+                    if !self.check_head(id) {
+                        return;
+                    }
+                    self.send(id, response::CONTINUE.to_vec());
+                }
+                Progress::Request(req) => {
+                    conn.head_checked = false;
+                    conn.since = clock::now();
+                    self.serve_logged(id, req);
+                }
                 Progress::Reject(reject) => {
                     self.log.log(
                         Level::Debug,
@@ -363,6 +410,10 @@ impl Daemon {
             }
         }
         conn.out.drain(..written);
+        if conn.out.is_empty() && conn.out.capacity() > READ_CAP {
+            // A large answer is out: give its memory back rather than keep it per connection.
+            conn.out = Vec::new();
+        }
         if failed {
             self.close_conn(id);
             return;
@@ -398,6 +449,8 @@ impl Daemon {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.state = ConnState::Closing;
             conn.last_input = clock::now();
+            // Nothing buffered will be parsed any more: free it now (D9).
+            conn.parser = RequestParser::new();
         }
         self.flush_conn(id);
         self.arm_stall_timer(id);
@@ -407,42 +460,6 @@ impl Daemon {
         if let Some(mut conn) = self.http.conns.remove(&id) {
             let _ = self.poll.registry().deregister(conn.stream.source());
             self.sources.remove(&conn.token);
-        }
-    }
-
-    /// Arms the stall timer while a request is incomplete (or a closing client lingers).
-    fn arm_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else {
-            return;
-        };
-        let stalled = match conn.state {
-            ConnState::Open => !conn.parser.is_idle(),
-            ConnState::Closing => true,
-            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
-        };
-        if stalled && !conn.stall_timer {
-            conn.stall_timer = true;
-            let at = clock::after(conn.last_input, stall_timeout(&conn.state));
-            self.timers.push(at, TimerKey::HttpStall(id));
-        }
-    }
-
-    /// The stall timer fired: close if nothing came since, else wait for the rest.
-    pub fn on_stall_timer(&mut self, id: u64) {
-        let Some(conn) = self.http.conns.get_mut(&id) else {
-            return;
-        };
-        conn.stall_timer = false;
-        let limit = stall_timeout(&conn.state);
-        let stalled = match conn.state {
-            ConnState::Open => !conn.parser.is_idle(),
-            ConnState::Closing => true,
-            ConnState::Waiting { .. } | ConnState::Streaming(_) => false,
-        };
-        if stalled && clock::now().saturating_duration_since(conn.last_input) >= limit {
-            self.close_conn(id);
-        } else {
-            self.arm_stall_timer(id);
         }
     }
 
@@ -487,15 +504,11 @@ impl Daemon {
 
     /// After an answer: read on (edge-triggered input may already be waiting).
     pub fn resume(&mut self, id: u64) {
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            conn.since = clock::now();
+        }
         self.process_requests(id);
         self.read_conn(id);
         self.process_requests(id);
-    }
-}
-
-fn stall_timeout(state: &ConnState) -> Duration {
-    match state {
-        ConnState::Closing => Duration::from_secs(5),
-        _ => STALL_TIMEOUT,
     }
 }

@@ -86,6 +86,10 @@ pub struct Daemon {
     pub sd_notify: crate::daemon::sd_notify::SdNotify,
     /// Requests being answered, by connection, for their access lines (trace only).
     pub(crate) access: HashMap<u64, crate::daemon::access::Access>,
+    /// The loop turn, counted: a sliced multicall goes on in a later turn than it paused.
+    pub turn: u64,
+    /// A sliced multicall paused: poll the waiting answers next turn without sleeping.
+    pub resume_rpc: bool,
 }
 
 impl Daemon {
@@ -125,6 +129,8 @@ impl Daemon {
             launches: Vec::new(),
             sd_notify: Default::default(),
             access: HashMap::new(),
+            turn: 0,
+            resume_rpc: false,
         })
     }
 

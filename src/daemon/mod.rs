@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod args;
+pub mod budget;
 pub mod clock;
 pub mod conn;
 pub mod core;

@@ -49,7 +49,8 @@ impl Daemon {
         let mut ready = Vec::new();
         let mut poll_errors = 0;
         loop {
-            let timeout = if carry.is_empty() && self.http_carry.is_empty() {
+            self.turn = self.turn.wrapping_add(1);
+            let timeout = if carry.is_empty() && self.http_carry.is_empty() && !self.resume_rpc {
                 self.timers.timeout(clock::now())
             } else {
                 Some(Duration::ZERO)
@@ -103,6 +104,7 @@ impl Daemon {
                 match key {
                     TimerKey::Process(id, gen) => self.on_process_timer(id, gen),
                     TimerKey::HttpStall(id) => self.on_stall_timer(id),
+                    TimerKey::Accept(index) => self.on_accept_timer(index),
                     TimerKey::Tick => self.on_tick(),
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
                     TimerKey::StopReport(id) => self.on_stop_report(id),
@@ -124,7 +126,7 @@ impl Daemon {
     fn end_turn(&mut self) {
         self.launches.retain(|l| !l.finished());
         self.dispatch_events();
-        if !self.changed.is_empty() {
+        if !self.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
             self.changed.clear();
             self.poll_waiting();
         }

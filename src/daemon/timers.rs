@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub enum TimerKey {
     Process(u64, u64),
     HttpStall(u64),
+    /// A listener retries `accept` after running out of descriptors (D9).
+    Accept(usize),
     Tick,
     ShutdownReport,
     /// The next `waiting for <name> to stop` of a process whose stop is awaited.

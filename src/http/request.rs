@@ -16,8 +16,11 @@ use super::url;
 
 /// Largest accepted request head (request line + headers + blank line), decision D5.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
-/// Largest accepted request body, decision D5.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Largest accepted request body (D9). The largest request supervisorctl sends is one
+/// terminal line for `sendProcessStdin` (`fg`); other real clients send a `system.multicall`
+/// of a call per process (about 150 bytes each) or a chunk of stdin. 1 MiB covers those
+/// with room to spare, while bounding what one client makes the daemon buffer and parse.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Most header lines in one head; more is answered like an oversized head.
 const MAX_HEADERS: usize = 128;
 
@@ -193,6 +196,15 @@ impl RequestParser {
     pub fn is_idle(&self) -> bool {
         matches!(self.state, State::Head { .. })
             && self.buf.iter().all(|b| matches!(b, b'\r' | b'\n'))
+    }
+
+    /// The head of the request whose body is still arriving, for what must be decided
+    /// before any of the body is read (authentication, D9).
+    pub fn pending_head(&self) -> Option<&Request> {
+        match &self.state {
+            State::Body(pending) => Some(&pending.request),
+            State::Head { .. } | State::Failed(_) => None,
+        }
     }
 
     /// Tries to complete the next request from the buffered bytes.

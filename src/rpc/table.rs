@@ -11,7 +11,7 @@ use xmlrpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::rpc::faults::{Fault, FaultCode};
-use crate::rpc::pending::{run_calls, Pending};
+use crate::rpc::pending::{run_calls, Pending, MAX_MULTICALL_CALLS};
 use crate::rpc::{args, control, info, logs, reload, Reply};
 
 type Handler = fn(&mut Daemon, &[Value]) -> Result<Reply, Fault>;
@@ -132,14 +132,26 @@ fn multicall(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     let Some(Value::Array(calls)) = params.first() else {
         return Err(Fault::new(FaultCode::IncorrectParameters));
     };
+    if calls.len() > MAX_MULTICALL_CALLS {
+        // DIVERGENCE(D9): the reference runs any number of calls.
+        return Err(Fault::with_detail(
+            FaultCode::Failed,
+            format!(
+                "system.multicall of {} calls; at most {MAX_MULTICALL_CALLS} per request",
+                calls.len()
+            ),
+        ));
+    }
     let mut rest: VecDeque<Value> = calls.iter().cloned().collect();
     let mut results = Vec::with_capacity(rest.len());
-    Ok(match run_calls(d, &mut results, &mut rest) {
+    let mut bytes = 0;
+    Ok(match run_calls(d, &mut results, &mut rest, &mut bytes)? {
         None => Reply::Now(Value::Array(results)),
         Some(current) => Reply::Later(Pending::Multi {
             results,
             current: Box::new(current),
             rest,
+            bytes,
         }),
     })
 }

@@ -108,6 +108,8 @@ pub struct Sandbox {
     pub nodaemon: bool,
     /// `[supervisord] loglevel`.
     pub loglevel: &'static str,
+    /// Start the daemon under `ulimit -n` this (with `minfds` below it in the config).
+    pub nofile: Option<u32>,
 }
 
 impl Sandbox {
@@ -133,6 +135,7 @@ impl Sandbox {
             supervisord_extra: String::new(),
             nodaemon: true,
             loglevel: "debug",
+            nofile: None,
         }
     }
 
@@ -168,7 +171,20 @@ impl Sandbox {
 
     /// Starts `supervisord -n -c CONF` without waiting for it.
     pub fn spawn_daemon(&mut self) {
-        let child = Command::new(SUPERVISORD)
+        let mut command = match self.nofile {
+            // `exec` keeps the daemon's pid the child's.
+            Some(n) => {
+                let mut c = Command::new("/bin/sh");
+                c.args([
+                    "-c",
+                    &format!("ulimit -n {n} && exec \"$0\" \"$@\""),
+                    SUPERVISORD,
+                ]);
+                c
+            }
+            None => Command::new(SUPERVISORD),
+        };
+        let child = command
             .args(["-n", "-c"])
             .arg(&self.conf)
             .current_dir(&self.dir)
