@@ -231,7 +231,12 @@ fn reread_add_remove_update() {
 #[test]
 fn shutdown_and_reload() {
     let mut d = sandbox("cshut", |d| {
-        let stubborn = script(d, "stubborn.sh", "trap '' TERM\nwhile :; do sleep 1; done");
+        // It says when its trap is set: a TERM before that would end it.
+        let body = format!(
+            "trap '' TERM\necho trapped > {}\nwhile :; do sleep 1; done",
+            p(&d.path("trapped"))
+        );
+        let stubborn = script(d, "stubborn.sh", &body);
         format!(
             "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=60\n\
              [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
@@ -239,6 +244,7 @@ fn shutdown_and_reload() {
         )
     });
     d.wait_state("stubborn", "RUNNING", T);
+    d.wait_file("trapped", "trapped", T);
     let pid = d.pid();
     expect(
         &d,
