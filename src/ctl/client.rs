@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::io::{self, Cursor, Write};
+use std::io::{self, Cursor, Read, Write};
 use std::rc::Rc;
 
 use xmlrpc::{Request, Transport, Value};
@@ -236,9 +236,28 @@ impl Remote for Network {
 /// Faults, connection and HTTP failures, unreadable replies.
 pub fn call(server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
     let endpoint = Endpoint::parse(&server.url).map_err(CallError::BadUrl)?;
+    call_over(server, method, params, &endpoint.host_header(), || {
+        endpoint.connect()
+    })
+}
+
+/// [`call`] over the stream `connect` opens: the whole reading of a reply (HTTP head, body
+/// framing, XML-RPC response, faults) whatever the stream is. Public for the fuzz target,
+/// which feeds it arbitrary replies.
+///
+/// # Errors
+/// As [`call`].
+pub fn call_over<S: Read + Write>(
+    server: &Server,
+    method: &str,
+    params: Vec<Value>,
+    host: &str,
+    connect: impl Fn() -> io::Result<S>,
+) -> Result<Value, CallError> {
     let transport = HttpTransport {
         server,
-        endpoint,
+        host,
+        connect,
         failure: RefCell::new(None),
     };
     let request = params.into_iter().fold(Request::new(method), Request::arg);
@@ -258,14 +277,17 @@ pub fn call(server: &Server, method: &str, params: Vec<Value>) -> Result<Value, 
     }
 }
 
-/// One POST `/RPC2`; the detailed failure is kept because `xmlrpc::Error` only carries text.
-struct HttpTransport<'a> {
+/// One POST `/RPC2` on the stream `connect` opens; the detailed failure is kept because
+/// `xmlrpc::Error` only carries text.
+struct HttpTransport<'a, C> {
     server: &'a Server,
-    endpoint: Endpoint,
+    /// The `Host:` header.
+    host: &'a str,
+    connect: C,
     failure: RefCell<Option<CallError>>,
 }
 
-impl Transport for &HttpTransport<'_> {
+impl<S: Read + Write, C: Fn() -> io::Result<S>> Transport for &HttpTransport<'_, C> {
     type Stream = Cursor<Vec<u8>>;
 
     fn transmit(
@@ -283,7 +305,7 @@ impl Transport for &HttpTransport<'_> {
     }
 }
 
-impl HttpTransport<'_> {
+impl<S: Read + Write, C: Fn() -> io::Result<S>> HttpTransport<'_, C> {
     fn exchange(&self, request: &Request<'_>) -> Result<Vec<u8>, CallError> {
         let url = &self.server.url;
         let exchange_error = |e: io::Error| CallError::Exchange {
@@ -292,18 +314,14 @@ impl HttpTransport<'_> {
         };
         let mut body = Vec::new();
         request.write_as_xml(&mut body).map_err(exchange_error)?;
-        let mut stream = self
-            .endpoint
-            .connect()
-            .map_err(|error| CallError::Connect {
-                url: url.clone(),
-                error,
-            })?;
-        let host = self.endpoint.host_header();
+        let mut stream = (self.connect)().map_err(|error| CallError::Connect {
+            url: url.clone(),
+            error,
+        })?;
         let req = http::Request {
             method: "POST",
             path: "/RPC2",
-            host: &host,
+            host: self.host,
             auth: self.server.auth(),
             body: Some(&body),
         };
