@@ -188,7 +188,6 @@ pub fn read_with_includes(
 }
 
 /// Parses one file's text as if read from `file`, with no `[include]` processing.
-#[cfg(test)]
 pub fn from_text(text: &str, file: &str) -> Result<RawConfig, ConfigError> {
     let mut raw = RawConfig::default();
     raw.merge(file, parse_text(text, file)?);

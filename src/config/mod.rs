@@ -70,40 +70,65 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let shown = path.to_string_lossy();
     let here = resolve::abspath(resolve::dirname(&shown));
     let host_node_name = resolve::host_node_name();
-    let mut env = resolve::environ_names();
+    let env = resolve::environ_names();
     let include_names = expand::Names::new(&env)
         .with("here", &here)
         .with("host_node_name", &host_node_name);
     let raw = ini::read_with_includes(path, &here, &include_names)?;
+    resolve_raw(&raw, &shown, &here, &host_node_name, env, overrides)
+}
+
+/// [`load`] on the text of one file as if read from `path`, without `[include]` processing:
+/// the whole parsing and validation with no file read (the fuzz target's entry point).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_text(text: &str, path: &str, overrides: &Overrides) -> Result<Config, ConfigError> {
+    let here = resolve::abspath(resolve::dirname(path));
+    let host_node_name = resolve::host_node_name();
+    let raw = ini::from_text(text, path)?;
+    let env = resolve::environ_names();
+    resolve_raw(&raw, path, &here, &host_node_name, env, overrides)
+}
+
+/// Validates and resolves the sections read from `shown` (whose directory is `here`).
+fn resolve_raw(
+    raw: &ini::RawConfig,
+    shown: &str,
+    here: &str,
+    host_node_name: &str,
+    mut env: BTreeMap<String, String>,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
     let mut messages = raw.messages.clone();
     let section = raw
         .section("supervisord")
         .ok_or_else(|| ConfigError::new(".ini file does not include supervisord section"))?;
-    let file = server::read_supervisord(section, &env, &here, &host_node_name, &mut messages)?;
+    let file = server::read_supervisord(section, &env, here, host_node_name, &mut messages)?;
     // Names defined by `[supervisord] environment=` are available to every later section.
     for (k, v) in &file.environment {
         env.insert(format!("ENV_{k}"), v.clone());
     }
-    let (supervisor_rpc, rpc_warnings) = server::check_rpcinterfaces(&raw, &env)?;
+    let (supervisor_rpc, rpc_warnings) = server::check_rpcinterfaces(raw, &env)?;
     messages.extend(rpc_warnings);
     let ctx = program::Context {
         env: &env,
-        here: &here,
-        host_node_name: &host_node_name,
+        here,
+        host_node_name,
         uid: resolve::current_uid(),
     };
-    let mut groups = program::groups(&raw, &ctx, &mut messages)?;
+    let mut groups = program::groups(raw, &ctx, &mut messages)?;
     for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
         let mut merged: BTreeMap<String, String> = file.environment.iter().cloned().collect();
         merged.append(&mut process.environment);
         process.environment = merged;
     }
-    let http_servers = server::http_servers(&raw, &env, &here)?;
+    let http_servers = server::http_servers(raw, &env, here)?;
     let supervisord = server::realize(file, overrides)?;
     // Logged as the reference does: criticals, then warnings, then infos.
     messages.sort_by_key(|m| std::cmp::Reverse(m.0));
     Ok(Config {
-        source: PathBuf::from(resolve::abspath(&shown)),
+        source: PathBuf::from(resolve::abspath(shown)),
         supervisord,
         http_servers,
         groups,
@@ -339,6 +364,23 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("supervisord.conf"), text).unwrap();
         dir
+    }
+
+    #[test]
+    fn load_text_is_load_without_the_file() {
+        let text = "[supervisord]\n[program:p]\ncommand=/bin/cat %(here)s\n";
+        let dir = scratch("text", text);
+        let path = dir.join("supervisord.conf");
+        let from_file = load(&path, &Overrides::default()).unwrap();
+        let from_text =
+            super::load_text(text, &path.to_string_lossy(), &Overrides::default()).unwrap();
+        assert_eq!(from_file, from_text);
+        let err = super::load_text("[program:p]\n", "/x.conf", &Overrides::default());
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            ".ini file does not include supervisord section"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn load_text(tag: &str, text: &str, cli: &Overrides) -> Result<Config, String> {

@@ -7,6 +7,7 @@
 //! Mirrors `options.py` `process_groups_from_parser`, `processes_from_section` and
 //! `parse_fcgi_socket`.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -25,6 +26,11 @@ use crate::config::{
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 use crate::signame::{parse_signal, py_repr};
+
+/// The most processes a configuration may define, all sections together: the scale the
+/// daemon is measured at (10,000 programs; each needs two or three pipes), and small enough
+/// that loading stays well under a second.
+const MAX_PROCESSES: i64 = 10_000;
 
 /// What the group sections need from the rest of the configuration.
 pub struct Context<'a> {
@@ -51,6 +57,7 @@ pub fn groups(
 ) -> Result<Vec<GroupConfig>, ConfigError> {
     let mut groups = Vec::new();
     let mut grouped: Vec<&str> = Vec::new();
+    let budget = Cell::new(MAX_PROCESSES);
     let names = Names::new(ctx.env).with("here", ctx.here);
     let get = |section: &Section, key: &str| value(section, key, &names);
     let priority = |section: &Section, default: i64| -> Result<i64, ConfigError> {
@@ -92,6 +99,7 @@ pub fn groups(
                 member,
                 &group_name,
                 ctx,
+                &budget,
                 None,
                 messages,
             )?);
@@ -113,7 +121,7 @@ pub fn groups(
         }
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
-        let processes = processes_from_section(section, &name, ctx, None, messages)?;
+        let processes = processes_from_section(section, &name, ctx, &budget, None, messages)?;
         groups.push(GroupConfig {
             name,
             priority: clamp(group_priority),
@@ -150,7 +158,7 @@ pub fn groups(
                 section.name
             )));
         }
-        let processes = processes_from_section(section, &pool_name, ctx, None, messages)?;
+        let processes = processes_from_section(section, &pool_name, ctx, &budget, None, messages)?;
         groups.push(GroupConfig {
             name: pool_name,
             priority: clamp(pool_priority),
@@ -170,7 +178,8 @@ pub fn groups(
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
         let socket = fcgi_socket(section, &name, ctx, &names)?;
-        let processes = processes_from_section(section, &name, ctx, Some(&socket), messages)?;
+        let processes =
+            processes_from_section(section, &name, ctx, &budget, Some(&socket), messages)?;
         groups.push(GroupConfig {
             name,
             priority: clamp(group_priority),
@@ -324,14 +333,16 @@ fn fcgi_socket(
 }
 
 /// The processes of one program section, with errors suffixed by the section and its file.
+/// `budget`: how many more processes the configuration may define.
 fn processes_from_section(
     section: &Section,
     group_name: &str,
     ctx: &Context,
+    budget: &Cell<i64>,
     fcgi: Option<&FcgiSocketConfig>,
     messages: &mut Vec<(Level, String)>,
 ) -> Result<Vec<ProcessConfig>, ConfigError> {
-    read_processes(section, group_name, ctx, fcgi, messages).map_err(|e| {
+    read_processes(section, group_name, ctx, budget, fcgi, messages).map_err(|e| {
         ConfigError::new(format!(
             "{e} in section {} (file: {})",
             py_repr(&section.name),
@@ -368,6 +379,7 @@ fn read_processes(
     section: &Section,
     group_name: &str,
     ctx: &Context,
+    budget: &Cell<i64>,
     fcgi: Option<&FcgiSocketConfig>,
     messages: &mut Vec<(Level, String)>,
 ) -> Result<Vec<ProcessConfig>, String> {
@@ -401,7 +413,8 @@ fn read_processes(
     let killasgroup = boolean(&get(&names, "killasgroup", killasgroup_default)?)?;
     let exitcodes = exitcodes(&get(&names, "exitcodes", "0")?)?;
     let redirect_stderr = boolean(&get(&names, "redirect_stderr", "false")?)?;
-    let numprocs = integer(&get(&names, "numprocs", "1")?)?;
+    let numprocs_text = get(&names, "numprocs", "1")?;
+    let numprocs = integer(&numprocs_text)?;
     let numprocs_start = integer(&get(&names, "numprocs_start", "0")?)?;
     let environment_raw = section.get("environment").unwrap_or("").to_string();
     let channel_shared = |channel: &str| -> Result<ChannelShared, String> {
@@ -427,6 +440,17 @@ fn read_processes(
     if numprocs > 1 && !process_name.contains("%(process_num)") {
         return Err("%(process_num) must be present within process_name when numprocs > 1".into());
     }
+    // DIVERGENCE(D5): the reference builds every process of any numprocs (a huge value, or
+    // a group listing a program many times, hangs it until memory runs out); past
+    // MAX_PROCESSES in all this is a clear error instead.
+    let left = budget.get();
+    if numprocs > left {
+        return Err(format!(
+            "numprocs={} is too large (at most {MAX_PROCESSES} processes in all)",
+            numprocs_text.trim()
+        ));
+    }
+    budget.set(left.saturating_sub(numprocs.max(0)));
     if stopasgroup && !killasgroup {
         return Err("Cannot set stopasgroup=true and killasgroup=false".into());
     }
@@ -696,6 +720,33 @@ mod tests {
         );
         assert!(error("[group:g]\nprograms=%(program_name)s\n")
             .contains("Available names: ENV_G, here"));
+    }
+
+    #[test]
+    fn huge_numprocs_is_a_clear_error_not_a_hang() {
+        // Found by the config_text fuzz target: numprocs parsed as i64::MAX and the loader
+        // set out to build that many processes.
+        let err = load(
+            "[program:p]\ncommand=/bin/true\nnumprocs=222222222222222222222222222222222222222222\n\
+             process_name=%(program_name)s_%(process_num)d\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "numprocs=222222222222222222222222222222222222222222 is too large \
+             (at most 10000 processes in all) in section 'program:p' (file: '/etc/t.conf')"
+        );
+        // The limit is on the whole configuration: a group may list a program many times.
+        let (groups, _) =
+            load("[program:p]\ncommand=/bin/true\nnumprocs=5000\nprocess_name=p%(process_num)d\n")
+                .unwrap();
+        assert_eq!(groups[0].processes.len(), 5000);
+        let err = load(
+            "[program:p]\ncommand=/bin/true\nnumprocs=5000\nprocess_name=p%(process_num)d\n\
+             [group:g]\nprograms=p,p,p\n",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("numprocs=5000 is too large"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! on both). It must not print: the commands decide what the user sees.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::rc::Rc;
 
 use xmlrpc::Value;
@@ -236,8 +236,26 @@ impl Remote for Network {
 /// Faults, connection and HTTP failures, unreadable replies.
 pub fn call(server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
     let endpoint = Endpoint::parse(&server.url).map_err(CallError::BadUrl)?;
+    call_over(server, method, params, &endpoint.host_header(), || {
+        endpoint.connect()
+    })
+}
+
+/// [`call`] over the stream `connect` opens: the whole reading of a reply (HTTP head, body
+/// framing, XML-RPC response, faults) whatever the stream is. Public for the fuzz target,
+/// which feeds it arbitrary replies.
+///
+/// # Errors
+/// As [`call`].
+pub fn call_over<S: Read + Write>(
+    server: &Server,
+    method: &str,
+    params: Vec<Value>,
+    host: &str,
+    connect: impl FnOnce() -> io::Result<S>,
+) -> Result<Value, CallError> {
     let body = codec::write_method_call(method, &params);
-    let reply = exchange(server, &endpoint, &body)?;
+    let reply = exchange(server, host, connect, &body)?;
     match codec::parse_method_response(&reply) {
         Ok(Answer::Value(value)) => Ok(value),
         Ok(Answer::Fault { code, string }) => Err(CallError::Fault { code, string }),
@@ -249,21 +267,25 @@ pub fn call(server: &Server, method: &str, params: Vec<Value>) -> Result<Value, 
 }
 
 /// One POST `/RPC2`; the body of a 200 answer.
-fn exchange(server: &Server, endpoint: &Endpoint, body: &[u8]) -> Result<Vec<u8>, CallError> {
+fn exchange<S: Read + Write>(
+    server: &Server,
+    host: &str,
+    connect: impl FnOnce() -> io::Result<S>,
+    body: &[u8],
+) -> Result<Vec<u8>, CallError> {
     let url = &server.url;
     let exchange_error = |e: io::Error| CallError::Exchange {
         url: url.clone(),
         detail: os_error_text(&e),
     };
-    let mut stream = endpoint.connect().map_err(|error| CallError::Connect {
+    let mut stream = connect().map_err(|error| CallError::Connect {
         url: url.clone(),
         error,
     })?;
-    let host = endpoint.host_header();
     let req = http::Request {
         method: "POST",
         path: "/RPC2",
-        host: &host,
+        host,
         auth: server.auth(),
         body: Some(body),
     };

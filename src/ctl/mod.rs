@@ -21,7 +21,7 @@ mod help;
 mod http;
 mod http_stream;
 mod interrupt;
-mod reply;
+pub mod reply;
 mod shell;
 
 use std::ffi::OsString;

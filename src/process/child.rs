@@ -63,10 +63,7 @@ fn child_main(p: &Prepared) -> ! {
     dup_to(fds.stdout, 1);
     dup_to(fds.stderr, 2);
     // D4: only 0, 1 and 2 survive the exec.
-    sys(
-        libc::SYS_close_range,
-        [3, u32::MAX as usize, libc::CLOSE_RANGE_CLOEXEC as usize, 0],
-    );
+    cloexec_from_3();
     // D4 DIVERGENCE: default dispositions and an empty mask, whatever we inherited, up to
     // SIGRTMAX (glibc's wrappers would refuse its two internal signals, 32 and 33).
     // All zeros is SIG_DFL, no flags, empty mask, whatever the arch's field order.
@@ -129,6 +126,116 @@ fn child_main(p: &Prepared) -> ! {
         ],
     );
     fail_with(&p.msg_exec, errno_name(-r as i32).as_bytes());
+}
+
+/// Marks every fd from 3 up close-on-exec (not closed: the exec pipe must stay open until the
+/// exec itself). `close_range` does it in one call since Linux 5.11; older kernels (and
+/// seccomp filters that refuse it) get the fallback: the fds listed in `/proc/self/fd`, or
+/// without `/proc` every number below the fd limit.
+fn cloexec_from_3() {
+    let flags = libc::CLOSE_RANGE_CLOEXEC as usize;
+    if forced_fallback() < 1 && sys(libc::SYS_close_range, [3, u32::MAX as usize, flags, 0]) == 0 {
+        return;
+    }
+    if forced_fallback() < 2 && cloexec_listed_fds() {
+        return;
+    }
+    let mut limit = [0u64; 2];
+    let got = sys(
+        libc::SYS_prlimit64,
+        [
+            0,
+            libc::RLIMIT_NOFILE as usize,
+            0,
+            limit.as_mut_ptr() as usize,
+        ],
+    );
+    let soft = if got == 0 { limit[0] } else { 1 << 20 };
+    for fd in 3..soft.min(i32::MAX as u64) {
+        set_cloexec(fd as usize);
+    }
+}
+
+/// Tests force the fallbacks with this: 1 skips `close_range`, 2 also skips `/proc`.
+#[cfg(test)]
+pub static FORCE_FALLBACK: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+fn forced_fallback() -> u8 {
+    #[cfg(test)]
+    return FORCE_FALLBACK.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(test))]
+    0
+}
+
+fn set_cloexec(fd: usize) {
+    sys(
+        libc::SYS_fcntl,
+        [fd, libc::F_SETFD as usize, libc::FD_CLOEXEC as usize, 0],
+    );
+}
+
+/// Marks the fds from 3 up that `/proc/self/fd` lists close-on-exec; false without `/proc`.
+/// Reads `linux_dirent64` records (u64 inode, i64 offset, u16 length, u8 type, name) into a
+/// buffer on the child's stack.
+fn cloexec_listed_fds() -> bool {
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    let dir = sys(
+        libc::SYS_openat,
+        [
+            libc::AT_FDCWD as usize,
+            c"/proc/self/fd".as_ptr() as usize,
+            flags as usize,
+            0,
+        ],
+    );
+    if dir < 0 {
+        return false;
+    }
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = sys(
+            libc::SYS_getdents64,
+            [dir as usize, buf.as_mut_ptr() as usize, buf.len(), 0],
+        );
+        let Some(mut records) = usize::try_from(n).ok().and_then(|n| buf.get(..n)) else {
+            break;
+        };
+        if records.is_empty() {
+            break;
+        }
+        while let Some(len) = records
+            .get(16..18)
+            .and_then(|l| <[u8; 2]>::try_from(l).ok())
+            .map(|l| usize::from(u16::from_ne_bytes(l)))
+        {
+            let name = records.get(19..len.max(19)).unwrap_or(&[]);
+            if let Some(fd) = parse_fd(name) {
+                if fd >= 3 && fd != dir as usize {
+                    set_cloexec(fd);
+                }
+            }
+            match records.get(len.max(1)..) {
+                Some(rest) => records = rest,
+                None => break,
+            }
+        }
+    }
+    sys(libc::SYS_close, [dir as usize, 0, 0, 0]);
+    true
+}
+
+/// A directory entry's NUL-terminated name as an fd number; `None` for `.`, `..` or junk.
+fn parse_fd(name: &[u8]) -> Option<usize> {
+    let mut fd: usize = 0;
+    let mut digits = 0;
+    for &b in name.iter().take_while(|b| **b != 0) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        fd = fd.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+        digits += 1;
+    }
+    (digits > 0).then_some(fd)
 }
 
 /// `dup2(from, to)` as dup3, which every architecture has (`from` is never `to`: the
@@ -263,6 +370,16 @@ mod tests {
         assert_eq!(errno_name(libc::ENOENT), "ENOENT");
         assert_eq!(errno_name(libc::EACCES), "EACCES");
         assert_eq!(errno_name(9999), "EUNKNOWN");
+    }
+
+    #[test]
+    fn fd_names_parse_as_numbers_and_nothing_else_does() {
+        assert_eq!(parse_fd(b"17\0\0\0"), Some(17));
+        assert_eq!(parse_fd(b"3"), Some(3));
+        assert_eq!(parse_fd(b".\0"), None);
+        assert_eq!(parse_fd(b"..\0"), None);
+        assert_eq!(parse_fd(b"\0"), None);
+        assert_eq!(parse_fd(b"99999999999999999999999\0"), None);
     }
 
     #[test]

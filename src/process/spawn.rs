@@ -1,6 +1,7 @@
 //! Starting children: pipes, the child's prepared data, and the `clone` itself.
 //!
-//! A child is started with `clone(CLONE_VM)` on its own small stack, the way glibc's
+//! A child is started with `clone(CLONE_VM)` on its own small stack (with a guard page below
+//! it, so an overflow faults instead of writing over the daemon), the way glibc's
 //! `posix_spawn` does it: no page-table copy, no copy-on-write faults, however big the daemon
 //! is. Unlike `posix_spawn`, the daemon does not wait for the child's exec (which the kernel
 //! may spend migrating it to another CPU): it goes on at once and keeps what the child reads
@@ -9,12 +10,16 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, OsStr};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::num::NonZeroUsize;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::ptr::NonNull;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::unistd::pipe2;
+use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+use nix::unistd::{pipe2, sysconf, SysconfVar};
 
 use crate::config::UserSpec;
 pub use crate::process::child::errno_name;
@@ -62,7 +67,7 @@ pub struct Launch {
     /// Owned through a raw pointer: the child reads it concurrently, so no `Box` (which
     /// claims unique access) may exist while it runs.
     prepared: *mut Prepared,
-    stack: *mut libc::c_void,
+    stack: Stack,
     /// Read end of a close-on-exec pipe whose only write end is the child's: end of file
     /// once it has exec'd or exited.
     done: OwnedFd,
@@ -74,11 +79,20 @@ const CHILD_STACK: usize = 16 * 1024;
 impl Launch {
     /// True once the child no longer uses its prepared data (it exec'd or exited).
     pub fn finished(&self) -> bool {
-        let mut byte = [0u8; 1];
-        !matches!(
-            nix::unistd::read(self.done.as_fd(), &mut byte),
-            Err(nix::Error::EAGAIN)
-        )
+        at_eof(self.done.as_fd())
+    }
+}
+
+/// True only at end of file of a non-blocking pipe: every writer has closed it. Nobody
+/// writes to the exec pipe, but a byte there (or an interrupted read) is not an exec.
+fn at_eof(fd: BorrowedFd<'_>) -> bool {
+    let mut buf = [0u8; 64];
+    loop {
+        match nix::unistd::read(fd, &mut buf) {
+            Ok(0) => return true,
+            Ok(_) | Err(nix::Error::EINTR) => continue,
+            Err(_) => return false,
+        }
     }
 }
 
@@ -93,11 +107,67 @@ impl Drop for Launch {
             )];
             let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
         }
-        // SAFETY: created by Box::into_raw and mmap in `spawn`; the child is done with them.
+        // SAFETY: created by Box::into_raw in `spawn`; the child is done with it. The stack
+        // is unmapped when `self.stack` drops, after this.
+        drop(unsafe { Box::from_raw(self.prepared) });
+    }
+}
+
+/// The child's stack with a `PROT_NONE` guard page below it (stacks grow down): an overflow
+/// faults in the child instead of writing over the daemon's memory, which the child shares.
+#[derive(Debug)]
+struct Stack {
+    /// The start of the mapping, i.e. of the guard page.
+    base: NonNull<libc::c_void>,
+    /// Guard page plus [`CHILD_STACK`].
+    len: usize,
+}
+
+impl Stack {
+    fn map() -> nix::Result<Stack> {
+        let page = sysconf(SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .and_then(|p| usize::try_from(p).ok())
+            .unwrap_or(4096);
+        let len = CHILD_STACK.checked_add(page).ok_or(nix::Error::ENOMEM)?;
+        let size = NonZeroUsize::new(len).ok_or(nix::Error::EINVAL)?;
+        // SAFETY: a fresh private anonymous mapping, aliased by nothing.
+        let base = unsafe {
+            mmap_anonymous(
+                None,
+                size,
+                ProtFlags::PROT_NONE,
+                MapFlags::MAP_PRIVATE | MapFlags::MAP_STACK,
+            )?
+        };
+        let stack = Stack { base, len };
+        // SAFETY: `usable` lies inside the mapping just made (past its first page).
         unsafe {
-            drop(Box::from_raw(self.prepared));
-            libc::munmap(self.stack, CHILD_STACK);
+            let usable = stack.base.byte_add(page);
+            mprotect(
+                usable,
+                CHILD_STACK,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            )?;
         }
+        Ok(stack)
+    }
+
+    /// The initial stack pointer: the top of the mapping.
+    fn top(&self) -> *mut libc::c_void {
+        self.base
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(self.len)
+            .cast()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `map`; its child (if any) has exec'd or exited.
+        let _ = unsafe { munmap(self.base, self.len) };
     }
 }
 
@@ -133,7 +203,7 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
     .into_iter()
     .flatten()
     {
-        set_nonblocking(fd.as_raw_fd()).map_err(pipe_err)?;
+        set_nonblocking(fd.as_fd()).map_err(pipe_err)?;
     }
     let fds = ChildFds {
         stdin: match req.stdin {
@@ -145,56 +215,42 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             .as_ref()
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
     };
-    let prepared = Box::into_raw(Box::new(prepare(req, fds)?));
-    // SAFETY: a private anonymous mapping for the child's stack.
-    let stack = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            CHILD_STACK,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-            -1,
-            0,
+    let prepared = prepare(req, fds)?;
+    let stack = Stack::map().map_err(|e| {
+        format!(
+            "unknown error during fork for '{}': {}",
+            req.name,
+            errno_name(e as i32)
         )
-    };
+    })?;
     let launch = Launch {
-        prepared,
+        prepared: Box::into_raw(Box::new(prepared)),
         stack,
         done: done_read,
     };
-    if stack == libc::MAP_FAILED {
-        // Nothing was mapped: do not unmap it on drop.
-        std::mem::forget(launch);
-        // SAFETY: the child was never started; `prepared` is ours again.
-        drop(unsafe { Box::from_raw(prepared) });
-        return Err(format!(
-            "unknown error during fork for '{}': ENOMEM",
-            req.name
-        ));
-    }
     // Block every signal across the clone so none reaches our handlers in the child before
     // it has reset them (a SIGTERM there would be lost); the child unblocks after the reset.
-    // SAFETY: sigset_t is plain data; sigfillset/sigprocmask only touch the sets we pass.
-    let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
-    let mut saved: libc::sigset_t = unsafe { std::mem::zeroed() };
-    unsafe {
-        libc::sigfillset(&mut all);
-        libc::sigprocmask(libc::SIG_BLOCK, &all, &mut saved);
-    }
+    let mut saved = SigSet::empty();
+    let blocked = sigprocmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&SigSet::all()),
+        Some(&mut saved),
+    );
     let vfork = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
     // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
     // which stays alive and untouched until `launch` reports it finished.
     let pid = unsafe {
         libc::clone(
             child_entry,
-            stack.cast::<u8>().wrapping_add(CHILD_STACK).cast(),
+            launch.stack.top(),
             libc::CLONE_VM | vfork | libc::SIGCHLD,
-            prepared.cast(),
+            launch.prepared.cast(),
         )
     };
     let clone_error = nix::Error::last();
-    // SAFETY: restores the mask saved above.
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &saved, std::ptr::null_mut()) };
+    if blocked.is_ok() {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
+    }
     // Only the child holds a write end now: its exec or exit closes it.
     drop(done_write);
     if pid < 0 {
@@ -220,11 +276,9 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
     })
 }
 
-fn set_nonblocking(fd: RawFd) -> Result<(), nix::Error> {
-    // SAFETY: `fd` is an open descriptor owned by the caller for the duration of the call.
-    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let flags = OFlag::from_bits_truncate(fcntl(borrowed, FcntlArg::F_GETFL)?);
-    fcntl(borrowed, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
+fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<(), nix::Error> {
+    let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
     Ok(())
 }
 
@@ -344,11 +398,13 @@ mod tests {
         }
     }
 
+    /// The child's exit code.
     fn wait(pid: i32) -> i32 {
-        let mut status = 0;
-        // SAFETY: waiting for our own child in a test.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        status
+        use nix::sys::wait::{waitpid, WaitStatus};
+        match waitpid(nix::unistd::Pid::from_raw(pid), None).unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("child did not exit: {other:?}"),
+        }
     }
 
     fn read_all(fd: OwnedFd) -> String {
@@ -388,7 +444,7 @@ mod tests {
         let status = wait(child.pid);
         assert_eq!(out, "out=bar\n");
         assert_eq!(err, "err\n");
-        assert_eq!(libc::WEXITSTATUS(status), 3);
+        assert_eq!(status, 3);
     }
 
     #[test]
@@ -407,7 +463,7 @@ mod tests {
         let child = spawn(&req).unwrap();
         assert!(child.stderr.is_none());
         let out = read_all(child.stdout);
-        assert_eq!(libc::WEXITSTATUS(wait(child.pid)), 127);
+        assert_eq!(wait(child.pid), 127);
         assert_eq!(
             out,
             "supervisor: couldn't chdir to /nonexistent/dir: ENOENT\nsupervisor: child process was not spawned\n"
@@ -437,6 +493,82 @@ mod tests {
             out,
             "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
         );
+    }
+
+    fn request(cmd: &Resolved) -> Request<'_> {
+        Request {
+            name: "t",
+            command: cmd,
+            env: &[],
+            directory: None,
+            umask: None,
+            user: None,
+            redirect_stderr: true,
+            stdin: Stdin::Pipe,
+        }
+    }
+
+    #[test]
+    fn children_see_only_fds_0_1_2_with_close_range_and_with_each_fallback() {
+        use crate::process::child::FORCE_FALLBACK;
+        use std::sync::atomic::Ordering;
+        // An fd the daemon forgot to make close-on-exec (dup clears the flag).
+        let devnull = std::fs::File::open("/dev/null").unwrap();
+        let _leaked = nix::unistd::dup(&devnull).unwrap();
+        let cmd = resolved(&["/bin/ls", "/proc/self/fd"]);
+        for level in 0..=2 {
+            FORCE_FALLBACK.store(level, Ordering::Relaxed);
+            let child = spawn(&request(&cmd));
+            // The child reads the flag concurrently: reset it only once it has exited.
+            let child = child.unwrap();
+            let out = read_all(child.stdout);
+            let status = wait(child.pid);
+            FORCE_FALLBACK.store(0, Ordering::Relaxed);
+            assert_eq!(status, 0, "{out}");
+            let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+            // 0-2, and the directory ls itself opened to list them.
+            assert_eq!(fds, [0, 1, 2, 3], "fallback level {level}: {out}");
+        }
+    }
+
+    #[test]
+    fn the_child_stack_has_a_guard_page_below_it() {
+        let cmd = resolved(&["/bin/true"]);
+        let child = spawn(&request(&cmd)).unwrap();
+        let stack = &child.launch.stack;
+        let base = stack.base.as_ptr() as usize;
+        let page = stack.len - CHILD_STACK;
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        // The mapping holding `addr`: (start, end, permissions).
+        let holding = |addr: usize| {
+            maps.lines()
+                .find_map(|line| {
+                    let (range, rest) = line.split_once(' ')?;
+                    let (start, end) = range.split_once('-')?;
+                    let start = usize::from_str_radix(start, 16).ok()?;
+                    let end = usize::from_str_radix(end, 16).ok()?;
+                    (start <= addr && addr < end).then(|| (end, rest[..4].to_string()))
+                })
+                .unwrap()
+        };
+        let (guard_end, guard_perms) = holding(base);
+        assert_eq!(guard_perms, "---p");
+        assert_eq!(guard_end, base + page, "the guard is exactly one page");
+        let (_, stack_perms) = holding(base + page);
+        assert_eq!(stack_perms, "rw-p");
+        assert_eq!(stack.top() as usize, base + page + CHILD_STACK);
+        wait(child.pid);
+    }
+
+    #[test]
+    fn the_exec_pipe_is_finished_only_at_end_of_file() {
+        let (r, w) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        set_nonblocking(r.as_fd()).unwrap();
+        assert!(!at_eof(r.as_fd()), "empty, writer open");
+        nix::unistd::write(&w, b"x").unwrap();
+        assert!(!at_eof(r.as_fd()), "a byte is not an exec");
+        drop(w);
+        assert!(at_eof(r.as_fd()));
     }
 
     #[test]
