@@ -213,10 +213,7 @@ fn start_groups(d: &mut Daemon) {
 
 /// After a restart stopped everything: drop the old groups and apply the new configuration.
 fn restart(d: &mut Daemon, config: Config) {
-    let names: Vec<String> = d.groups.iter().map(|g| g.name.clone()).collect();
-    for name in names {
-        d.remove_group(&name);
-    }
+    d.remove_all_groups();
     let relog = log_settings(&config);
     d.server_url = auto_server_url(&config);
     d.config = config;
