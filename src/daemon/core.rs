@@ -6,14 +6,15 @@
 //! `reactor` (the turn). Only the loop thread ever touches it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::conn::HttpState;
 use crate::daemon::fcgi::FcgiSockets;
-use crate::daemon::lifecycle::create_auto_log;
-use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::lifecycle::auto_log_name;
+use crate::daemon::model::{Channel, ChannelState, Group, ProcId, Process};
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;
@@ -163,20 +164,9 @@ impl Daemon {
                 if chan == Channel::Stderr && pcfg.redirect_stderr {
                     continue;
                 }
-                let path = resolve_log_path(&ccfg.logfile, || {
-                    create_auto_log(&dir, &pcfg.name, chan.name(), &ident)
+                chans[chan as usize] = ChannelState::new(&ccfg.logfile, || {
+                    auto_log_name(&dir, &pcfg.name, chan.name(), &ident)
                 });
-                match path {
-                    Ok(p) => chans[chan as usize].log_path = p,
-                    Err(e) => self.log.log(
-                        Level::Error,
-                        &format!(
-                            "unable to create the {} log of {}: {e}",
-                            chan.name(),
-                            pcfg.name
-                        ),
-                    ),
-                }
             }
             let [stdout, stderr] = chans;
             self.procs.insert(
@@ -254,6 +244,28 @@ impl Daemon {
         self.groups
             .binary_search_by(|g| (g.priority, g.name.as_str()).cmp(&(prio, name)))
             .ok()
+    }
+
+    /// The log path of a process channel for reading, its pending AUTO file created first
+    /// (an empty log reads as empty, not as missing, as in the reference).
+    pub fn readable_log(&mut self, id: ProcId, chan: Channel) -> Option<PathBuf> {
+        self.create_pending_log(id, chan);
+        self.procs.get(&id)?.channel(chan).log_path.clone()
+    }
+
+    /// Creates a channel's pending AUTO log file, reporting a failure.
+    pub fn create_pending_log(&mut self, id: ProcId, chan: Channel) {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        if let Err(e) = p.channel_mut(chan).create_pending_log() {
+            let msg = format!(
+                "unable to create the {} log of {}: {e}",
+                chan.name(),
+                p.config.name
+            );
+            self.log.log(Level::Error, &msg);
+        }
     }
 
     pub fn group(&self, name: &str) -> Option<&Group> {

@@ -254,6 +254,8 @@ impl Daemon {
 
     /// Opens the process's log files for this run (append mode).
     fn open_logs(&mut self, id: ProcId) {
+        self.create_pending_log(id, Channel::Stdout);
+        self.create_pending_log(id, Channel::Stderr);
         let mut errors = Vec::new();
         if let Some(p) = self.procs.get_mut(&id) {
             for chan in [Channel::Stdout, Channel::Stderr] {
