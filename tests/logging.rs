@@ -305,3 +305,29 @@ fn a_200_mb_burst_arrives_complete() {
         );
     }
 }
+
+#[test]
+fn silent_auto_log_is_created_by_a_read_or_the_first_output() {
+    // DIVERGENCE(new): a running, silent process holds no AUTO log file yet.
+    let mut d = Sandbox::new("lazyauto");
+    d.write_conf("[program:cat]\ncommand=/bin/cat\nstartsecs=0\n");
+    d.launch();
+    d.wait_state("cat", "RUNNING", LONG);
+    assert!(auto_logs(&d, "cat").is_empty());
+    // A read creates the empty file; output that comes later still lands in it.
+    assert_eq!(
+        d.rpc(
+            "supervisor.readProcessStdoutLog",
+            vec![s("cat"), Value::Int(0), Value::Int(0)]
+        )
+        .unwrap(),
+        s("")
+    );
+    let made = auto_logs(&d, "cat");
+    assert_eq!(made.len(), 1);
+    d.rpc("supervisor.sendProcessStdin", vec![s("cat"), s("late\n")])
+        .unwrap();
+    wait_for(LONG, "the late output in the AUTO log", || {
+        (std::fs::read_to_string(&made[0].1).ok()? == "late\n").then_some(())
+    });
+}

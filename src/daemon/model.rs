@@ -37,6 +37,9 @@ pub struct ChannelState {
     /// the configuration; 10,000 configured programs made 20,000 files at start-up and at
     /// each reload (seconds of file creation).
     pub auto_pending: bool,
+    /// The run started with its AUTO log still pending: the log is created and opened at
+    /// the first output, so a silent process holds no log file descriptors.
+    pub open_on_output: bool,
     /// The open log while the process runs.
     pub log: Option<LogFile>,
     pub pipe: Option<Pipe>,
