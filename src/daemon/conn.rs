@@ -16,6 +16,7 @@ use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
+use crate::daemon::outbuf::OutBuf;
 use crate::daemon::timers::TimerKey;
 use crate::http::request::{Connection, Progress, RequestParser, Version};
 use crate::http::response;
@@ -87,7 +88,7 @@ pub struct Conn {
     /// The index of the server (its credentials) in `HttpState::servers`.
     pub server: usize,
     pub parser: RequestParser,
-    pub out: Vec<u8>,
+    pub out: OutBuf,
     pub state: ConnState,
     writable: bool,
     last_input: Instant,
@@ -206,7 +207,7 @@ impl Daemon {
                 token,
                 server: index,
                 parser: RequestParser::new(),
-                out: Vec::new(),
+                out: OutBuf::default(),
                 state: ConnState::Open,
                 writable: false,
                 last_input: clock::now(),
@@ -327,11 +328,7 @@ impl Daemon {
     /// Queues `bytes` and writes what the socket takes now.
     pub fn send(&mut self, id: u64, bytes: Vec<u8>) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
-            if conn.out.is_empty() {
-                conn.out = bytes;
-            } else {
-                conn.out.extend_from_slice(&bytes);
-            }
+            conn.out.push(bytes);
         }
         self.flush_conn(id);
     }
@@ -345,7 +342,10 @@ impl Daemon {
         let mut written = 0;
         let mut failed = false;
         while written < conn.out.len() {
-            match conn.stream.write(conn.out.get(written..).unwrap_or(&[])) {
+            match conn
+                .stream
+                .write(conn.out.unsent().get(written..).unwrap_or(&[]))
+            {
                 Ok(0) => {
                     failed = true;
                     break;
@@ -359,7 +359,7 @@ impl Daemon {
                 }
             }
         }
-        conn.out.drain(..written);
+        conn.out.consume(written);
         if failed {
             self.close_conn(id);
             return;
