@@ -17,6 +17,7 @@ use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
+use crate::daemon::outbuf::OutBuf;
 use crate::http::request::{Connection, Progress, RequestParser, Version};
 use crate::http::response;
 use crate::logging::level::Level;
@@ -83,7 +84,7 @@ pub struct Conn {
     /// The index of the server (its credentials) in `HttpState::servers`.
     pub server: usize,
     pub parser: RequestParser,
-    pub out: Vec<u8>,
+    pub out: OutBuf,
     pub state: ConnState,
     writable: bool,
     pub(crate) last_input: Instant,
@@ -229,7 +230,7 @@ impl Daemon {
             token,
             server: index,
             parser: RequestParser::new(),
-            out: Vec::new(),
+            out: OutBuf::default(),
             state: ConnState::Open,
             writable: false,
             last_input: now,
@@ -377,11 +378,7 @@ impl Daemon {
             access.sent(&bytes);
         }
         if let Some(conn) = self.http.conns.get_mut(&id) {
-            if conn.out.is_empty() {
-                conn.out = bytes;
-            } else {
-                conn.out.extend_from_slice(&bytes);
-            }
+            conn.out.push(bytes);
         }
         self.flush_conn(id);
     }
@@ -395,7 +392,10 @@ impl Daemon {
         let mut written = 0;
         let mut failed = false;
         while written < conn.out.len() {
-            match conn.stream.write(conn.out.get(written..).unwrap_or(&[])) {
+            match conn
+                .stream
+                .write(conn.out.unsent().get(written..).unwrap_or(&[]))
+            {
                 Ok(0) => {
                     failed = true;
                     break;
@@ -409,11 +409,7 @@ impl Daemon {
                 }
             }
         }
-        conn.out.drain(..written);
-        if conn.out.is_empty() && conn.out.capacity() > READ_CAP {
-            // A large answer is out: give its memory back rather than keep it per connection.
-            conn.out = Vec::new();
-        }
+        conn.out.consume(written);
         if failed {
             self.close_conn(id);
             return;

@@ -6,14 +6,15 @@
 //! `reactor` (the turn). Only the loop thread ever touches it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::conn::HttpState;
 use crate::daemon::fcgi::FcgiSockets;
-use crate::daemon::lifecycle::create_auto_log;
-use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::lifecycle::auto_log_name;
+use crate::daemon::model::{Channel, ChannelState, Group, ProcId, Process};
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;
@@ -53,6 +54,9 @@ pub struct Daemon {
     pub mood: SupervisorState,
     /// Active groups in (priority, name) order.
     pub groups: Vec<Group>,
+    /// The priority of each active group, so a name is found by binary search in `groups`
+    /// (linear scans made reload quadratic in the number of groups).
+    group_prio: HashMap<String, i32>,
     pub procs: HashMap<ProcId, Process>,
     /// Live (not yet reaped) child pids.
     pub pids: HashMap<i32, ProcId>,
@@ -106,6 +110,7 @@ impl Daemon {
             server_url,
             mood: SupervisorState::Running,
             groups: Vec::new(),
+            group_prio: HashMap::new(),
             procs: HashMap::new(),
             pids: HashMap::new(),
             next_proc: 1,
@@ -171,22 +176,12 @@ impl Daemon {
                 if chan == Channel::Stderr && pcfg.redirect_stderr {
                     continue;
                 }
-                let path = resolve_log_path(&ccfg.logfile, || {
-                    create_auto_log(&dir, &pcfg.name, chan.name(), &ident)
+                let state = ChannelState::new(&ccfg.logfile, || {
+                    auto_log_name(&dir, &pcfg.name, chan.name(), &ident)
                 });
-                match path {
-                    Ok(p) => match chan {
-                        Channel::Stdout => stdout.log_path = p,
-                        Channel::Stderr => stderr.log_path = p,
-                    },
-                    Err(e) => self.log.log(
-                        Level::Error,
-                        &format!(
-                            "unable to create the {} log of {}: {e}",
-                            chan.name(),
-                            pcfg.name
-                        ),
-                    ),
+                match chan {
+                    Channel::Stdout => stdout = state,
+                    Channel::Stderr => stderr = state,
                 }
             }
             self.procs.insert(
@@ -216,6 +211,7 @@ impl Daemon {
             (g.priority, g.name.as_str()) < (group.priority, group.name.as_str())
         });
         self.groups.insert(at, group);
+        self.group_prio.insert(cfg.name.clone(), cfg.priority);
         self.emit(Event::group_added(&cfg.name));
         self.arm_ticks();
         if autostart {
@@ -237,18 +233,59 @@ impl Daemon {
 
     /// Drops a group whose processes are all stopped.
     pub fn remove_group(&mut self, name: &str) {
-        if let Some(pos) = self.groups.iter().position(|g| g.name == name) {
+        if let Some(pos) = self.group_position(name) {
             let group = self.groups.remove(pos);
-            for id in group.procs {
-                self.procs.remove(&id);
-            }
-            self.events.remove_pool(name);
-            self.emit(Event::group_removed(name));
+            self.drop_group(group);
+        }
+    }
+
+    /// Drops every group (all stopped), in order, without shifting the list each time.
+    pub fn remove_all_groups(&mut self) {
+        for group in std::mem::take(&mut self.groups) {
+            self.drop_group(group);
+        }
+    }
+
+    fn drop_group(&mut self, group: Group) {
+        self.group_prio.remove(&group.name);
+        for id in &group.procs {
+            self.procs.remove(id);
+        }
+        self.events.remove_pool(&group.name);
+        self.emit(Event::group_removed(&group.name));
+    }
+
+    fn group_position(&self, name: &str) -> Option<usize> {
+        let prio = *self.group_prio.get(name)?;
+        self.groups
+            .binary_search_by(|g| (g.priority, g.name.as_str()).cmp(&(prio, name)))
+            .ok()
+    }
+
+    /// The log path of a process channel for reading, its pending AUTO file created first
+    /// (an empty log reads as empty, not as missing, as in the reference).
+    pub fn readable_log(&mut self, id: ProcId, chan: Channel) -> Option<PathBuf> {
+        self.create_pending_log(id, chan);
+        self.procs.get(&id)?.channel(chan).log_path.clone()
+    }
+
+    /// Creates a channel's pending AUTO log file, reporting a failure.
+    pub fn create_pending_log(&mut self, id: ProcId, chan: Channel) {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        if let Err(e) = p.channel_mut(chan).create_pending_log() {
+            let msg = format!(
+                "unable to create the {} log of {}: {e}",
+                chan.name(),
+                p.config.name
+            );
+            self.log.log(Level::Error, &msg);
         }
     }
 
     pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.iter().find(|g| g.name == name)
+        self.groups.get(self.group_position(name)?)
     }
 
     /// The process configs of an active group, in order.

@@ -254,33 +254,45 @@ impl Daemon {
 
     /// Opens the process's log files for this run (append mode).
     fn open_logs(&mut self, id: ProcId) {
-        let mut errors = Vec::new();
-        if let Some(p) = self.procs.get_mut(&id) {
-            for chan in [Channel::Stdout, Channel::Stderr] {
-                let ccfg = match chan {
-                    Channel::Stdout => &p.config.stdout,
-                    Channel::Stderr => &p.config.stderr,
-                };
-                let (maxbytes, backups) = (ccfg.logfile_maxbytes, ccfg.logfile_backups);
-                let name = &p.config.name;
-                let c = match chan {
-                    Channel::Stdout => &mut p.stdout,
-                    Channel::Stderr => &mut p.stderr,
-                };
-                c.write_failed = false;
-                if let (Some(path), None) = (&c.log_path, &c.log) {
-                    match LogFile::open(path, maxbytes, backups) {
-                        Ok(f) => c.log = Some(f),
-                        Err(e) => errors.push(format!(
-                            "{name}: unable to open {} log {}: {e}",
-                            chan.name(),
-                            path.display()
-                        )),
-                    }
+        self.open_log(id, Channel::Stdout);
+        self.open_log(id, Channel::Stderr);
+    }
+
+    /// Opens a channel's log for a run; a pending AUTO log waits for the first output.
+    pub(crate) fn open_log(&mut self, id: ProcId, chan: Channel) {
+        let Some(p) = self.procs.get_mut(&id) else {
+            return;
+        };
+        let ccfg = match chan {
+            Channel::Stdout => &p.config.stdout,
+            Channel::Stderr => &p.config.stderr,
+        };
+        let (maxbytes, backups) = (ccfg.logfile_maxbytes, ccfg.logfile_backups);
+        let name = &p.config.name;
+        let c = match chan {
+            Channel::Stdout => &mut p.stdout,
+            Channel::Stderr => &mut p.stderr,
+        };
+        c.write_failed = false;
+        if c.auto_pending {
+            c.open_on_output = true;
+            return;
+        }
+        c.open_on_output = false;
+        let mut error = None;
+        if let (Some(path), None) = (&c.log_path, &c.log) {
+            match LogFile::open(path, maxbytes, backups) {
+                Ok(f) => c.log = Some(f),
+                Err(e) => {
+                    error = Some(format!(
+                        "{name}: unable to open {} log {}: {e}",
+                        chan.name(),
+                        path.display()
+                    ))
                 }
             }
         }
-        for e in errors {
+        if let Some(e) = error {
             self.log.log(Level::Error, &e);
         }
     }
@@ -290,6 +302,8 @@ impl Daemon {
         if let Some(p) = self.procs.get_mut(&id) {
             p.stdout.log = None;
             p.stderr.log = None;
+            p.stdout.open_on_output = false;
+            p.stderr.open_on_output = false;
         }
     }
 

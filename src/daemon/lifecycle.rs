@@ -133,29 +133,35 @@ pub fn write_pidfile(path: &Path, pid: u32) -> Result<(), String> {
 
 const SUFFIX_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
 
-/// Creates a new, empty AUTO child log `<name>-<channel>---<identifier>-<8 chars>.log`
-/// (mode 0600) in `dir`.
+/// A fresh AUTO child log path `<dir>/<name>-<channel>---<identifier>-<8 chars>.log`,
+/// not created yet (see [`create_auto_log`]).
+pub fn auto_log_name(dir: &Path, name: &str, channel: &str, identifier: &str) -> PathBuf {
+    dir.join(format!(
+        "{name}-{channel}---{identifier}-{}.log",
+        auto_suffix()
+    ))
+}
+
+fn auto_suffix() -> String {
+    let mut raw = [0u8; 8];
+    crate::sys::random_bytes(&mut raw);
+    raw.iter()
+        .filter_map(|b| {
+            let i = usize::from(*b).checked_rem(SUFFIX_CHARS.len())?;
+            SUFFIX_CHARS.get(i).copied().map(char::from)
+        })
+        .collect()
+}
+
+/// Creates the new, empty AUTO child log `path` from [`auto_log_name`] (mode 0600). Should
+/// that name be taken meanwhile, another suffix is tried; the path created is returned.
 ///
 /// # Errors
 /// The create error after a few attempts.
-pub fn create_auto_log(
-    dir: &Path,
-    name: &str,
-    channel: &str,
-    identifier: &str,
-) -> std::io::Result<PathBuf> {
+pub fn create_auto_log(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
     let mut last = std::io::Error::other("could not create a unique file name");
     for _ in 0..16 {
-        let mut raw = [0u8; 8];
-        crate::sys::random_bytes(&mut raw);
-        let suffix: String = raw
-            .iter()
-            .filter_map(|b| {
-                let i = usize::from(*b).checked_rem(SUFFIX_CHARS.len())?;
-                SUFFIX_CHARS.get(i).copied().map(char::from)
-            })
-            .collect();
-        let path = dir.join(format!("{name}-{channel}---{identifier}-{suffix}.log"));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -169,6 +175,15 @@ pub fn create_auto_log(
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = e,
             Err(e) => return Err(e),
         }
+        // `<...>-<8 chars>.log`: replace the 8 characters.
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+        let Some(stem) = file
+            .as_deref()
+            .and_then(|f| f.get(..f.len().saturating_sub(12)))
+        else {
+            return Err(last);
+        };
+        path.set_file_name(format!("{stem}{}.log", auto_suffix()));
     }
     Err(last)
 }
@@ -244,9 +259,13 @@ mod tests {
     fn creates_unique_auto_logs_and_cleans_them() {
         let dir = std::env::temp_dir().join(format!("autolog-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let a = create_auto_log(&dir, "p", "stdout", "supervisor").unwrap();
-        let b = create_auto_log(&dir, "p", "stdout", "supervisor").unwrap();
+        let a = create_auto_log(&auto_log_name(&dir, "p", "stdout", "supervisor")).unwrap();
+        let b = create_auto_log(&auto_log_name(&dir, "p", "stdout", "supervisor")).unwrap();
         assert_ne!(a, b);
+        // A name taken meanwhile gets another suffix.
+        let c = create_auto_log(&a).unwrap();
+        assert!(c != a && c != b && c.exists());
+        assert_eq!(c.to_string_lossy().len(), a.to_string_lossy().len());
         let name = a.file_name().unwrap().to_str().unwrap();
         assert!(
             name.starts_with("p-stdout---supervisor-")
@@ -254,7 +273,7 @@ mod tests {
         );
         std::fs::write(dir.join("keep.txt"), "x").unwrap();
         assert!(clear_auto_logs(&dir, "supervisor").is_empty());
-        assert!(!a.exists() && !b.exists());
+        assert!(!a.exists() && !b.exists() && !c.exists());
         assert!(dir.join("keep.txt").exists());
         // What matches but cannot be removed is named, as the reference's `%r`.
         let stuck = dir.join("q-stdout---supervisor-stuck.log");

@@ -13,6 +13,7 @@ pub mod listen;
 pub mod logtail;
 pub mod model;
 pub mod notify;
+pub mod outbuf;
 pub mod output;
 pub mod page;
 pub mod reactor;

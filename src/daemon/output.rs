@@ -108,6 +108,14 @@ impl Daemon {
     /// Output that belongs in the log: the file, syslog, the activity log at debug level,
     /// and a PROCESS_LOG event when enabled (`events` false for listener protocol chatter).
     fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: bool) {
+        if self
+            .procs
+            .get(&id)
+            .is_some_and(|p| p.channel(chan).open_on_output)
+        {
+            self.create_pending_log(id, chan);
+            self.open_log(id, chan);
+        }
         let data = self.strip(raw);
         let debug = self.log.enabled(Level::Debug);
         let Some(p) = self.procs.get_mut(&id) else {

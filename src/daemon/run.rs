@@ -233,10 +233,7 @@ fn start_groups(d: &mut Daemon) {
 /// logging the start-up block again as the reference does (its restart is a new start in
 /// the same process).
 fn restart(d: &mut Daemon, config: Config) {
-    let names: Vec<String> = d.groups.iter().map(|g| g.name.clone()).collect();
-    for name in names {
-        d.remove_group(&name);
-    }
+    d.remove_all_groups();
     let relog = log_settings(&config);
     let old_pidfile = d.config.supervisord.pidfile.clone();
     d.server_url = auto_server_url(&config);

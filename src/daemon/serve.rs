@@ -203,7 +203,7 @@ impl Daemon {
         };
         let log = chan.and_then(|chan| {
             let pid = info::lookup_process(self, name).ok()?;
-            self.procs.get(&pid)?.channel(chan).log_path.clone()
+            self.readable_log(pid, chan)
         });
         self.start_tail(id, req, log, AccelBuffering::Off);
     }

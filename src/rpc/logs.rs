@@ -106,10 +106,7 @@ fn process_log(
     require_running(d)?;
     let id = lookup_process(d, args::string(params, 0)?)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
-    let path = d
-        .procs
-        .get(&id)
-        .and_then(|p| p.channel(chan).log_path.clone());
+    let path = d.readable_log(id, chan);
     if tail {
         tail_file(path.as_deref(), offset, length)
     } else {

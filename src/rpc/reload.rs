@@ -27,10 +27,12 @@ pub fn diff_to_active(d: &Daemon) -> (Vec<String>, Vec<String>, Vec<String>) {
             }
         }
     }
+    let configured: std::collections::HashSet<&str> =
+        d.config.groups.iter().map(|c| c.name.as_str()).collect();
     let removed = d
         .groups
         .iter()
-        .filter(|g| !d.config.groups.iter().any(|c| c.name == g.name))
+        .filter(|g| !configured.contains(g.name.as_str()))
         .map(|g| g.name.clone())
         .collect();
     (added, changed, removed)

@@ -58,7 +58,11 @@ pub enum Answer {
 /// [`CallError::Unmarshallable`] for anything that is not a well-formed response with one
 /// value or one fault struct.
 pub fn parse_method_response(body: &[u8]) -> Result<Answer, CallError> {
-    let text = String::from_utf8_lossy(body);
+    // Validating first is much faster than the lossy scan, which is kept for bad bytes.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(body),
+    };
     Parser::new(&text, false).method_response()
 }
 
@@ -142,7 +146,7 @@ struct Parser<'a> {
     /// Requests: refuse characters XML forbids (also as `&#n;`). Replies: keep them.
     strict: bool,
     /// The name of the last start tag, for error messages.
-    last_name: String,
+    last_name: Vec<u8>,
 }
 
 fn is_blank(text: &str) -> bool {
@@ -167,17 +171,23 @@ impl<'a> Parser<'a> {
             reader,
             depth: 0,
             strict,
-            last_name: String::new(),
+            last_name: Vec::new(),
         }
     }
 
     fn unexpected(&self) -> CallError {
-        unmarshallable(format!("unexpected <{}>", self.last_name))
+        unmarshallable(format!(
+            "unexpected <{}>",
+            String::from_utf8_lossy(&self.last_name)
+        ))
     }
 
     /// Bad content in the type element just opened.
     fn bad(&self, what: &str) -> CallError {
-        unmarshallable(format!("invalid <{}> value {what:?}", self.last_name))
+        unmarshallable(format!(
+            "invalid <{}> value {what:?}",
+            String::from_utf8_lossy(&self.last_name)
+        ))
     }
 
     fn next(&mut self) -> Result<Item<'a>, CallError> {
@@ -189,11 +199,9 @@ impl<'a> Parser<'a> {
                         return Err(unmarshallable("nesting deeper than 64 elements"));
                     }
                     let name = start.name();
-                    let tag = Tag::of(name.as_ref());
                     self.last_name.clear();
-                    self.last_name
-                        .push_str(&String::from_utf8_lossy(name.as_ref()));
-                    Item::Start(tag)
+                    self.last_name.extend_from_slice(name.as_ref());
+                    Item::Start(Tag::of(name.as_ref()))
                 }
                 Event::End(_) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -464,7 +472,7 @@ impl<'a> Parser<'a> {
             _ => {
                 return Err(unmarshallable(format!(
                     "unknown value type <{}>",
-                    self.last_name
+                    String::from_utf8_lossy(&self.last_name)
                 )))
             }
         })
