@@ -30,3 +30,19 @@ install: build
 
 clean:
 	cargo clean
+
+# The browser test (tests/web_browser.rs) drives Debian's headless Chromium through its
+# chromedriver with Selenium from a project-local virtualenv. `.ci/run` calls this first.
+BROWSER_VENV = .venv-browser
+SELENIUM = selenium==4.27.1
+
+.PHONY: browser-deps
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+	@if ! $(BROWSER_VENV)/bin/python -c 'import selenium' 2>/dev/null; then \
+		python3 -m venv $(BROWSER_VENV) && \
+		$(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check '$(SELENIUM)'; \
+	fi

@@ -20,6 +20,8 @@ pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 pub enum Status {
     Ok,
     MovedPermanently,
+    SeeOther,
+    NotModified,
     BadRequest,
     Unauthorized,
     Forbidden,
@@ -36,6 +38,8 @@ impl Status {
         match self {
             Status::Ok => 200,
             Status::MovedPermanently => 301,
+            Status::SeeOther => 303,
+            Status::NotModified => 304,
             Status::BadRequest => 400,
             Status::Unauthorized => 401,
             Status::Forbidden => 403,
@@ -53,6 +57,8 @@ impl Status {
         match self {
             Status::Ok => "OK",
             Status::MovedPermanently => "Moved Permanently",
+            Status::SeeOther => "See Other",
+            Status::NotModified => "Not Modified",
             Status::BadRequest => "Bad Request",
             Status::Unauthorized => "Unauthorized",
             Status::Forbidden => "Forbidden",
