@@ -79,7 +79,8 @@
 
     document.addEventListener("submit", function (event) {
       var form = event.target;
-      if (form.method !== "post") return;
+      // getAttribute: the buttons are named "action", which shadows form.action.
+      if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
       event.preventDefault();
       var button = event.submitter;
       var body = new URLSearchParams(new FormData(form));
@@ -90,7 +91,7 @@
       var what = button ? (button.getAttribute("aria-label") || button.textContent) : "Working";
       setMessage(what + "\u2026", "busy");
       busy++;
-      fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
+      fetch(form.getAttribute("action") || "index.html", { method: "POST", body: body, credentials: "same-origin" })
         .then(function (r) { return r.text().then(function (t) { return [r, t]; }); })
         .then(function (rt) {
           busy--;
@@ -122,6 +123,7 @@
     var url = pre.dataset.follow.replace(/\?offset=\d+$/, "");
     var offset = Number((pre.dataset.follow.match(/offset=(\d+)$/) || [0, 0])[1]);
     var MAX_CHARS = 2 * 1024 * 1024;
+    pre.scrollTop = pre.scrollHeight;
 
     function append(text) {
       var atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
