@@ -61,6 +61,13 @@
         key = [nameField ? nameField.value : "", focused.value];
       }
       old.replaceWith(document.adoptNode(fresh));
+      // A restarted daemon has a new token: the page-wide forms need it too.
+      var token = doc.querySelector("input[name=token]");
+      if (token) {
+        document.querySelectorAll("input[name=token]").forEach(function (i) {
+          i.value = token.value;
+        });
+      }
       applyFilter();
       if (key) {
         document.querySelectorAll("#status tr[data-name] button").forEach(function (b) {
@@ -110,6 +117,8 @@
 
     if (filter) filter.addEventListener("input", function () { applyFilter(); remember(); });
     if (group) group.addEventListener("change", function () { applyFilter(); remember(); });
+    // A reload should not show the last action's message again.
+    if (/[?&]message=/.test(location.search)) remember();
     setInterval(refresh, REFRESH_MS);
     document.addEventListener("visibilitychange", refresh);
   }
