@@ -447,11 +447,13 @@ fn a_slow_stop_answers_later_and_blocks_nobody() {
             "trap '' TERM\nwhile :; do sleep 0.1; done",
         );
         format!(
-            "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=2\n",
+            "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=2\n\
+             [program:slowstart]\ncommand=/bin/sleep 1000\nstartsecs=1\n",
             p(&stubborn)
         )
     });
     d.wait_state("stubborn", "RUNNING", T);
+    d.wait_state("slowstart", "RUNNING", T);
     let t = token(&d);
     let mut slow = Client::connect(&d);
     let started = Instant::now();
@@ -483,6 +485,22 @@ fn a_slow_stop_answers_later_and_blocks_nobody() {
         Some("index.html?message=Process%20stubborn%20stopped")
     );
     assert_eq!(state(&d, "stubborn"), "STOPPED");
+
+    // A restart waits for the stop, then for the start (startsecs), then answers.
+    let pid = int(&d.info("slowstart"), "pid");
+    let started = Instant::now();
+    assert_eq!(
+        act(&d, &t, "restart", "slowstart"),
+        "Process slowstart restarted"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    let info = d.info("slowstart");
+    assert_eq!(text(&info, "statename"), "RUNNING");
+    assert_ne!(int(&info, "pid"), pid);
 }
 
 #[test]

@@ -183,7 +183,7 @@ impl StatusPage<'_> {
 
     fn table(&self, out: &mut String) {
         out.push_str(
-            "<table class=\"status\">\n<thead><tr><th scope=\"col\">State</th>\
+            "<table class=\"status\" aria-label=\"Processes\">\n<thead><tr><th scope=\"col\">State</th>\
              <th scope=\"col\">Description</th><th scope=\"col\">Name</th>\
              <th scope=\"col\">Actions</th></tr></thead>\n<tbody>\n",
         );
