@@ -2,8 +2,9 @@
 
 The daemon serves `alpha` (running), `beta` (stopped) and `talker` (writes a numbered line
 every 0.2 s). The script clicks Stop and Start and sees the table change without a reload,
-sees a change made over XML-RPC appear by itself, then watches new output arrive on the tail
-page. It saves screenshots into --out and prints one JSON line of timings.
+sees a change made over XML-RPC appear by itself, filters the table, watches new output arrive
+on the tail page, and finally stops `beta` with scripts disabled (plain POST and redirect).
+It saves screenshots into --out and prints one JSON line of timings.
 """
 
 import argparse
@@ -145,6 +146,19 @@ def main():
             "lines lost or repeated: %s" % numbers
         timings["tail_s"] = round(time.monotonic() - t, 2)
         driver.save_screenshot(os.path.join(args.out, "tail.png"))
+
+        # Without JavaScript the same button works by plain form POST and redirect.
+        t = time.monotonic()
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        driver.get(args.url)
+        assert "js" not in (driver.find_element(By.TAG_NAME, "html").get_dom_attribute("class") or "")
+        click(driver, "beta", "stop")
+        wait(driver, "the redirect after the POST",
+             lambda: "message=Process%20beta%20stopped" in driver.current_url)
+        assert state(driver, "beta") == "stopped", state(driver, "beta")
+        assert driver.find_element(By.ID, "message").text == "Process beta stopped"
+        assert rpc.supervisor.getProcessInfo("beta")["statename"] == "STOPPED"
+        timings["no_script_s"] = round(time.monotonic() - t, 2)
     finally:
         driver.quit()
     timings["total_s"] = round(time.monotonic() - t0, 2)

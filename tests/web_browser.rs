@@ -1,7 +1,8 @@
 //! The web interface in a real browser (D8): Debian's headless Chromium driven through its
 //! chromedriver by Selenium (`make browser-deps` installs them; `.ci/run` does so first).
 //! `tests/web_browser.py` clicks Stop and Start, sees the table change without a reload,
-//! and watches the tail page follow new output; this test checks the daemon agrees.
+//! watches the tail page follow new output, and uses a form with scripts disabled; this test
+//! checks the daemon agrees.
 //!
 //! Without the browser the test is skipped with a message on a developer's machine, and
 //! fails under `CI=true`.
@@ -149,7 +150,7 @@ fn status_and_tail_pages_work_in_headless_chromium() {
 
     // What the browser did is what the daemon did.
     assert_eq!(text(&d.info("alpha"), "statename"), "RUNNING");
-    assert_eq!(text(&d.info("beta"), "statename"), "RUNNING");
+    assert_eq!(text(&d.info("beta"), "statename"), "STOPPED");
     for shot in ["status.png", "tail.png"] {
         let png = std::fs::read(out.join(shot)).unwrap_or_default();
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{shot} is not a PNG");
