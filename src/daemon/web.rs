@@ -241,9 +241,9 @@ impl Daemon {
     }
 
     /// Redirect-after-POST to the status page showing what happened.
-    // DIVERGENCE(D8): `303 See Other` to a relative `index.html?message=...`; the reference
-    // answers `301` to `http://<Host header>/?message=...`. 303 is the answer to a POST, and
-    // a relative location survives a proxy (another scheme, host or path prefix).
+    // DIVERGENCE(D8): to a relative `index.html?message=...`, where the reference names
+    // `http://<Host header>/`: a relative location survives a proxy (another scheme, host or
+    // path prefix).
     fn web_answer(
         &mut self,
         id: u64,
@@ -254,10 +254,7 @@ impl Daemon {
     ) {
         let message = action::message(action, &outcome, &timefmt::ctime(clock::wall()));
         let location = format!("index.html?message={}", url::quote(&message));
-        let bytes = Response::new(version, Status::SeeOther, connection, SystemTime::now())
-            .header("Location", &location)
-            .header("Cache-Control", "no-cache")
-            .body(b"");
+        let bytes = response::redirect(version, connection, SystemTime::now(), &location);
         self.send(id, bytes);
         if connection == Connection::Close {
             self.set_closing(id);
