@@ -93,3 +93,18 @@ fuzz:
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
 		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_TIME) -timeout=10 || exit 1; \
 	done
+# The browser test (tests/web_browser.rs) drives Debian's headless Chromium through its
+# chromedriver with Selenium from a project-local virtualenv. `.ci/run` calls this first.
+BROWSER_VENV = .venv-browser
+SELENIUM = selenium==4.27.1
+
+.PHONY: browser-deps
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+	@if ! $(BROWSER_VENV)/bin/python -c 'import selenium' 2>/dev/null; then \
+		python3 -m venv $(BROWSER_VENV) && \
+		$(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check '$(SELENIUM)'; \
+	fi

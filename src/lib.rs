@@ -11,7 +11,7 @@
 //! - [`process::machine`]: the per-process state machine (§3);
 //! - [`events`]: event payloads, listener pools, the listener protocol, capture mode (§6);
 //! - [`http`] and [`rpc`]: HTTP framing, Basic auth, the XML-RPC codec and the method table
-//!   (§5); [`logging::tail`], [`logging::ansi`].
+//!   (§5); [`logging::tail`], [`logging::ansi`]; [`web`], the web interface's pages.
 //!
 //! The daemon ([`daemon`]): one thread, one `mio::Poll`. The reactor's turn (signals and
 //! reaping, then I/O, then timers, then event delivery, then shutdown progress) is written in
@@ -35,3 +35,4 @@ pub mod signame;
 pub mod states;
 pub mod sys;
 pub mod timefmt;
+pub mod web;

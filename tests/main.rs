@@ -36,3 +36,5 @@ mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers
 mod supervisord_cli; // supervisord's command line
 mod util;
+mod web; // the web interface over HTTP: actions, token, confirm pages, tail page, assets
+mod web_browser; // the web interface in headless Chromium

@@ -71,6 +71,8 @@ pub enum ConnState {
         pending: Box<Pending>,
         version: Version,
         connection: Connection,
+        /// A web page's action (answered by a redirect) rather than an XML-RPC call.
+        web: Option<Box<crate::daemon::web::Job>>,
     },
     Streaming(Box<Tail>),
     /// Flush what is queued, then stop sending and discard input until the client closes.
@@ -476,6 +478,7 @@ impl Daemon {
                 mut pending,
                 version,
                 connection,
+                web,
             } = std::mem::replace(&mut conn.state, ConnState::Open)
             else {
                 continue;
@@ -487,11 +490,15 @@ impl Daemon {
                             pending,
                             version,
                             connection,
+                            web,
                         };
                     }
                 }
                 Some(result) => {
-                    self.answer_rpc(id, version, connection, result);
+                    match web {
+                        Some(job) => self.web_step_done(id, version, connection, *job, result),
+                        None => self.answer_rpc(id, version, connection, result),
+                    }
                     self.resume(id);
                 }
             }

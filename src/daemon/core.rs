@@ -75,6 +75,8 @@ pub struct Daemon {
     pub changed: Vec<ProcId>,
     pub stopping: Stopping,
     pub http: HttpState,
+    /// The token the web interface's forms carry (D8).
+    pub csrf: crate::web::csrf::CsrfToken,
     pub fcgi: FcgiSockets,
     /// Connections whose reads were capped this turn.
     pub(crate) http_carry: Vec<u64>,
@@ -126,6 +128,7 @@ impl Daemon {
             changed: Vec::new(),
             stopping: Stopping::default(),
             http: HttpState::default(),
+            csrf: crate::web::csrf::CsrfToken::generate(),
             fcgi: FcgiSockets::default(),
             http_carry: Vec::new(),
             tail_dirty: false,

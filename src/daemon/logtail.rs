@@ -28,14 +28,15 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// Opens `path` positioned 1024 bytes before its end.
+    /// Opens `path` positioned at byte `from`, or by default 1024 bytes before its end. A
+    /// position past the end is followed like a file that shrank.
     ///
     /// # Errors
     /// The open error (the caller answers 404).
-    pub fn open(path: &Path, framing: Framing) -> std::io::Result<Tail> {
+    pub fn open(path: &Path, framing: Framing, from: Option<u64>) -> std::io::Result<Tail> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
-        let pos = meta.len().saturating_sub(BACKLOG);
+        let pos = from.unwrap_or_else(|| meta.len().saturating_sub(BACKLOG));
         Ok(Tail {
             path: path.to_path_buf(),
             file,
@@ -92,7 +93,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("x.log");
         std::fs::write(&path, vec![b'a'; 2000]).unwrap();
-        let mut t = Tail::open(&path, Framing::UntilClose).unwrap();
+        let mut t = Tail::open(&path, Framing::UntilClose, None).unwrap();
         assert_eq!(t.pump().len(), 1024);
         assert!(t.pump().is_empty());
         std::fs::OpenOptions::new()
@@ -114,8 +115,21 @@ mod tests {
             .write_all(b"z")
             .unwrap();
         assert_eq!(t.pump(), b"==> File truncated <==\nz");
-        let mut c = Tail::open(&path, Framing::Chunked).unwrap();
+        let mut c = Tail::open(&path, Framing::Chunked, None).unwrap();
         assert_eq!(c.pump(), b"1\r\nz\r\n");
+        std::fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(
+            Tail::open(&path, Framing::UntilClose, Some(7))
+                .unwrap()
+                .pump(),
+            b"789"
+        );
+        assert_eq!(
+            Tail::open(&path, Framing::UntilClose, Some(11))
+                .unwrap()
+                .pump(),
+            b"==> File truncated <==\n0123456789"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,5 +1,5 @@
 //! What each HTTP request gets: authentication, then `/RPC2` (XML-RPC), `/logtail/...`,
-//! `/mainlogtail`, the status page, `/ok.html`, or 404 (reference §5.1, §5.7).
+//! `/mainlogtail`, the web interface (`crate::web`), `/ok.html`, or 404 (reference §5.1, §5.7).
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -10,7 +10,6 @@ use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
 use crate::daemon::logtail::Tail;
 use crate::daemon::model::Channel;
-use crate::daemon::page;
 use crate::http::auth::{self, AuthResult};
 use crate::http::request::{Connection, Request, Version};
 use crate::http::response::{self, AccelBuffering, Response, Status};
@@ -18,6 +17,7 @@ use crate::http::url;
 use crate::logging::level::Level;
 use crate::rpc::faults::Fault;
 use crate::rpc::{codec, info, table, Reply};
+use crate::web;
 
 /// Longest request body quoted in the log line of a refused call.
 const LOGGED_BODY: usize = 2048;
@@ -84,15 +84,8 @@ impl Daemon {
         } else if path.starts_with("/mainlogtail") {
             let log = self.log.path().map(PathBuf::from);
             self.start_tail(id, &req, log, AccelBuffering::Default);
-        } else if path == "/" || path == "/index.html" {
-            let html = page::status_page(self, req.query());
-            let bytes = Response::new(version, Status::Ok, connection, wall)
-                .header("Content-Type", "text/html;charset=utf-8")
-                .header("Pragma", "no-cache")
-                .header("Cache-Control", "no-cache")
-                .header("Expires", "Thu, 01 Jan 1970 00:00:00 GMT")
-                .body(html.as_bytes());
-            self.send(id, bytes);
+        } else if web::serves(&path) {
+            self.serve_web(id, &req, &path);
         } else if path == "/ok.html" {
             let bytes = Response::new(version, Status::Ok, connection, wall)
                 .header("Content-Type", "text/plain")
@@ -166,6 +159,7 @@ impl Daemon {
                             pending: Box::new(pending),
                             version,
                             connection,
+                            web: None,
                         };
                     }
                 }
@@ -231,7 +225,13 @@ impl Daemon {
         };
         let (head, framing) =
             response::log_stream(req.version, req.connection, wall, modified, accel);
-        match Tail::open(&path, framing) {
+        // `?offset=N` (ours, D8): follow from byte N, as the tail page does from where its
+        // text ends.
+        let from = req
+            .query()
+            .and_then(|q| url::query_value(q, "offset"))
+            .and_then(|v| v.parse().ok());
+        match Tail::open(&path, framing, from) {
             Ok(mut tail) => {
                 let first = tail.pump();
                 self.send(id, head);

@@ -20,7 +20,8 @@ pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Ok,
-    MovedPermanently,
+    SeeOther,
+    NotModified,
     BadRequest,
     Unauthorized,
     Forbidden,
@@ -36,7 +37,8 @@ impl Status {
     pub fn code(self) -> u16 {
         match self {
             Status::Ok => 200,
-            Status::MovedPermanently => 301,
+            Status::SeeOther => 303,
+            Status::NotModified => 304,
             Status::BadRequest => 400,
             Status::Unauthorized => 401,
             Status::Forbidden => 403,
@@ -53,7 +55,8 @@ impl Status {
     pub fn reason(self) -> &'static str {
         match self {
             Status::Ok => "OK",
-            Status::MovedPermanently => "Moved Permanently",
+            Status::SeeOther => "See Other",
+            Status::NotModified => "Not Modified",
             Status::BadRequest => "Bad Request",
             Status::Unauthorized => "Unauthorized",
             Status::Forbidden => "Forbidden",
@@ -230,18 +233,19 @@ pub fn xml(version: Version, connection: Connection, wall: SystemTime, body: &[u
         .body(body)
 }
 
-/// The web UI's `301 Moved Permanently` to `location`; like the reference, the body is the
-/// error page of 301. Add the UI's no-cache headers with [`Response`] if wanted.
+/// The web UI's redirect after a form POST: `303 See Other` to `location`, not cached.
+// DIVERGENCE(D8): the reference answers `301 Moved Permanently` with its error page as body;
+// 303 is the answer that turns a POST into a GET.
 pub fn redirect(
     version: Version,
     connection: Connection,
     wall: SystemTime,
     location: &str,
 ) -> Vec<u8> {
-    Response::new(version, Status::MovedPermanently, connection, wall)
+    Response::new(version, Status::SeeOther, connection, wall)
         .header("Location", location)
-        .header("Content-Type", "text/html")
-        .body(error_page(Status::MovedPermanently).as_bytes())
+        .header("Cache-Control", "no-cache")
+        .body(b"")
 }
 
 /// The head of a `/logtail` (`x_accel_buffering: true`) or `/mainlogtail` stream, with the
@@ -404,7 +408,6 @@ mod tests {
         assert_eq!(error_page(Status::BadRequest).len(), 136);
         assert_eq!(error_page(Status::LengthRequired).len(), 140);
         assert_eq!(error_page(Status::Unauthorized).len(), 137);
-        assert_eq!(error_page(Status::MovedPermanently).len(), 142);
     }
 
     #[test]
@@ -474,16 +477,16 @@ mod tests {
     }
 
     #[test]
-    fn redirect_has_location_and_error_body() {
+    fn redirect_is_303_with_location_and_no_body() {
         let got = text(redirect(
             Version::Http11,
             Connection::KeepAlive,
             at(0),
-            "http://h:9001/?message=Process%20x%20started",
+            "index.html?message=Process%20x%20started",
         ));
-        assert!(got.starts_with("HTTP/1.1 301 Moved Permanently\r\n"));
-        assert!(got.contains("\r\nLocation: http://h:9001/?message=Process%20x%20started\r\n"));
-        assert!(got.contains("\r\nContent-Length: 142\r\n"));
+        assert!(got.starts_with("HTTP/1.1 303 See Other\r\n"));
+        assert!(got.contains("\r\nLocation: index.html?message=Process%20x%20started\r\n"));
+        assert!(got.ends_with("\r\nContent-Length: 0\r\n\r\n"));
     }
 
     #[test]
