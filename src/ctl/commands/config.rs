@@ -7,15 +7,28 @@ use xmlrpc::Value;
 
 use super::super::controller::{exit, Controller, Flow, Outcome};
 use super::super::format::{avail_line, change_lines, fault};
+use super::super::json::Json;
 use super::super::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult};
+
+/// `reloadConfig`'s lists for `--json`.
+fn changes_json(changes: &Changes) -> Json {
+    Json::object([
+        ("added", Json::names(&changes.added)),
+        ("changed", Json::names(&changes.changed)),
+        ("removed", Json::names(&changes.removed)),
+    ])
+}
 
 impl Controller<'_> {
     pub(in super::super) fn do_avail(&mut self, arg: &str) -> Outcome {
         if !arg.is_empty() {
             return self.usage("Error: avail accepts no arguments", "avail", exit::GENERIC);
         }
-        match self.call_as("supervisor.getAllConfigInfo", vec![], ConfigInfo::list) {
-            Ok(infos) => {
+        match self.call_keep("supervisor.getAllConfigInfo", vec![], ConfigInfo::list) {
+            Ok((_, raw)) if self.wants_json() => {
+                self.json_set("configs", || Json::from_value(&raw))
+            }
+            Ok((infos, _)) => {
                 for info in &infos {
                     self.say(&avail_line(info));
                 }
@@ -38,6 +51,7 @@ impl Controller<'_> {
             );
         }
         match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
+            Ok(changes) if self.wants_json() => self.json_set("changes", || changes_json(&changes)),
             Ok(changes) => {
                 for line in change_lines(&changes) {
                     self.say(&line);
@@ -129,6 +143,7 @@ impl Controller<'_> {
                 }
             }
         }
+        self.json_set("changes", || changes_json(&changes));
         let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
         for group in changes.removed.iter().filter(|g| selected(g)) {
             let results = self.call_as(
@@ -136,9 +151,13 @@ impl Controller<'_> {
                 vec![Value::from(group.as_str())],
                 ProcessResult::list,
             )?;
-            self.say(&format!("{group}: stopped"));
+            self.update_step(group, "stop", &format!("{group}: stopped"));
             if results.iter().any(|r| r.status == fault::FAILED) {
-                self.say(&format!("{group}: has problems; not removing"));
+                self.update_step(
+                    group,
+                    "keep",
+                    &format!("{group}: has problems; not removing"),
+                );
                 self.exit_status = exit::GENERIC;
                 continue;
             }
@@ -146,14 +165,14 @@ impl Controller<'_> {
                 "supervisor.removeProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: removed process group"));
+            self.update_step(group, "remove", &format!("{group}: removed process group"));
         }
         for group in changes.changed.iter().filter(|g| selected(g)) {
             self.call(
                 "supervisor.stopProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: stopped"));
+            self.update_step(group, "stop", &format!("{group}: stopped"));
             self.call(
                 "supervisor.removeProcessGroup",
                 vec![Value::from(group.as_str())],
@@ -162,15 +181,29 @@ impl Controller<'_> {
                 "supervisor.addProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: updated process group"));
+            self.update_step(group, "update", &format!("{group}: updated process group"));
         }
         for group in changes.added.iter().filter(|g| selected(g)) {
             self.call(
                 "supervisor.addProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: added process group"));
+            self.update_step(group, "add", &format!("{group}: added process group"));
         }
         Ok(Flow::Continue)
+    }
+
+    /// One step of `update`: its line, or with `--json` a `results` record.
+    fn update_step(&mut self, group: &str, action: &str, line: &str) {
+        if !self.wants_json() {
+            return self.say(line);
+        }
+        self.json_push("results", || {
+            Json::object([
+                ("group", Json::str(group)),
+                ("action", Json::str(action)),
+                ("message", Json::str(line)),
+            ])
+        });
     }
 }

@@ -4,7 +4,7 @@ use xmlrpc::Value;
 
 use super::super::client::CallError;
 use super::super::controller::{exit, Controller, Flow, Outcome, ReadLine};
-use super::super::format::{clear_result, fault, result_name};
+use super::super::format::{clear_result, fault, result_name, split_namespec};
 use super::super::http_stream::Followed;
 use super::super::reply::{self, ProcessInfo, ProcessResult};
 use super::int_param;
@@ -182,21 +182,35 @@ impl Controller<'_> {
                 vec![],
                 ProcessResult::list,
             )?;
-            self.show_results(&results, |name, r| clear_result(name, r.status), None)?;
+            self.show_results(
+                &results,
+                "clear",
+                |name, r| clear_result(name, r.status),
+                None,
+            )?;
             return Ok(Flow::Continue);
         }
         for name in names {
             let shown = result_name(name);
+            let (group, process) = split_namespec(name);
+            let process = process.unwrap_or("*");
             match self.call("supervisor.clearProcessLogs", vec![Value::from(name)]) {
-                Ok(_) => self.say(&format!("{shown}: cleared")),
+                Ok(_) => self.say_result(
+                    &format!("{shown}: cleared"),
+                    "clear",
+                    (group, process, fault::SUCCESS, "OK"),
+                ),
                 Err(e) => {
-                    let code = e.fault_code();
-                    let Some((code, line)) =
-                        code.and_then(|c| clear_result(&shown, c).map(|l| (c, l)))
-                    else {
+                    let result = match &e {
+                        CallError::Fault { code, string } => {
+                            clear_result(&shown, *code).map(|l| (*code, string, l))
+                        }
+                        _ => None,
+                    };
+                    let Some((code, string, line)) = result else {
                         return Err(e.into());
                     };
-                    self.say(&line);
+                    self.say_result(&line, "clear", (group, process, code, string));
                     self.note_fault(code, None);
                 }
             }

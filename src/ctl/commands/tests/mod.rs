@@ -93,6 +93,17 @@ fn run_with(
     keys: &[&'static str],
     end: Followed,
 ) -> Run {
+    run_mode(line, replies, interactive, keys, end, false)
+}
+
+fn run_mode(
+    line: &str,
+    replies: Vec<(&'static str, Reply)>,
+    interactive: bool,
+    keys: &[&'static str],
+    end: Followed,
+    json: bool,
+) -> Run {
     let script = Script {
         replies: RefCell::new(replies.into()),
         calls: RefCell::new(Vec::new()),
@@ -107,6 +118,7 @@ fn run_with(
         password: None,
     };
     let mut ctl = Controller::new(server, interactive, &script, &mut input, &mut out, &mut err);
+    ctl.json = json;
     ctl.onecmd(line);
     let status = ctl.exit_status;
     drop(ctl);
@@ -224,6 +236,7 @@ const START_HELP: &str =
 start <name> <name>\tStart multiple processes or groups\nstart all\t\tStart all processes\n";
 
 mod config;
+mod json;
 mod logs;
 mod misc;
 mod process;
