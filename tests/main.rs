@@ -10,6 +10,7 @@ mod http; // HTTP robustness and limits
 mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
+mod metrics; // GET /metrics: Prometheus text, auth, cross-checked with getAllProcessInfo
 mod rawhttp; // a raw HTTP client for the tests above
 mod rpc; // every method's shape and every fault
 mod rpc_config; // reloadConfig, add/remove, getAllConfigInfo, restart

@@ -177,6 +177,8 @@ pub struct HttpServerConfig {
     pub username: Option<String>,
     /// Clear text, or `{SHA}` followed by 40 hex digits.
     pub password: Option<String>,
+    /// `metrics = true`: serve `GET /metrics` (D11: a new key, off by default).
+    pub metrics: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,9 @@ use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
 use crate::daemon::conn::HttpState;
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::lifecycle::create_auto_log;
-use crate::daemon::model::{resolve_log_path, Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::model::{
+    resolve_log_path, Channel, ChannelState, Counters, Group, ProcId, Process,
+};
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;
@@ -187,6 +189,7 @@ impl Daemon {
                     listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
                     scheduled: None,
                     timer_gen: 0,
+                    counters: Counters::default(),
                 },
             );
             ids.push(id);

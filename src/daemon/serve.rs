@@ -93,6 +93,9 @@ impl Daemon {
                 .header("Expires", "Thu, 01 Jan 1970 00:00:00 GMT")
                 .body(html.as_bytes());
             self.send(id, bytes);
+        } else if path == "/metrics" && self.metrics_enabled(id) {
+            let bytes = self.metrics_response(version, connection, wall);
+            self.send(id, bytes);
         } else if path == "/ok.html" {
             let bytes = Response::new(version, Status::Ok, connection, wall)
                 .header("Content-Type", "text/plain")
