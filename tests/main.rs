@@ -21,4 +21,5 @@ mod samples; // conf/ files and man pages
 mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers
 mod supervisord_cli; // supervisord's command line
+mod update; // update per process: pids kept, fallback and stock client
 mod util;

@@ -27,6 +27,8 @@ pub enum Pending {
         results: Vec<Value>,
         waiting: Vec<Member>,
     },
+    /// `supervisor_rs.update`: waits for the processes it stops, then applies.
+    Apply(Box<crate::rpc::apply::Apply>),
     /// `system.multicall`: strictly in order, a waiting call blocks the ones after it.
     Multi {
         results: Vec<Value>,
@@ -98,6 +100,7 @@ impl Pending {
                     .is_empty()
                     .then(|| Ok(Value::Array(std::mem::take(results))))
             }
+            Pending::Apply(plan) => plan.poll(d),
             Pending::Multi {
                 results,
                 current,

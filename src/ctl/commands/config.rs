@@ -6,9 +6,9 @@
 use xmlrpc::Value;
 
 use super::super::controller::{exit, Controller, Flow, Outcome};
-use super::super::format::{avail_line, change_lines, fault};
+use super::super::format::{avail_line, change_lines, fault, namespec};
 use super::super::json::Json;
-use super::super::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult};
+use super::super::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult, UpdateResult};
 
 /// `reloadConfig`'s lists for `--json`.
 fn changes_json(changes: &Changes) -> Json {
@@ -114,15 +114,6 @@ impl Controller<'_> {
     }
 
     pub(in super::super) fn do_update(&mut self, arg: &str) -> Outcome {
-        let changes = match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
-            Ok(changes) => changes,
-            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
-                self.exit_status = exit::GENERIC;
-                self.say("ERROR: already shutting down");
-                return Ok(Flow::Continue);
-            }
-            Err(e) => return Err(e.into()),
-        };
         let mut wanted: Vec<&str> = Vec::new();
         for name in arg.split_whitespace() {
             if !wanted.contains(&name) {
@@ -132,9 +123,43 @@ impl Controller<'_> {
         if wanted.contains(&"all") {
             wanted.clear();
         }
+        // DIVERGENCE(D11): against our daemon, `update` applies the change per process (a
+        // changed member restarts alone); the lines are the reference's wherever a whole
+        // group is concerned. A server without the method gets the reference algorithm.
+        let names = Value::Array(wanted.iter().map(|n| Value::from(*n)).collect());
+        match self.call_keep("supervisor_rs.update", vec![names], UpdateResult::list) {
+            Ok((results, raw)) => {
+                let raw = super::super::reply::array(&raw).unwrap_or_default();
+                for (result, raw) in results.iter().zip(raw) {
+                    self.show_update(result, raw);
+                }
+                return Ok(Flow::Continue);
+            }
+            Err(e) if e.fault_code() == Some(fault::UNKNOWN_METHOD) => {}
+            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
+                self.exit_status = exit::GENERIC;
+                self.say("ERROR: already shutting down");
+                return Ok(Flow::Continue);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.update_by_groups(&wanted)
+    }
+
+    /// The reference's `update`: reread, then stop/remove, replace and add whole groups.
+    fn update_by_groups(&mut self, wanted: &[&str]) -> Outcome {
+        let changes = match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
+            Ok(changes) => changes,
+            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
+                self.exit_status = exit::GENERIC;
+                self.say("ERROR: already shutting down");
+                return Ok(Flow::Continue);
+            }
+            Err(e) => return Err(e.into()),
+        };
         if !wanted.is_empty() {
             let infos = self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
-            for name in &wanted {
+            for name in wanted {
                 let known = infos.iter().any(|i| i.group == *name)
                     || changes.added.iter().any(|a| a == name);
                 if !known {
@@ -191,6 +216,58 @@ impl Controller<'_> {
             self.update_step(group, "add", &format!("{group}: added process group"));
         }
         Ok(Flow::Continue)
+    }
+
+    /// The lines of one `supervisor_rs.update` result; with `--json` its record.
+    fn show_update(&mut self, r: &UpdateResult, raw: &Value) {
+        let spec = match r.name.as_str() {
+            "" => r.group.clone(),
+            name => namespec(&r.group, name),
+        };
+        let lines: Vec<String> = match (r.status, r.action.as_str()) {
+            (fault::BAD_NAME, _) => vec![format!("ERROR: no such group: {}", r.group)],
+            (fault::SUCCESS, "remove_group") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: removed process group"),
+                ]
+            }
+            (fault::SUCCESS, "update_group") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: updated process group"),
+                ]
+            }
+            (fault::SUCCESS, "add_group") => vec![format!("{spec}: added process group")],
+            (fault::SUCCESS, "update") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: updated process"),
+                ]
+            }
+            (fault::SUCCESS, "remove") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: removed process"),
+                ]
+            }
+            (fault::SUCCESS, "add") => vec![format!("{spec}: added process")],
+            _ => vec![format!("{spec}: ERROR ({})", r.description)],
+        };
+        if r.status != fault::SUCCESS {
+            self.exit_status = exit::GENERIC;
+        }
+        if self.wants_json() {
+            let mut record = Json::from_value(raw);
+            if let Json::Object(fields) = &mut record {
+                fields.push(("message".into(), Json::Str(lines.join("\n"))));
+            }
+            self.json_push("results", || record);
+            return;
+        }
+        for line in &lines {
+            self.say(line);
+        }
     }
 
     /// One step of `update`: its line, or with `--json` a `results` record.

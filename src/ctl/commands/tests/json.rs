@@ -92,6 +92,7 @@ fn json_golden_config_actions() {
     golden("update", "update", || {
         let ok = || Ok(Value::Bool(true));
         vec![
+            no_surgical(),
             ("reloadConfig", changes_of(&["new"], &["chg"], &["old"])),
             (
                 "stopProcessGroup",
@@ -103,6 +104,28 @@ fn json_golden_config_actions() {
             ("addProcessGroup", ok()),
             ("addProcessGroup", ok()),
         ]
+    });
+}
+
+#[test]
+fn json_golden_surgical_update() {
+    golden("update_surgical", "update", || {
+        let r = |name: &str, action: &str| {
+            st(&[
+                ("group", s("web")),
+                ("name", s(name)),
+                ("action", s(action)),
+                ("status", Value::Int(80)),
+                ("description", s("OK")),
+            ])
+        };
+        vec![(
+            "supervisor_rs.update",
+            Ok(Value::Array(vec![
+                r("web_01", "update"),
+                r("web_04", "add"),
+            ])),
+        )]
     });
 }
 
@@ -193,7 +216,7 @@ fn json_golden_version_and_errors() {
         vec![up(), ("getSupervisorVersion", Ok(s("0.1.0")))]
     });
     golden("update_broken", "update", || {
-        vec![("reloadConfig", fault(92, "CANT_REREAD: bad \"x\""))]
+        vec![("supervisor_rs.update", fault(92, "CANT_REREAD: bad \"x\""))]
     });
     golden("start_usage", "start", || vec![up()]);
 }
