@@ -9,6 +9,7 @@ mod fcgi; // [fcgi-program:x] sockets
 mod http; // HTTP robustness and limits
 mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment
+mod logfiles; // rotate/reopen byte-exact under a burst, *_logfile_rotate
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
 mod metrics; // GET /metrics: Prometheus text, auth, cross-checked with getAllProcessInfo
 mod rawhttp; // a raw HTTP client for the tests above

@@ -268,6 +268,8 @@ pub struct ChannelConfig {
     pub capture_maxbytes: u64,
     pub events_enabled: bool,
     pub syslog: bool,
+    /// `*_logfile_rotate = daily|hourly` (a key of ours); `None` when not given.
+    pub rotate: Option<crate::logging::file::Period>,
 }
 
 /// The `[fcgi-program:x]` listening socket shared by the program's processes.

@@ -104,9 +104,9 @@ pub struct Controller<'a> {
 }
 
 /// The actions `--json` describes; the others answer with an error document.
-const JSON_ACTIONS: [&str; 11] = [
-    "avail", "clear", "pid", "reread", "restart", "signal", "start", "status", "stop", "update",
-    "version",
+const JSON_ACTIONS: [&str; 13] = [
+    "avail", "clear", "pid", "reopen", "reread", "restart", "rotate", "signal", "start", "status",
+    "stop", "update", "version",
 ];
 
 /// `cmd.Cmd.parseline`: `(command, argument, line)`; `None` for a blank line. The command is
@@ -224,8 +224,10 @@ impl<'a> Controller<'a> {
             "pid" => self.do_pid(arg),
             "reload" => self.do_reload(arg),
             "remove" => self.do_remove(arg),
+            "reopen" => self.do_reopen(arg),
             "reread" => self.do_reread(arg),
             "restart" => self.do_restart(arg),
+            "rotate" => self.do_rotate(arg),
             "shutdown" => self.do_shutdown(arg),
             "signal" => self.do_signal(arg),
             "start" => self.do_start(arg),

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod control;
 pub mod faults;
 pub mod info;
+pub mod logfiles;
 pub mod logs;
 pub mod pending;
 pub mod reload;

@@ -38,6 +38,9 @@ impl Controller<'_> {
         if args.is_empty() {
             return self.usage("Error: too few arguments", "tail", exit::GENERIC);
         }
+        if let Some(outcome) = self.follow_several(&args) {
+            return outcome;
+        }
         if args.len() > 3 {
             return self.usage("Error: too many arguments", "tail", exit::GENERIC);
         }
@@ -146,6 +149,36 @@ impl Controller<'_> {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// Ours (D11): `tail -f a b c [stdout|stderr]` follows several processes at once, each
+    /// line prefixed by its name; the reference refuses a second name. `None` for anything
+    /// else.
+    fn follow_several(&mut self, args: &[&str]) -> Option<Outcome> {
+        let (modifier, rest) = args.split_first()?;
+        if !matches!(amount(modifier), Some(Amount::Follow)) || !modifier.starts_with('-') {
+            return None;
+        }
+        let (names, channel) = match rest.split_last() {
+            Some((last, names)) if matches!(last.to_lowercase().as_str(), "stdout" | "stderr") => {
+                (names, last.to_lowercase())
+            }
+            _ => (rest, "stdout".to_string()),
+        };
+        if names.len() < 2 {
+            return None;
+        }
+        let tails: Vec<(String, String)> = names
+            .iter()
+            .map(|n| (n.to_string(), format!("/logtail/{n}/{channel}")))
+            .collect();
+        self.say("==> Press Ctrl-C to exit <==");
+        let remote = self.remote;
+        let end = remote.follow_named(&self.server, &tails, &mut *self.out, &mut *self.err);
+        if end == Followed::Stopped {
+            self.say("");
+        }
+        Some(Ok(Flow::Continue))
     }
 
     fn bad_argument(&mut self, modifier: &str) -> Outcome {

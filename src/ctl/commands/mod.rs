@@ -10,6 +10,7 @@
 //! [`Abort`]: super::controller::Abort
 
 mod config;
+mod logfiles;
 mod logs;
 mod misc;
 mod process;

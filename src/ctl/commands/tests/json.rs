@@ -235,3 +235,28 @@ fn json_refuses_other_actions_and_quits_silently() {
     let r = run_mode("quit", vec![], false, &[], Followed::Ended, true);
     assert_eq!((r.out.as_str(), r.status), ("", 0));
 }
+
+#[test]
+fn json_golden_log_files() {
+    golden("rotate", "rotate talker", || {
+        vec![
+            up(),
+            (
+                "supervisor_rs.rotateLogs",
+                Ok(Value::Array(vec![result("talker", "talker", 80, "OK")])),
+            ),
+        ]
+    });
+    golden("reopen", "reopen all", || {
+        vec![
+            up(),
+            (
+                "supervisor_rs.reopenLogs",
+                Ok(Value::Array(vec![
+                    result("talker", "talker", 80, "OK"),
+                    result("web", "web_0", 80, "OK"),
+                ])),
+            ),
+        ]
+    });
+}

@@ -48,6 +48,20 @@ impl Remote for Script {
         self.follow_end
     }
 
+    fn follow_named(
+        &self,
+        _: &Server,
+        tails: &[(String, String)],
+        out: &mut dyn Write,
+        _: &mut dyn Write,
+    ) -> Followed {
+        for (name, path) in tails {
+            self.follows.borrow_mut().push(path.clone());
+            writeln!(out, "{name} | streamed").unwrap();
+        }
+        self.follow_end
+    }
+
     fn tail_in_background(
         &self,
         _: &Server,
