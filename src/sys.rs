@@ -117,3 +117,20 @@ pub fn reap_one() -> Option<(i32, i32)> {
         return None;
     }
 }
+
+/// `sysconf(name)`, or `fallback` when the value is unknown.
+fn sysconf(name: libc::c_int, fallback: u64) -> u64 {
+    // SAFETY: sysconf(3) has no memory-safety preconditions.
+    let v = unsafe { libc::sysconf(name) };
+    u64::try_from(v).ok().filter(|&v| v > 0).unwrap_or(fallback)
+}
+
+/// Clock ticks per second, the unit of the CPU times in `/proc/<pid>/stat`.
+pub fn clock_ticks() -> u64 {
+    sysconf(libc::_SC_CLK_TCK, 100)
+}
+
+/// The page size, the unit of the resident set in `/proc/<pid>/stat`.
+pub fn page_size() -> u64 {
+    sysconf(libc::_SC_PAGESIZE, 4096)
+}

@@ -176,3 +176,35 @@ fn fg_forwards_input_and_shows_output() {
     );
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn tail_follow_several_programs_prefixes_each_line() {
+    // Ours (D11): `tail -f a b`, each line prefixed by the name it came from.
+    let d = sandbox("cmulti", |_| {
+        "[program:a]\ncommand=/bin/cat\nstartsecs=0\n\
+         [program:b]\ncommand=/bin/cat\nstartsecs=0\n"
+            .to_string()
+    });
+    d.wait_state("a", "RUNNING", T);
+    d.wait_state("b", "RUNNING", T);
+    d.call("supervisor.sendProcessStdin", vec![s("a"), s("a1\n")]);
+    let mut tail = Running::start(&d.conf, &["tail", "-f", "a", "b"]);
+    tail.until("a | a1\n");
+    d.call("supervisor.sendProcessStdin", vec![s("b"), s("b1\nb2")]);
+    tail.until("b | b1\n");
+    d.call("supervisor.sendProcessStdin", vec![s("b"), s(" end\n")]);
+    d.call("supervisor.sendProcessStdin", vec![s("a"), s("a2\n")]);
+    tail.until("b | b2 end\n");
+    tail.until("a | a2\n");
+    tail.interrupt();
+    let (status, out) = tail.finish();
+    assert_eq!(status.code(), Some(0));
+    let mut lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.remove(0), "==> Press Ctrl-C to exit <==");
+    assert_eq!(lines.pop(), Some(""));
+    let of =
+        |p: &str| -> Vec<&str> { lines.iter().copied().filter(|l| l.starts_with(p)).collect() };
+    assert_eq!(of("a | "), ["a | a1", "a | a2"]);
+    assert_eq!(of("b | "), ["b | b1", "b | b2 end"]);
+    assert_eq!(lines.len(), 4, "{out}");
+}

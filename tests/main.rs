@@ -23,7 +23,9 @@ mod fidelity; // side by side with Supervisor 4.3: log lines, reply orders, faul
 mod http; // HTTP robustness and limits
 mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment
+mod logfiles; // rotate/reopen byte-exact under a burst, *_logfile_rotate
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
+mod metrics; // GET /metrics: Prometheus text, auth, cross-checked with getAllProcessInfo
 mod rawhttp; // a raw HTTP client for the tests above
 mod rpc; // every method's shape and every fault
 mod rpc_config; // reloadConfig, add/remove, getAllConfigInfo, restart
@@ -35,6 +37,7 @@ mod sd_notify; // systemd Type=notify datagrams
 mod signals; // SIGTERM/INT/QUIT, SIGHUP, SIGUSR2, daemonizing
 mod smoke; // the daemon starts and answers
 mod supervisord_cli; // supervisord's command line
+mod update; // update per process: pids kept, fallback and stock client
 mod util;
 mod web; // the web interface over HTTP: actions, token, confirm pages, tail page, assets
 mod web_browser; // the web interface in headless Chromium

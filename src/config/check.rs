@@ -33,8 +33,8 @@ const SUPERVISORD: &[&str] = &[
     "environment",
     "identifier",
 ];
-const UNIX_HTTP_SERVER: &[&str] = &["file", "chmod", "chown", "username", "password"];
-const INET_HTTP_SERVER: &[&str] = &["port", "username", "password"];
+const UNIX_HTTP_SERVER: &[&str] = &["file", "chmod", "chown", "username", "password", "metrics"];
+const INET_HTTP_SERVER: &[&str] = &["port", "username", "password", "metrics"];
 const SUPERVISORCTL: &[&str] = &[
     "serverurl",
     "username",
@@ -71,6 +71,7 @@ const CHANNEL: &[&str] = &[
     "logfile",
     "logfile_maxbytes",
     "logfile_backups",
+    "logfile_rotate",
     "capture_maxbytes",
     "events_enabled",
     "syslog",

@@ -203,6 +203,8 @@ pub struct HttpServerConfig {
     pub username: Option<String>,
     /// Clear text, or `{SHA}` followed by 40 hex digits.
     pub password: Option<String>,
+    /// `metrics = true`: serve `GET /metrics` (D11: a new key, off by default).
+    pub metrics: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,6 +294,8 @@ pub struct ChannelConfig {
     pub capture_maxbytes: u64,
     pub events_enabled: bool,
     pub syslog: bool,
+    /// `*_logfile_rotate = daily|hourly` (a key of ours); `None` when not given.
+    pub rotate: Option<crate::logging::file::Period>,
 }
 
 /// The `[fcgi-program:x]` listening socket shared by the program's processes.

@@ -24,6 +24,7 @@ use crate::config::{
     PoolConfig, ProcessConfig, SocketUrl, UserSpec,
 };
 use crate::events::types::EventType;
+use crate::logging::file::Period;
 use crate::logging::level::Level;
 use crate::signame::{parse_signal, py_repr};
 
@@ -585,6 +586,20 @@ fn channel(
     let backups = integer(&get(&key("logfile_backups"), "10")?)?;
     let maxbytes = byte_size(&get(&key("logfile_maxbytes"), "50MB")?)?;
     let mut syslog = boolean(&get(&key("syslog"), "false")?)?;
+    // A key of ours (D11): time-based rotation, besides maxbytes.
+    let rotate = match section.get(&key("logfile_rotate")) {
+        None => None,
+        Some(_) => {
+            let v = get(&key("logfile_rotate"), "")?;
+            Some(Period::parse(&v).ok_or_else(|| {
+                format!(
+                    "invalid {} value {}: expected daily or hourly",
+                    key("logfile_rotate"),
+                    crate::signame::py_repr(&v)
+                )
+            })?)
+        }
+    };
     let target = match logfile {
         LogfileName::Syslog => {
             messages.push((
@@ -622,6 +637,7 @@ fn channel(
         capture_maxbytes: clamp(shared.capture_maxbytes),
         events_enabled: shared.events_enabled,
         syslog,
+        rotate,
     })
 }
 

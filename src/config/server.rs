@@ -280,6 +280,16 @@ fn credentials(
     Ok((username, password))
 }
 
+/// `metrics=` of an HTTP server section (a key of ours; the reference ignores it).
+fn metrics(section: &Section, names: &Names) -> Result<bool, ConfigError> {
+    let Some(v) = section.get("metrics") else {
+        return Ok(false);
+    };
+    let v = expand(v, names, &format!("{}.metrics", section.name)).map_err(ConfigError::new)?;
+    values::boolean(&v)
+        .map_err(|e| ConfigError::new(format!("{e} in section [{}] (metrics)", section.name)))
+}
+
 /// Reads every `[inet_http_server*]` then every `[unix_http_server*]` section.
 ///
 /// # Errors
@@ -314,6 +324,7 @@ pub fn http_servers(
             kind: HttpServerKind::Inet { host, port },
             username,
             password,
+            metrics: metrics(section, &names)?,
         });
     }
     for section in raw
@@ -345,6 +356,7 @@ pub fn http_servers(
             kind: HttpServerKind::Unix { path, chmod, chown },
             username,
             password,
+            metrics: metrics(section, &names)?,
         });
     }
     Ok(servers)
@@ -546,6 +558,7 @@ mod tests {
             }
         );
         assert_eq!(list[0].password.as_deref(), Some("{SHA}ab"));
+        assert!(!list[0].metrics);
         assert_eq!(
             list[1].kind,
             HttpServerKind::Unix {
@@ -553,6 +566,16 @@ mod tests {
                 chmod: 0o770,
                 chown: Some((0, Some(0)))
             }
+        );
+    }
+
+    #[test]
+    fn metrics_key() {
+        let list = servers("[inet_http_server]\nport=9001\nmetrics = True\n").unwrap();
+        assert!(list[0].metrics);
+        assert_eq!(
+            servers("[unix_http_server]\nfile=/s\nmetrics=maybe\n").unwrap_err(),
+            "not a valid boolean value: 'maybe' in section [unix_http_server] (metrics)"
         );
     }
 

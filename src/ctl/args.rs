@@ -1,6 +1,6 @@
 //! supervisorctl's command line (reference §4.1), parsed as Python's `getopt` does.
 //!
-//! Owns the option table (`c:h?is:u:p:r:` and the long forms), getopt's rules (unique long
+//! Owns the option table (`c:h?ijs:u:p:r:` and the long forms), getopt's rules (unique long
 //! prefixes, options stop at the first positional argument, whose rest is kept raw), its error
 //! texts, and the checks supervisor's `Options.realize` adds (URL check, conflicting options).
 //! It must not read files or talk to the server.
@@ -20,6 +20,8 @@ pub struct CommandLine {
     pub password: Option<String>,
     pub interactive: bool,
     pub history_file: Option<PathBuf>,
+    /// `-j` / `--json`: one JSON document per command (D11: a new flag).
+    pub json: bool,
     /// The action and its arguments, verbatim.
     pub action: Vec<String>,
 }
@@ -45,11 +47,12 @@ enum Opt {
     Username,
     Password,
     HistoryFile,
+    Json,
 }
 
 impl Opt {
     fn takes_value(self) -> bool {
-        !matches!(self, Opt::Help | Opt::Interactive)
+        !matches!(self, Opt::Help | Opt::Interactive | Opt::Json)
     }
 
     fn short(c: char) -> Option<Opt> {
@@ -57,6 +60,7 @@ impl Opt {
             'c' => Opt::Configuration,
             'h' | '?' => Opt::Help,
             'i' => Opt::Interactive,
+            'j' => Opt::Json,
             's' => Opt::ServerUrl,
             'u' => Opt::Username,
             'p' => Opt::Password,
@@ -66,7 +70,7 @@ impl Opt {
     }
 }
 
-const LONG: [(&str, Opt); 8] = [
+const LONG: [(&str, Opt); 9] = [
     ("configuration", Opt::Configuration),
     ("help", Opt::Help),
     ("interactive", Opt::Interactive),
@@ -76,6 +80,7 @@ const LONG: [(&str, Opt); 8] = [
     ("history_file", Opt::HistoryFile),
     // DIVERGENCE(Q11): the documented spelling; the reference's getopt only knows history_file.
     ("history-file", Opt::HistoryFile),
+    ("json", Opt::Json),
 ];
 
 /// getopt's long-option lookup: an exact name, else a prefix naming one option.
@@ -118,6 +123,8 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
             Opt::Help => return Ok(Parsed::Help),
             Opt::Interactive if cl.interactive => return Err(conflict()),
             Opt::Interactive => cl.interactive = true,
+            Opt::Json if cl.json => return Err(conflict()),
+            Opt::Json => cl.json = true,
             Opt::ServerUrl if !is_url(&text) => {
                 let v = py_repr(&text);
                 return Err(UsageError(format!(
@@ -351,6 +358,19 @@ mod tests {
             err(&["-i", "--interactive"]),
             "conflicting command line option '--interactive'"
         );
+    }
+
+    #[test]
+    fn json_flag_both_spellings() {
+        assert!(cl(&["-j", "status"]).json);
+        assert!(cl(&["--json", "status"]).json);
+        assert!(cl(&["-ij"]).interactive && cl(&["-ij"]).json);
+        assert!(!cl(&["status", "-j"]).json);
+        assert_eq!(
+            err(&["--json=yes"]),
+            "option --json must not have an argument"
+        );
+        assert_eq!(err(&["-j", "-j"]), "conflicting command line option '-j'");
     }
 
     #[test]

@@ -146,6 +146,16 @@ pub trait Remote {
         err: &mut dyn Write,
     ) -> Followed;
 
+    /// Streams several `(name, path)` logs at once, each line shown as `<name> | <line>`,
+    /// until Ctrl-C or every stream ended (`tail -f a b c`).
+    fn follow_named(
+        &self,
+        server: &Server,
+        tails: &[(String, String)],
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Followed;
+
     /// Starts streaming `paths` to stdout until the returned guard is dropped (`fg`).
     ///
     /// # Errors
@@ -204,6 +214,37 @@ impl Remote for Network {
             &endpoint,
             &server.url,
             &paths,
+            server.auth(),
+            stop,
+            out,
+            err,
+        )
+    }
+
+    fn follow_named(
+        &self,
+        server: &Server,
+        tails: &[(String, String)],
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Followed {
+        let endpoint = match Endpoint::parse(&server.url) {
+            Ok(endpoint) => endpoint,
+            Err(msg) => {
+                let _ = writeln!(err, "{} {msg}", server.url);
+                return Followed::Ended;
+            }
+        };
+        let named: Vec<(Option<String>, String)> = tails
+            .iter()
+            .map(|(name, path)| (Some(name.clone()), path.clone()))
+            .collect();
+        let _catching = self.interrupt.as_ref().map(|i| i.catch());
+        let stop = self.interrupt.as_ref().map(|i| i.fd());
+        http_stream::follow_named(
+            &endpoint,
+            &server.url,
+            &named,
             server.auth(),
             stop,
             out,

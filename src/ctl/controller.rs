@@ -14,6 +14,7 @@ use xmlrpc::Value;
 
 use super::client::{CallError, Remote, Server};
 use super::format::fault;
+use super::json::{Doc, Json};
 use super::reply::{self, Shape};
 
 /// LSB exit statuses (reference §4.3).
@@ -97,7 +98,16 @@ pub struct Controller<'a> {
     pub(super) input: &'a mut dyn LineInput,
     pub(super) out: &'a mut dyn Write,
     pub(super) err: &'a mut dyn Write,
+    /// `--json`: each command fills one document instead of printing lines.
+    pub json: bool,
+    doc: Option<Doc>,
 }
+
+/// The actions `--json` describes; the others answer with an error document.
+const JSON_ACTIONS: [&str; 13] = [
+    "avail", "clear", "pid", "reopen", "reread", "restart", "rotate", "signal", "start", "status",
+    "stop", "update", "version",
+];
 
 /// `cmd.Cmd.parseline`: `(command, argument, line)`; `None` for a blank line. The command is
 /// the leading run of `[A-Za-z0-9_]`; `?x` means `help x`; a `!` line has no command.
@@ -135,11 +145,41 @@ impl<'a> Controller<'a> {
             input,
             out,
             err,
+            json: false,
+            doc: None,
         }
     }
 
-    /// Runs one line; errors no action handles become one line and exit status 1.
+    /// Runs one line; errors no action handles become one line and exit status 1. With
+    /// `--json` the command's document is printed once it is done.
     pub fn onecmd(&mut self, line: &str) -> Flow {
+        if !self.json {
+            return self.run_line(line);
+        }
+        let Some((cmd, _, _)) = parse_line(line) else {
+            return Flow::Continue;
+        };
+        if matches!(cmd.as_str(), "EOF" | "quit" | "exit") {
+            return Flow::Quit;
+        }
+        self.doc = Some(Doc::new(&cmd));
+        let flow = if JSON_ACTIONS.contains(&cmd.as_str()) {
+            self.run_line(line)
+        } else {
+            if let Some(doc) = &mut self.doc {
+                doc.fail(&format!("--json is not available for {cmd:?}"));
+            }
+            self.exit_status = exit::INVALID_ARGS;
+            Flow::Continue
+        };
+        if let Some(doc) = self.doc.take() {
+            let _ = self.out.write_all(doc.render(self.exit_status).as_bytes());
+            let _ = self.out.flush();
+        }
+        flow
+    }
+
+    fn run_line(&mut self, line: &str) -> Flow {
         let Some((cmd, arg, line)) = parse_line(line) else {
             return Flow::Continue;
         };
@@ -155,13 +195,16 @@ impl<'a> Controller<'a> {
                 // DIVERGENCE(Q10): without -i the reference retries the command once and
                 // prints a second, raw Python error; we stop here.
                 if self.interactive && self.ask_credentials() {
-                    return self.onecmd(&line);
+                    return self.run_line(&line);
                 }
                 self.exit_status = exit::GENERIC;
                 Flow::Continue
             }
             Some(Err(abort)) => {
-                self.say(&abort.to_string());
+                match &mut self.doc {
+                    Some(doc) => doc.fail(&abort.to_string()),
+                    None => self.say(&abort.to_string()),
+                }
                 self.exit_status = exit::GENERIC;
                 Flow::Continue
             }
@@ -181,8 +224,10 @@ impl<'a> Controller<'a> {
             "pid" => self.do_pid(arg),
             "reload" => self.do_reload(arg),
             "remove" => self.do_remove(arg),
+            "reopen" => self.do_reopen(arg),
             "reread" => self.do_reread(arg),
             "restart" => self.do_restart(arg),
+            "rotate" => self.do_rotate(arg),
             "shutdown" => self.do_shutdown(arg),
             "signal" => self.do_signal(arg),
             "start" => self.do_start(arg),
@@ -209,11 +254,58 @@ impl<'a> Controller<'a> {
         true
     }
 
-    /// Prints one line.
+    /// Prints one line (with `--json`: a message of the document).
     pub(super) fn say(&mut self, line: &str) {
+        if let Some(doc) = &mut self.doc {
+            doc.message(line);
+            return;
+        }
         // A closed stdout leaves nothing to report to.
         let _ = writeln!(self.out, "{line}");
         let _ = self.out.flush();
+    }
+
+    /// True while a `--json` document is being filled.
+    pub(super) fn wants_json(&self) -> bool {
+        self.doc.is_some()
+    }
+
+    /// Sets a key of the `--json` document (nothing in text mode).
+    pub(super) fn json_set(&mut self, key: &str, value: impl FnOnce() -> Json) {
+        if let Some(doc) = &mut self.doc {
+            doc.set(key, value());
+        }
+    }
+
+    /// Appends to an array of the `--json` document (nothing in text mode).
+    pub(super) fn json_push(&mut self, key: &str, item: impl FnOnce() -> Json) {
+        if let Some(doc) = &mut self.doc {
+            doc.push(key, item());
+        }
+    }
+
+    /// A per-process result: its line in text mode; with `--json` a `results` record of the
+    /// result struct's fields, the RPC `action` and the line as `message`.
+    pub(super) fn say_result(
+        &mut self,
+        line: &str,
+        action: &str,
+        (group, name, status, description): (&str, &str, i64, &str),
+    ) {
+        let Some(doc) = &mut self.doc else {
+            return self.say(line);
+        };
+        doc.push(
+            "results",
+            Json::object([
+                ("name", Json::str(name)),
+                ("group", Json::str(group)),
+                ("status", Json::Int(status)),
+                ("description", Json::str(description)),
+                ("action", Json::str(action)),
+                ("message", Json::str(line)),
+            ]),
+        );
     }
 
     /// Prints the help lines of `topic`.
@@ -262,6 +354,23 @@ impl<'a> Controller<'a> {
             method: method.to_string(),
             detail,
         })
+    }
+
+    /// [`Controller::call_as`] that also keeps the raw reply (for `--json` records).
+    pub(super) fn call_keep<T>(
+        &self,
+        method: &str,
+        params: Vec<Value>,
+        parse: impl FnOnce(&Value) -> Shape<T>,
+    ) -> Result<(T, Value), CallError> {
+        let value = self.call(method, params)?;
+        match parse(&value) {
+            Ok(parsed) => Ok((parsed, value)),
+            Err(detail) => Err(CallError::BadReply {
+                method: method.to_string(),
+                detail,
+            }),
+        }
     }
 
     /// Checks that the server speaks API 3.0; `Ok(false)` after printing why not.

@@ -44,6 +44,17 @@ pub fn topic(name: &str) -> Option<&'static [&'static str]> {
         "quit" => &["quit\tExit the supervisor shell."],
         "reload" => &["reload \t\tRestart the remote supervisord."],
         "remove" => &["remove <name> [...]\tRemoves process/group from active config"],
+        // Commands of ours (D11): reachable as topics, left out of the reference's table.
+        "reopen" => &[
+            "reopen <name>\t\tReopen a process' log files (after an external logrotate)",
+            "reopen <gname>:*\tReopen the log files of all processes in a group",
+            "reopen all\t\tReopen all log files, supervisord's own included",
+        ],
+        "rotate" => &[
+            "rotate <name>\t\tRotate a process' log files now",
+            "rotate <gname>:*\tRotate the log files of all processes in a group",
+            "rotate all\t\tRotate all process' log files",
+        ],
         "reread" => &["reread \t\t\tReload the daemon's configuration files without add/remove"],
         "restart" => &[
             "restart <name>\t\tRestart a process",
@@ -112,6 +123,8 @@ Options:
 -u/--username USERNAME -- username to use for authentication with server
 -p/--password PASSWORD -- password to use for authentication with server
 -r/--history-file -- keep a readline history (if readline is available)
+-j/--json -- print one JSON document per command (status, pid, avail, reread,
+     update, start, stop, restart, signal, clear, reopen, rotate, version)
 
 action [arguments] -- see below
 
@@ -134,6 +147,9 @@ mod tests {
             assert!(topic(t).is_some(), "{t}");
         }
         assert!(topic("EOF").is_none());
+        // Ours, documented but not in the reference's table.
+        assert!(topic("reopen").is_some() && !TOPICS.contains(&"reopen"));
+        assert!(topic("rotate").is_some() && !TOPICS.contains(&"rotate"));
         assert!(topic("nosuch").is_none());
         assert!(topic("start stop").is_none());
     }

@@ -99,6 +99,53 @@ struct Tail {
     url: String,
     stream: Stream,
     body: BodyStream,
+    /// `tail -f a b c`: each line is shown as `<prefix> | <line>`.
+    prefix: Option<String>,
+    /// The start of a line not complete yet (prefixed tails only).
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    /// What to show for `data`: itself, or its complete lines prefixed.
+    fn shown(&mut self, data: Vec<u8>) -> Vec<u8> {
+        let Some(prefix) = &self.prefix else {
+            return data;
+        };
+        self.partial.extend_from_slice(&data);
+        let mut out = Vec::new();
+        let mut start = 0;
+        while let Some(i) = self
+            .partial
+            .get(start..)
+            .and_then(|r| r.iter().position(|&b| b == b'\n'))
+        {
+            let end = start + i + 1;
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(b" | ");
+            out.extend_from_slice(self.partial.get(start..end).unwrap_or_default());
+            start = end;
+        }
+        self.partial.drain(..start);
+        out
+    }
+
+    /// The unfinished last line, prefixed and ended, when the tail stops.
+    fn rest(&mut self) -> Vec<u8> {
+        match &self.prefix {
+            Some(_) if !self.partial.is_empty() => {
+                self.partial.push(b'\n');
+                let line = std::mem::take(&mut self.partial);
+                let mut out = Vec::new();
+                if let Some(prefix) = &self.prefix {
+                    out.extend_from_slice(prefix.as_bytes());
+                    out.extend_from_slice(b" | ");
+                }
+                out.extend_from_slice(&line);
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Tail {
@@ -119,6 +166,8 @@ impl Tail {
         };
         http::send_request(&mut stream, &req).map_err(|e| connect_error(&e))?;
         Ok(Tail {
+            prefix: None,
+            partial: Vec::new(),
             url: format!("{url}{path}"),
             stream,
             body: BodyStream::default(),
@@ -141,14 +190,36 @@ pub fn follow(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Followed {
+    let named: Vec<(Option<String>, String)> = paths.iter().map(|p| (None, p.clone())).collect();
+    follow_named(endpoint, url, &named, auth, stop, out, err)
+}
+
+/// [`follow`] where a path with a name has each line shown as `<name> | <line>`.
+pub fn follow_named(
+    endpoint: &Endpoint,
+    url: &str,
+    paths: &[(Option<String>, String)],
+    auth: Option<BasicAuth<'_>>,
+    stop: Option<BorrowedFd<'_>>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Followed {
     let mut tails = Vec::new();
-    for path in paths {
+    for (prefix, path) in paths {
         match Tail::open(endpoint, url, path, auth) {
-            Ok(tail) => tails.push(tail),
+            Ok(mut tail) => {
+                tail.prefix.clone_from(prefix);
+                tails.push(tail);
+            }
             Err(msg) => report(err, &format!("{url}{path}"), &msg),
         }
     }
-    pump(&mut tails, stop, out, err)
+    let followed = pump(&mut tails, stop, out, err);
+    for tail in &mut tails {
+        let _ = out.write_all(&tail.rest());
+    }
+    let _ = out.flush();
+    followed
 }
 
 fn report(err: &mut dyn Write, url: &str, msg: &str) {
@@ -202,6 +273,7 @@ fn pump(
             };
             match tail.body.feed(buf.get(..n).unwrap_or_default()) {
                 Fed::Data(data) => {
+                    let data = tail.shown(data);
                     if out.write_all(&data).and_then(|()| out.flush()).is_err() {
                         return Followed::Ended;
                     }
@@ -224,7 +296,8 @@ fn pump(
             }
         }
         for i in finished.into_iter().rev() {
-            tails.remove(i);
+            let mut tail = tails.remove(i);
+            let _ = out.write_all(&tail.rest());
         }
     }
     Followed::Ended

@@ -21,6 +21,7 @@ mod help;
 mod http;
 mod http_stream;
 mod interrupt;
+mod json;
 pub mod reply;
 mod shell;
 
@@ -74,6 +75,7 @@ struct Settings {
     server: Server,
     prompt: String,
     history_file: Option<PathBuf>,
+    json: bool,
     /// `-i`, or no action given.
     interactive: bool,
     /// The action line (positional arguments joined with spaces), if any.
@@ -101,6 +103,7 @@ impl Settings {
             prompt: format!("{}> ", config.prompt),
             // DIVERGENCE(Q11): the reference ignores `-r`; here it wins over the file's value.
             history_file: cl.history_file.or(config.history_file),
+            json: cl.json,
             interactive: cl.interactive || action.is_none(),
             action,
             warnings: config.warnings,
@@ -130,6 +133,7 @@ fn run(settings: Settings) -> u8 {
         &mut out,
         &mut err,
     );
+    ctl.json = settings.json;
     if let Some(action) = &settings.action {
         ctl.onecmd(action);
         // DIVERGENCE(Q12): with -i the reference exits here; the ruling enters the shell.

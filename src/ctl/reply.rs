@@ -36,6 +36,16 @@ pub struct ConfigInfo {
     pub process_prio: i64,
 }
 
+/// One change `supervisor_rs.update` made (`name` is empty for a whole group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateResult {
+    pub group: String,
+    pub name: String,
+    pub action: String,
+    pub status: i64,
+    pub description: String,
+}
+
 /// `reloadConfig`'s `[[added, changed, removed]]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -140,6 +150,22 @@ impl ConfigInfo {
 
     pub fn list(v: &Value) -> Shape<Vec<ConfigInfo>> {
         array(v)?.iter().map(ConfigInfo::from_value).collect()
+    }
+}
+
+impl UpdateResult {
+    pub fn from_value(v: &Value) -> Shape<UpdateResult> {
+        Ok(UpdateResult {
+            group: text(v, "group")?,
+            name: text(v, "name")?,
+            action: text(v, "action")?,
+            status: integer(v, "status")?,
+            description: text(v, "description")?,
+        })
+    }
+
+    pub fn list(v: &Value) -> Shape<Vec<UpdateResult>> {
+        array(v)?.iter().map(UpdateResult::from_value).collect()
     }
 }
 

@@ -10,11 +10,11 @@ use std::path::PathBuf;
 
 use mio::{Poll, Token};
 
-use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind};
+use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind, ProcessConfig};
 use crate::daemon::conn::HttpState;
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::lifecycle::auto_log_name;
-use crate::daemon::model::{Channel, ChannelState, Group, ProcId, Process};
+use crate::daemon::model::{Channel, ChannelState, Counters, Group, ProcId, Process};
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::listener::ListenerProtocol;
@@ -165,45 +165,11 @@ impl Daemon {
             }
             GroupKind::Program => false,
         };
-        let mut ids = Vec::with_capacity(cfg.processes.len());
-        for pcfg in &cfg.processes {
-            let id = self.next_proc;
-            self.next_proc += 1;
-            let dir = self.config.supervisord.childlogdir.clone();
-            let ident = self.config.supervisord.identifier.clone();
-            let (mut stdout, mut stderr) = (ChannelState::default(), ChannelState::default());
-            for (chan, ccfg) in [
-                (Channel::Stdout, &pcfg.stdout),
-                (Channel::Stderr, &pcfg.stderr),
-            ] {
-                if chan == Channel::Stderr && pcfg.redirect_stderr {
-                    continue;
-                }
-                let state = ChannelState::new(&ccfg.logfile, || {
-                    auto_log_name(&dir, &pcfg.name, chan.name(), &ident)
-                });
-                match chan {
-                    Channel::Stdout => stdout = state,
-                    Channel::Stderr => stderr = state,
-                }
-            }
-            self.procs.insert(
-                id,
-                Process {
-                    group: cfg.name.clone(),
-                    config: pcfg.clone(),
-                    machine: Machine::new(),
-                    stdout,
-                    stderr,
-                    stdin: None,
-                    listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
-                    scheduled: None,
-                    timer_gen: 0,
-                    stop_reported: None,
-                },
-            );
-            ids.push(id);
-        }
+        let ids: Vec<ProcId> = cfg
+            .processes
+            .iter()
+            .map(|pcfg| self.add_process(&cfg.name, pcfg, listener))
+            .collect();
         let group = Group {
             name: cfg.name.clone(),
             priority: cfg.priority,
@@ -220,6 +186,48 @@ impl Daemon {
         if autostart {
             self.autostart(&ids);
         }
+    }
+
+    /// Creates the entry of one process of `group` (AUTO log files included); `listener`
+    /// for the processes of an event listener pool. The caller puts it in its group.
+    pub fn add_process(&mut self, group: &str, pcfg: &ProcessConfig, listener: bool) -> ProcId {
+        let id = self.next_proc;
+        self.next_proc += 1;
+        let dir = self.config.supervisord.childlogdir.clone();
+        let ident = self.config.supervisord.identifier.clone();
+        let (mut stdout, mut stderr) = (ChannelState::default(), ChannelState::default());
+        for (chan, ccfg) in [
+            (Channel::Stdout, &pcfg.stdout),
+            (Channel::Stderr, &pcfg.stderr),
+        ] {
+            if chan == Channel::Stderr && pcfg.redirect_stderr {
+                continue;
+            }
+            let state = ChannelState::new(&ccfg.logfile, || {
+                auto_log_name(&dir, &pcfg.name, chan.name(), &ident)
+            });
+            match chan {
+                Channel::Stdout => stdout = state,
+                Channel::Stderr => stderr = state,
+            }
+        }
+        self.procs.insert(
+            id,
+            Process {
+                group: group.to_string(),
+                config: pcfg.clone(),
+                machine: Machine::new(),
+                stdout,
+                stderr,
+                stdin: None,
+                listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
+                scheduled: None,
+                timer_gen: 0,
+                stop_reported: None,
+                counters: Counters::default(),
+            },
+        );
+        id
     }
 
     /// Starts the processes among `ids` that have `autostart=true`, while running.

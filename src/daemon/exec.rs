@@ -268,6 +268,7 @@ impl Daemon {
             Channel::Stderr => &p.config.stderr,
         };
         let (maxbytes, backups) = (ccfg.logfile_maxbytes, ccfg.logfile_backups);
+        let period = ccfg.rotate;
         let name = &p.config.name;
         let c = match chan {
             Channel::Stdout => &mut p.stdout,
@@ -282,7 +283,10 @@ impl Daemon {
         let mut error = None;
         if let (Some(path), None) = (&c.log_path, &c.log) {
             match LogFile::open(path, maxbytes, backups) {
-                Ok(f) => c.log = Some(f),
+                Ok(mut f) => {
+                    f.set_period(period);
+                    c.log = Some(f);
+                }
                 Err(e) => {
                     error = Some(format!(
                         "{name}: unable to open {} log {}: {e}",

@@ -125,6 +125,7 @@ mod tests {
             },
             username: None,
             password: None,
+            metrics: false,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod fcgi;
 pub mod lifecycle;
 pub mod listen;
 pub mod logtail;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod outbuf;

@@ -47,6 +47,8 @@ pub struct ChannelState {
     pub write_failed: bool,
     /// Capture mode (`*_capture_maxbytes > 0`), recreated at each spawn.
     pub capture: Option<Capture>,
+    /// Bytes read from the pipe, ever (`/metrics`).
+    pub bytes_read: u64,
 }
 
 /// The write end of a child's stdin with what is still to be written.
@@ -73,6 +75,15 @@ pub struct Process {
     pub timer_gen: u64,
     /// When `waiting for <name> to stop` was last logged during this stop.
     pub stop_reported: Option<Instant>,
+    pub counters: Counters,
+}
+
+/// What `/metrics` counts for a process, from the moment its entry was created.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counters {
+    /// Transitions into STARTING.
+    pub starts: u64,
+    pub state_changes: u64,
 }
 
 impl Process {

@@ -32,6 +32,12 @@ impl Daemon {
     /// A process changed state: its PROCESS_STATE event, and a note for waiters.
     pub(crate) fn on_change(&mut self, id: ProcId, change: &Change) {
         self.changed.push(id);
+        if let Some(c) = self.procs.get_mut(&id).map(|p| &mut p.counters) {
+            c.state_changes = c.state_changes.saturating_add(1);
+            c.starts = c
+                .starts
+                .saturating_add(u64::from(change.to == ProcessState::Starting));
+        }
         let listener = self.procs.get(&id).is_some_and(|p| p.listener.is_some());
         if change.to == ProcessState::Running && listener {
             self.dispatch_pending = true;

@@ -55,6 +55,9 @@ impl Daemon {
                 }
                 Ok(n) => {
                     total += n;
+                    if let Some(p) = self.procs.get_mut(&id) {
+                        p.channel_mut(chan).bytes_read += n as u64;
+                    }
                     self.on_output(id, chan, buf.get(..n).unwrap_or(&[]));
                 }
                 Err(nix::Error::EAGAIN) => break Drained::Empty,

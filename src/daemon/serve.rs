@@ -84,6 +84,9 @@ impl Daemon {
         } else if path.starts_with("/mainlogtail") {
             let log = self.log.path().map(PathBuf::from);
             self.start_tail(id, &req, log, AccelBuffering::Default);
+        } else if path == "/metrics" && self.metrics_enabled(id) {
+            let bytes = self.metrics_response(version, connection, wall);
+            self.send(id, bytes);
         } else if web::serves(&path) {
             self.serve_web(id, &req, &path);
         } else if path == "/ok.html" {

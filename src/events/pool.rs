@@ -69,6 +69,8 @@ pub struct Pool {
     buffer_size: usize,
     serial: Serial,
     buffer: VecDeque<QueuedEvent>,
+    /// Events discarded because the buffer was full (`/metrics`).
+    overflows: u64,
 }
 
 impl Pool {
@@ -79,11 +81,17 @@ impl Pool {
             buffer_size,
             serial: Serial::default(),
             buffer: VecDeque::new(),
+            overflows: 0,
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Events discarded on overflow so far.
+    pub fn overflows(&self) -> u64 {
+        self.overflows
     }
 
     /// True when any subscription covers the concrete type `kind`.
@@ -165,6 +173,7 @@ impl Pool {
             return None;
         }
         let dropped = self.buffer.pop_front()?;
+        self.overflows += 1;
         Some((
             Level::Error,
             format!(
@@ -347,6 +356,7 @@ mod tests {
             ))
         );
         assert_eq!(serials(&pool), [(6, 1), (7, 2)]);
+        assert_eq!(pool.overflows(), 1);
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! A log file that rotates at `maxbytes` and keeps `backups` old files (reference §7.1).
 //!
+//! Child logs may also rotate by time (`*_logfile_rotate = daily|hourly`, D11): the first
+//! write after a local hour or midnight boundary rotates first, so each file holds one
+//! period's output (the file's age at open is taken from its mtime).
+//!
 //! Used for the activity log and every child log. Writes go straight to the file (no
 //! userspace buffer), so nothing is lost if the daemon dies and memory stays flat with many
 //! processes. Rotation is checked after each write, as Supervisor's handler does, so a file
@@ -10,6 +14,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// What a write did besides appending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +24,51 @@ pub enum Written {
     Rotated,
 }
 
+/// Time-based rotation of a child log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Hourly,
+    Daily,
+}
+
+impl Period {
+    /// `daily` or `hourly`, any case.
+    pub fn parse(value: &str) -> Option<Period> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "daily" => Some(Period::Daily),
+            "hourly" => Some(Period::Hourly),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Hourly => "hourly",
+            Period::Daily => "daily",
+        }
+    }
+
+    /// The first local hour or midnight boundary after `secs` (seconds since the epoch).
+    pub fn next_after(self, secs: i64) -> i64 {
+        let t = crate::sys::localtime(secs);
+        let into_hour = i64::from(t.minute)
+            .saturating_mul(60)
+            .saturating_add(i64::from(t.second));
+        let hour_start = secs.saturating_sub(into_hour);
+        match self {
+            Period::Hourly => hour_start.saturating_add(3600),
+            Period::Daily => hour_start
+                .saturating_sub(i64::from(t.hour).saturating_mul(3600))
+                .saturating_add(86_400),
+        }
+    }
+}
+
+fn epoch_secs(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 #[derive(Debug)]
 pub struct LogFile {
     path: PathBuf,
@@ -26,6 +76,8 @@ pub struct LogFile {
     size: u64,
     maxbytes: u64,
     backups: u32,
+    /// Time-based rotation and the boundary (epoch seconds) that triggers the next one.
+    period: Option<(Period, i64)>,
 }
 
 impl LogFile {
@@ -40,9 +92,22 @@ impl LogFile {
             size: 0,
             maxbytes,
             backups,
+            period: None,
         };
         log.reopen()?;
         Ok(log)
+    }
+
+    /// Rotates by time as well; the current file's period is the one of its last write.
+    pub fn set_period(&mut self, period: Option<Period>) {
+        let now = SystemTime::now();
+        let since = match self.size {
+            0 => now,
+            _ => std::fs::metadata(&self.path)
+                .and_then(|m| m.modified())
+                .unwrap_or(now),
+        };
+        self.period = period.map(|p| (p, p.next_after(epoch_secs(since))));
     }
 
     pub fn path(&self) -> &Path {
@@ -63,6 +128,17 @@ impl LogFile {
         if self.file.is_none() {
             self.reopen()?;
         }
+        let mut rotated = false;
+        if let Some((period, boundary)) = self.period {
+            let now = epoch_secs(SystemTime::now());
+            if now >= boundary {
+                self.period = Some((period, period.next_after(now)));
+                if self.size > 0 {
+                    self.rotate()?;
+                    rotated = true;
+                }
+            }
+        }
         let Some(file) = self.file.as_mut() else {
             return Err(io::Error::other("log file is not open"));
         };
@@ -73,7 +149,22 @@ impl LogFile {
             self.rotate()?;
             return Ok(Written::Rotated);
         }
-        Ok(Written::Appended)
+        Ok(if rotated {
+            Written::Rotated
+        } else {
+            Written::Appended
+        })
+    }
+
+    /// Rotates now, whatever the size (`supervisorctl rotate`); an empty file stays.
+    ///
+    /// # Errors
+    /// The rename or open error.
+    pub fn rotate_now(&mut self) -> io::Result<()> {
+        if self.size == 0 {
+            return Ok(());
+        }
+        self.rotate()
     }
 
     /// Closes and reopens the same path (SIGUSR2, after an external logrotate).
@@ -186,6 +277,56 @@ mod tests {
             assert_eq!(g.write(b"0123456789").unwrap(), Written::Appended);
         }
         assert_eq!(g.size(), 100);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn period_boundaries_are_local_hours_and_midnights() {
+        for secs in [0i64, 1_700_000_000, 1_700_003_599, 1_733_000_000] {
+            let h = Period::Hourly.next_after(secs);
+            assert!(h > secs && h - secs <= 3600);
+            let t = crate::sys::localtime(h);
+            assert_eq!((t.minute, t.second), (0, 0), "{secs}");
+            let d = Period::Daily.next_after(secs);
+            assert!(d > secs && d - secs <= 86_400 + 3600);
+            let t = crate::sys::localtime(d);
+            assert_eq!((t.minute, t.second), (0, 0), "{secs}");
+        }
+        assert_eq!(Period::parse(" Daily"), Some(Period::Daily));
+        assert_eq!(Period::parse("weekly"), None);
+    }
+
+    #[test]
+    fn a_passed_boundary_rotates_before_the_next_write() {
+        let d = tmpdir("period");
+        let p = d.join("x.log");
+        let mut f = LogFile::open(&p, 0, 3).unwrap();
+        f.set_period(Some(Period::Hourly));
+        assert_eq!(f.write(b"first hour\n").unwrap(), Written::Appended);
+        // As if the hour had ended since.
+        f.period = Some((Period::Hourly, 0));
+        assert_eq!(f.write(b"next hour\n").unwrap(), Written::Rotated);
+        assert_eq!(std::fs::read(backup_name(&p, 1)).unwrap(), b"first hour\n");
+        assert_eq!(std::fs::read(&p).unwrap(), b"next hour\n");
+        assert!(f.period.is_some_and(|(_, b)| b > 0));
+        // A file last written in an earlier period rotates at its first write.
+        let mut g = LogFile::open(&p, 0, 3).unwrap();
+        let old = std::fs::File::options().write(true).open(&p).unwrap();
+        old.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(3600))
+            .unwrap();
+        g.set_period(Some(Period::Daily));
+        assert_eq!(g.write(b"today\n").unwrap(), Written::Rotated);
+        assert_eq!(std::fs::read(backup_name(&p, 2)).unwrap(), b"first hour\n");
+        assert_eq!(std::fs::read(backup_name(&p, 1)).unwrap(), b"next hour\n");
+        g.rotate_now().unwrap();
+        assert_eq!(std::fs::read(backup_name(&p, 1)).unwrap(), b"today\n");
+        assert_eq!(len(&p), 0);
+        g.rotate_now().unwrap();
+        assert_eq!(
+            std::fs::read(backup_name(&p, 1)).unwrap(),
+            b"today\n",
+            "empty: no-op"
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 

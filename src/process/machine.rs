@@ -464,6 +464,7 @@ mod tests {
             capture_maxbytes: 0,
             events_enabled: false,
             syslog: false,
+            rotate: None,
         }
     }
 

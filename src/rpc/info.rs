@@ -231,6 +231,10 @@ fn config_info(
                 ),
                 (field("syslog"), Value::Bool(cc.syslog)),
             ]);
+            // A key of ours (D11), reported only when the file sets it.
+            if let Some(period) = cc.rotate {
+                members.insert(field("logfile_rotate"), Value::String(period.name().into()));
+            }
         }
     }
     info

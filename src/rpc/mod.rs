@@ -4,11 +4,13 @@
 //! Handlers run on the loop thread with the daemon borrowed mutably; an answer that has to
 //! wait for a state is returned as a [`pending::Pending`] and completed by the HTTP layer.
 
+pub mod apply;
 pub mod args;
 pub mod codec;
 pub mod control;
 pub mod faults;
 pub mod info;
+pub mod logfiles;
 pub mod logs;
 pub mod pending;
 pub mod reload;

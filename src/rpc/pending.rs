@@ -39,6 +39,8 @@ pub enum Pending {
         results: Vec<Option<Value>>,
         waiting: Vec<(usize, Member)>,
     },
+    /// `supervisor_rs.update`: waits for the processes it stops, then applies.
+    Apply(Box<crate::rpc::apply::Apply>),
     /// `system.multicall`: strictly in order, a waiting call blocks the ones after it.
     Multi {
         results: Vec<Value>,
@@ -80,6 +82,7 @@ impl Pending {
         match self {
             Pending::Stop { id: awaited } => *awaited == id,
             Pending::Start { .. } | Pending::Yielded { .. } => false,
+            Pending::Apply(plan) => plan.awaits_stop(id),
             Pending::Each { waiting, .. } => waiting.iter().any(|(_, m)| m.pending.awaits_stop(id)),
             Pending::Multi { current, .. } => current.awaits_stop(id),
         }
@@ -132,6 +135,7 @@ impl Pending {
                     ))
                 })
             }
+            Pending::Apply(plan) => plan.poll(d),
             Pending::Multi {
                 results,
                 current,

@@ -12,7 +12,7 @@ use xmlrpc::Value;
 use crate::daemon::core::Daemon;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::pending::{run_calls, Pending, MAX_MULTICALL_CALLS};
-use crate::rpc::{args, control, info, logs, reload, Reply};
+use crate::rpc::{apply, args, control, info, logfiles, logs, reload, Reply};
 
 type Handler = fn(&mut Daemon, &[Value]) -> Result<Reply, Fault>;
 
@@ -70,6 +70,9 @@ pub static METHODS: &[Method] = &[
     m!("supervisor.tailProcessLog", ["array", "string", "int", "int"], "The end of a process's stdout log (alias of tailProcessStdoutLog).\n\n@param string name process name or 'group:name'\n@param int offset the size returned by the previous call\n@param int length how many bytes at most\n@return array result [text, new offset, overflow]\n", logs::tail_stdout),
     m!("supervisor.tailProcessStderrLog", ["array", "string", "int", "int"], "The end of a process's stderr log.\n\n@param string name process name or 'group:name'\n@param int offset the size returned by the previous call\n@param int length how many bytes at most\n@return array result [text, new offset, overflow]\n", logs::tail_stderr),
     m!("supervisor.tailProcessStdoutLog", ["array", "string", "int", "int"], "The end of a process's stdout log.\n\n@param string name process name or 'group:name'\n@param int offset the size returned by the previous call\n@param int length how many bytes at most\n@return array result [text, new offset, overflow]\n", logs::tail_stdout),
+    m!("supervisor_rs.reopenLogs", ["array", "string"], "Reopen the stdout and stderr logs of running processes by their path, for an external logrotate that moves the files (without copytruncate). 'all' reopens supervisord's activity log too.\n\n@param string name process name, 'group:*' or 'all'\n@return array result one result struct per process\n", logfiles::reopen_logs),
+    m!("supervisor_rs.rotateLogs", ["array", "string"], "Rotate the stdout and stderr logs of processes now, as reaching logfile_maxbytes would (empty logs stay).\n\n@param string name process name, 'group:*' or 'all'\n@return array result one result struct per process\n", logfiles::rotate_logs),
+    m!("supervisor_rs.update", ["array", "array"], "Read the configuration again and apply it process by process: a changed member of a group is restarted alone, new members are started, removed ones stopped; unchanged processes keep running. Answers once the changes are made.\n\n@param array names the groups to update (empty or ['all']: every group)\n@return array result one struct per change: group, name ('' for a whole group), action (add_group, remove_group, update_group, add, remove, update, no_such_group), status, description\n", apply::update),
     m!("system.listMethods", ["array"], "The names of every method.\n\n@return array result method names\n", list_methods),
     m!("system.methodHelp", ["string", "string"], "The documentation of a method.\n\n@param string name the method name\n@return string result its documentation\n", method_help),
     m!("system.methodSignature", ["array", "string"], "The signature of a method: [return type, parameter types...].\n\n@param string name the method name\n@return array result the types\n", method_signature),
@@ -94,9 +97,10 @@ pub fn call(d: &mut Daemon, name: &str, params: &[Value]) -> Result<Reply, Fault
     }
 }
 
-/// `supervisor.*` exists only with `[rpcinterface:supervisor]`; `system.*` always.
+/// `supervisor.*` and our additive `supervisor_rs.*` exist only with
+/// `[rpcinterface:supervisor]`; `system.*` always.
 fn served(d: &Daemon, m: &Method) -> bool {
-    d.config.supervisor_rpc || !m.name.starts_with("supervisor.")
+    d.config.supervisor_rpc || m.name.starts_with("system.")
 }
 
 fn list_methods(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
@@ -170,7 +174,7 @@ mod tests {
                 pair[1].name
             );
         }
-        assert_eq!(METHODS.len(), 41);
+        assert_eq!(METHODS.len(), 44);
         assert!(find("supervisor.getPID").is_some());
         assert!(find("supervisor.__init__").is_none());
     }

@@ -6,16 +6,29 @@
 use xmlrpc::Value;
 
 use super::super::controller::{exit, Controller, Flow, Outcome};
-use super::super::format::{avail_line, change_lines, fault};
-use super::super::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult};
+use super::super::format::{avail_line, change_lines, fault, namespec};
+use super::super::json::Json;
+use super::super::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult, UpdateResult};
+
+/// `reloadConfig`'s lists for `--json`.
+fn changes_json(changes: &Changes) -> Json {
+    Json::object([
+        ("added", Json::names(&changes.added)),
+        ("changed", Json::names(&changes.changed)),
+        ("removed", Json::names(&changes.removed)),
+    ])
+}
 
 impl Controller<'_> {
     pub(in super::super) fn do_avail(&mut self, arg: &str) -> Outcome {
         if !arg.is_empty() {
             return self.usage("Error: avail accepts no arguments", "avail", exit::GENERIC);
         }
-        match self.call_as("supervisor.getAllConfigInfo", vec![], ConfigInfo::list) {
-            Ok(infos) => {
+        match self.call_keep("supervisor.getAllConfigInfo", vec![], ConfigInfo::list) {
+            Ok((_, raw)) if self.wants_json() => {
+                self.json_set("configs", || Json::from_value(&raw))
+            }
+            Ok((infos, _)) => {
                 for info in &infos {
                     self.say(&avail_line(info));
                 }
@@ -38,6 +51,7 @@ impl Controller<'_> {
             );
         }
         match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
+            Ok(changes) if self.wants_json() => self.json_set("changes", || changes_json(&changes)),
             Ok(changes) => {
                 for line in change_lines(&changes) {
                     self.say(&line);
@@ -100,15 +114,6 @@ impl Controller<'_> {
     }
 
     pub(in super::super) fn do_update(&mut self, arg: &str) -> Outcome {
-        let changes = match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
-            Ok(changes) => changes,
-            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
-                self.exit_status = exit::GENERIC;
-                self.say("ERROR: already shutting down");
-                return Ok(Flow::Continue);
-            }
-            Err(e) => return Err(e.into()),
-        };
         let mut wanted: Vec<&str> = Vec::new();
         for name in arg.split_whitespace() {
             if !wanted.contains(&name) {
@@ -118,9 +123,43 @@ impl Controller<'_> {
         if wanted.contains(&"all") {
             wanted.clear();
         }
+        // DIVERGENCE(D11): against our daemon, `update` applies the change per process (a
+        // changed member restarts alone); the lines are the reference's wherever a whole
+        // group is concerned. A server without the method gets the reference algorithm.
+        let names = Value::Array(wanted.iter().map(|n| Value::from(*n)).collect());
+        match self.call_keep("supervisor_rs.update", vec![names], UpdateResult::list) {
+            Ok((results, raw)) => {
+                let raw = super::super::reply::array(&raw).unwrap_or_default();
+                for (result, raw) in results.iter().zip(raw) {
+                    self.show_update(result, raw);
+                }
+                return Ok(Flow::Continue);
+            }
+            Err(e) if e.fault_code() == Some(fault::UNKNOWN_METHOD) => {}
+            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
+                self.exit_status = exit::GENERIC;
+                self.say("ERROR: already shutting down");
+                return Ok(Flow::Continue);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.update_by_groups(&wanted)
+    }
+
+    /// The reference's `update`: reread, then stop/remove, replace and add whole groups.
+    fn update_by_groups(&mut self, wanted: &[&str]) -> Outcome {
+        let changes = match self.call_as("supervisor.reloadConfig", vec![], Changes::from_value) {
+            Ok(changes) => changes,
+            Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {
+                self.exit_status = exit::GENERIC;
+                self.say("ERROR: already shutting down");
+                return Ok(Flow::Continue);
+            }
+            Err(e) => return Err(e.into()),
+        };
         if !wanted.is_empty() {
             let infos = self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
-            for name in &wanted {
+            for name in wanted {
                 let known = infos.iter().any(|i| i.group == *name)
                     || changes.added.iter().any(|a| a == name);
                 if !known {
@@ -129,6 +168,7 @@ impl Controller<'_> {
                 }
             }
         }
+        self.json_set("changes", || changes_json(&changes));
         let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
         for group in changes.removed.iter().filter(|g| selected(g)) {
             let results = self.call_as(
@@ -136,9 +176,13 @@ impl Controller<'_> {
                 vec![Value::from(group.as_str())],
                 ProcessResult::list,
             )?;
-            self.say(&format!("{group}: stopped"));
+            self.update_step(group, "stop", &format!("{group}: stopped"));
             if results.iter().any(|r| r.status == fault::FAILED) {
-                self.say(&format!("{group}: has problems; not removing"));
+                self.update_step(
+                    group,
+                    "keep",
+                    &format!("{group}: has problems; not removing"),
+                );
                 self.exit_status = exit::GENERIC;
                 continue;
             }
@@ -146,14 +190,14 @@ impl Controller<'_> {
                 "supervisor.removeProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: removed process group"));
+            self.update_step(group, "remove", &format!("{group}: removed process group"));
         }
         for group in changes.changed.iter().filter(|g| selected(g)) {
             self.call(
                 "supervisor.stopProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: stopped"));
+            self.update_step(group, "stop", &format!("{group}: stopped"));
             self.call(
                 "supervisor.removeProcessGroup",
                 vec![Value::from(group.as_str())],
@@ -162,15 +206,81 @@ impl Controller<'_> {
                 "supervisor.addProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: updated process group"));
+            self.update_step(group, "update", &format!("{group}: updated process group"));
         }
         for group in changes.added.iter().filter(|g| selected(g)) {
             self.call(
                 "supervisor.addProcessGroup",
                 vec![Value::from(group.as_str())],
             )?;
-            self.say(&format!("{group}: added process group"));
+            self.update_step(group, "add", &format!("{group}: added process group"));
         }
         Ok(Flow::Continue)
+    }
+
+    /// The lines of one `supervisor_rs.update` result; with `--json` its record.
+    fn show_update(&mut self, r: &UpdateResult, raw: &Value) {
+        let spec = match r.name.as_str() {
+            "" => r.group.clone(),
+            name => namespec(&r.group, name),
+        };
+        let lines: Vec<String> = match (r.status, r.action.as_str()) {
+            (fault::BAD_NAME, _) => vec![format!("ERROR: no such group: {}", r.group)],
+            (fault::SUCCESS, "remove_group") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: removed process group"),
+                ]
+            }
+            (fault::SUCCESS, "update_group") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: updated process group"),
+                ]
+            }
+            (fault::SUCCESS, "add_group") => vec![format!("{spec}: added process group")],
+            (fault::SUCCESS, "update") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: updated process"),
+                ]
+            }
+            (fault::SUCCESS, "remove") => {
+                vec![
+                    format!("{spec}: stopped"),
+                    format!("{spec}: removed process"),
+                ]
+            }
+            (fault::SUCCESS, "add") => vec![format!("{spec}: added process")],
+            _ => vec![format!("{spec}: ERROR ({})", r.description)],
+        };
+        if r.status != fault::SUCCESS {
+            self.exit_status = exit::GENERIC;
+        }
+        if self.wants_json() {
+            let mut record = Json::from_value(raw);
+            if let Json::Object(fields) = &mut record {
+                fields.push(("message".into(), Json::Str(lines.join("\n"))));
+            }
+            self.json_push("results", || record);
+            return;
+        }
+        for line in &lines {
+            self.say(line);
+        }
+    }
+
+    /// One step of `update`: its line, or with `--json` a `results` record.
+    fn update_step(&mut self, group: &str, action: &str, line: &str) {
+        if !self.wants_json() {
+            return self.say(line);
+        }
+        self.json_push("results", || {
+            Json::object([
+                ("group", Json::str(group)),
+                ("action", Json::str(action)),
+                ("message", Json::str(line)),
+            ])
+        });
     }
 }

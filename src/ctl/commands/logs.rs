@@ -4,7 +4,7 @@ use xmlrpc::Value;
 
 use super::super::client::CallError;
 use super::super::controller::{exit, Controller, Flow, Outcome, ReadLine};
-use super::super::format::{clear_result, fault, result_name};
+use super::super::format::{clear_result, fault, result_name, split_namespec};
 use super::super::http_stream::Followed;
 use super::super::reply::{self, ProcessInfo, ProcessResult};
 use super::int_param;
@@ -37,6 +37,9 @@ impl Controller<'_> {
         let mut args: Vec<&str> = arg.split_whitespace().collect();
         if args.is_empty() {
             return self.usage("Error: too few arguments", "tail", exit::GENERIC);
+        }
+        if let Some(outcome) = self.follow_several(&args) {
+            return outcome;
         }
         if args.len() > 3 {
             return self.usage("Error: too many arguments", "tail", exit::GENERIC);
@@ -148,6 +151,36 @@ impl Controller<'_> {
         Ok(Flow::Continue)
     }
 
+    /// Ours (D11): `tail -f a b c [stdout|stderr]` follows several processes at once, each
+    /// line prefixed by its name; the reference refuses a second name. `None` for anything
+    /// else.
+    fn follow_several(&mut self, args: &[&str]) -> Option<Outcome> {
+        let (modifier, rest) = args.split_first()?;
+        if !matches!(amount(modifier), Some(Amount::Follow)) || !modifier.starts_with('-') {
+            return None;
+        }
+        let (names, channel) = match rest.split_last() {
+            Some((last, names)) if matches!(last.to_lowercase().as_str(), "stdout" | "stderr") => {
+                (names, last.to_lowercase())
+            }
+            _ => (rest, "stdout".to_string()),
+        };
+        if names.len() < 2 {
+            return None;
+        }
+        let tails: Vec<(String, String)> = names
+            .iter()
+            .map(|n| (n.to_string(), format!("/logtail/{n}/{channel}")))
+            .collect();
+        self.say("==> Press Ctrl-C to exit <==");
+        let remote = self.remote;
+        let end = remote.follow_named(&self.server, &tails, &mut *self.out, &mut *self.err);
+        if end == Followed::Stopped {
+            self.say("");
+        }
+        Some(Ok(Flow::Continue))
+    }
+
     fn bad_argument(&mut self, modifier: &str) -> Outcome {
         self.say(&format!("Error: bad argument {modifier}"));
         self.exit_status = exit::GENERIC;
@@ -182,21 +215,35 @@ impl Controller<'_> {
                 vec![],
                 ProcessResult::list,
             )?;
-            self.show_results(&results, |name, r| clear_result(name, r.status), None)?;
+            self.show_results(
+                &results,
+                "clear",
+                |name, r| clear_result(name, r.status),
+                None,
+            )?;
             return Ok(Flow::Continue);
         }
         for name in names {
             let shown = result_name(name);
+            let (group, process) = split_namespec(name);
+            let process = process.unwrap_or("*");
             match self.call("supervisor.clearProcessLogs", vec![Value::from(name)]) {
-                Ok(_) => self.say(&format!("{shown}: cleared")),
+                Ok(_) => self.say_result(
+                    &format!("{shown}: cleared"),
+                    "clear",
+                    (group, process, fault::SUCCESS, "OK"),
+                ),
                 Err(e) => {
-                    let code = e.fault_code();
-                    let Some((code, line)) =
-                        code.and_then(|c| clear_result(&shown, c).map(|l| (c, l)))
-                    else {
+                    let result = match &e {
+                        CallError::Fault { code, string } => {
+                            clear_result(&shown, *code).map(|l| (*code, string, l))
+                        }
+                        _ => None,
+                    };
+                    let Some((code, string, line)) = result else {
                         return Err(e.into());
                     };
-                    self.say(&line);
+                    self.say_result(&line, "clear", (group, process, code, string));
                     self.note_fault(code, None);
                 }
             }

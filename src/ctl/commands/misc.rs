@@ -4,6 +4,7 @@ use super::super::controller::{exit, Controller, Flow, Outcome, ReadLine};
 use super::super::endpoint;
 use super::super::format::{columnize, fault};
 use super::super::help::{self, TOPICS, TOPICS_HEADER};
+use super::super::json::Json;
 use super::super::reply;
 
 /// `cmd.Cmd.print_topics` wraps the topic table at 80 - 1 columns.
@@ -122,7 +123,10 @@ impl Controller<'_> {
             return Ok(Flow::Continue);
         }
         let version = self.call_as("supervisor.getSupervisorVersion", vec![], reply::string)?;
-        self.say(&version);
+        match self.wants_json() {
+            true => self.json_set("supervisor_version", || Json::Str(version)),
+            false => self.say(&version),
+        }
         Ok(Flow::Continue)
     }
 }

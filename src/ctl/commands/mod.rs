@@ -10,6 +10,7 @@
 //! [`Abort`]: super::controller::Abort
 
 mod config;
+mod logfiles;
 mod logs;
 mod misc;
 mod process;
@@ -26,10 +27,12 @@ fn int_param(n: i64) -> Value {
 }
 
 impl Controller<'_> {
-    /// Prints group/all results with `render`, noting each status (`ignored` leaves it).
+    /// Prints group/all results of the RPC `action` with `render`, noting each status
+    /// (`ignored` leaves it).
     fn show_results(
         &mut self,
         results: &[ProcessResult],
+        action: &str,
         render: impl Fn(&str, &ProcessResult) -> Option<String>,
         ignored: Option<i64>,
     ) -> Result<(), Abort> {
@@ -38,7 +41,13 @@ impl Controller<'_> {
             let line = render(&name, result).ok_or_else(|| {
                 Abort::Message(format!("unknown result code {} for {name}", result.status))
             })?;
-            self.say(&line);
+            let fields = (
+                result.group.as_str(),
+                result.name.as_str(),
+                result.status,
+                result.description.as_str(),
+            );
+            self.say_result(&line, action, fields);
             self.note_fault(result.status, ignored);
         }
         Ok(())

@@ -9,6 +9,7 @@ use super::super::controller::{exit, Controller, Flow, Outcome};
 use super::super::format::{
     fault, namespec, signal_result, split_namespec, start_result, status_lines,
 };
+use super::super::json::Json;
 use super::super::reply::{self, ProcessInfo, ProcessResult};
 
 impl Controller<'_> {
@@ -17,18 +18,22 @@ impl Controller<'_> {
             self.exit_status = exit::STATUS_UNKNOWN;
             return Ok(Flow::Continue);
         }
-        let all = self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
+        let (all, raw) =
+            self.call_keep("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
+        let raw = reply::array(&raw).unwrap_or_default();
         let names: Vec<&str> = arg.split_whitespace().collect();
-        let shown = if names.is_empty() || names.contains(&"all") {
-            all
+        // Indexes into `all` (and `raw`) of the processes shown, in order.
+        let shown: Vec<usize> = if names.is_empty() || names.contains(&"all") {
+            (0..all.len()).collect()
         } else {
             let mut shown = Vec::new();
             for name in names {
                 let (group, process) = split_namespec(name);
                 let matched = all
                     .iter()
-                    .filter(|i| i.group == group && process.is_none_or(|p| i.name == p))
-                    .cloned()
+                    .enumerate()
+                    .filter(|(_, i)| i.group == group && process.is_none_or(|p| i.name == p))
+                    .map(|(n, _)| n)
                     .collect::<Vec<_>>();
                 if matched.is_empty() {
                     match process {
@@ -41,8 +46,19 @@ impl Controller<'_> {
             }
             shown
         };
-        for line in status_lines(&shown) {
-            self.say(&line);
+        let shown_infos: Vec<ProcessInfo> =
+            shown.iter().filter_map(|&n| all.get(n).cloned()).collect();
+        if self.wants_json() {
+            let records = shown
+                .iter()
+                .filter_map(|&n| raw.get(n))
+                .map(Json::from_value);
+            let records = Json::Array(records.collect());
+            self.json_set("processes", || records);
+        } else {
+            for line in status_lines(&shown_infos) {
+                self.say(&line);
+            }
         }
         let stopped = |i: &ProcessInfo| {
             i32::try_from(i.state)
@@ -50,7 +66,7 @@ impl Controller<'_> {
                 .and_then(ProcessState::from_code)
                 .is_some_and(ProcessState::is_stopped)
         };
-        if shown.iter().any(stopped) {
+        if shown_infos.iter().any(stopped) {
             self.exit_status = exit::STATUS_NOT_RUNNING;
         }
         Ok(Flow::Continue)
@@ -63,17 +79,20 @@ impl Controller<'_> {
         let names: Vec<&str> = arg.split_whitespace().collect();
         if names.is_empty() {
             let pid = self.call_as("supervisor.getPID", vec![], reply::integer_reply)?;
-            self.say(&pid.to_string());
+            self.pid_line(pid, None);
         } else if names.contains(&"all") {
-            for info in self.call_as("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)? {
-                self.say(&info.pid.to_string());
+            let (infos, raw) =
+                self.call_keep("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
+            let raw = reply::array(&raw).unwrap_or_default();
+            for (info, raw) in infos.iter().zip(raw) {
+                self.pid_line(info.pid, Some(raw));
             }
         } else {
             for name in names {
                 let params = vec![Value::from(name)];
-                match self.call_as("supervisor.getProcessInfo", params, ProcessInfo::from_value) {
-                    Ok(info) => {
-                        self.say(&info.pid.to_string());
+                match self.call_keep("supervisor.getProcessInfo", params, ProcessInfo::from_value) {
+                    Ok((info, raw)) => {
+                        self.pid_line(info.pid, Some(&raw));
                         if info.pid == 0 {
                             self.exit_status = exit::NOT_RUNNING;
                         }
@@ -87,6 +106,16 @@ impl Controller<'_> {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// One `pid` answer: the number in text mode; with `--json` supervisord's `pid` key or
+    /// the process's info struct.
+    fn pid_line(&mut self, pid: i64, info: Option<&Value>) {
+        match info {
+            _ if !self.wants_json() => self.say(&pid.to_string()),
+            None => self.json_set("pid", || Json::Int(pid)),
+            Some(info) => self.json_push("processes", || Json::from_value(info)),
+        }
     }
 
     pub(in super::super) fn do_start(&mut self, arg: &str) -> Outcome {
@@ -106,7 +135,7 @@ impl Controller<'_> {
         if names.contains(&"all") {
             let results =
                 self.call_as("supervisor.startAllProcesses", vec![], ProcessResult::list)?;
-            self.show_results(&results, render, ignored)?;
+            self.show_results(&results, "start", render, ignored)?;
             return Ok(Flow::Continue);
         }
         for name in names {
@@ -115,7 +144,7 @@ impl Controller<'_> {
                     let params = vec![Value::from(group)];
                     match self.call_as("supervisor.startProcessGroup", params, ProcessResult::list)
                     {
-                        Ok(results) => self.show_results(&results, render, ignored)?,
+                        Ok(results) => self.show_results(&results, "start", render, ignored)?,
                         Err(e) if e.fault_code() == Some(fault::BAD_NAME) => {
                             self.say(&format!("{group}: ERROR (no such group)"));
                             self.exit_status = exit::INVALID_ARGS;
@@ -126,14 +155,22 @@ impl Controller<'_> {
                 (group, Some(process)) => {
                     let shown = namespec(group, process);
                     match self.call("supervisor.startProcess", vec![Value::from(name)]) {
-                        Ok(_) => self.say(&format!("{shown}: started")),
+                        Ok(_) => self.say_result(
+                            &format!("{shown}: started"),
+                            "start",
+                            (group, process, fault::SUCCESS, "OK"),
+                        ),
                         Err(e) => {
-                            let code = e.fault_code();
-                            let result = code.and_then(|c| start_result(&shown, c).map(|l| (c, l)));
-                            let Some((code, line)) = result else {
+                            let result = match &e {
+                                CallError::Fault { code, string } => {
+                                    start_result(&shown, *code).map(|l| (*code, string, l))
+                                }
+                                _ => None,
+                            };
+                            let Some((code, string, line)) = result else {
                                 return Err(e.into());
                             };
-                            self.say(&line);
+                            self.say_result(&line, "start", (group, process, code, string));
                             self.note_fault(code, ignored);
                         }
                     }
@@ -171,8 +208,9 @@ impl Controller<'_> {
 
     /// `stop` (no signal) or `signal SIG` on `all`, groups and single processes.
     fn signal_each(&mut self, names: &[&str], sig: Option<&str>) -> Outcome {
-        let (verb, ignored, all_method, group_method, one_method) = match sig {
+        let (action, verb, ignored, all_method, group_method, one_method) = match sig {
             None => (
+                "stop",
                 "stopped",
                 Some(fault::NOT_RUNNING),
                 "supervisor.stopAllProcesses",
@@ -180,6 +218,7 @@ impl Controller<'_> {
                 "supervisor.stopProcess",
             ),
             Some(_) => (
+                "signal",
                 "signalled",
                 None,
                 "supervisor.signalAllProcesses",
@@ -195,7 +234,7 @@ impl Controller<'_> {
             |name: &str, r: &ProcessResult| signal_result(name, r.status, &r.description, verb);
         if names.contains(&"all") {
             let results = self.call_as(all_method, with_sig(vec![]), ProcessResult::list)?;
-            self.show_results(&results, render, ignored)?;
+            self.show_results(&results, action, render, ignored)?;
             return Ok(Flow::Continue);
         }
         for name in names {
@@ -203,7 +242,7 @@ impl Controller<'_> {
                 (group, None) => {
                     let params = with_sig(vec![Value::from(group)]);
                     match self.call_as(group_method, params, ProcessResult::list) {
-                        Ok(results) => self.show_results(&results, render, ignored)?,
+                        Ok(results) => self.show_results(&results, action, render, ignored)?,
                         Err(e) if e.fault_code() == Some(fault::BAD_NAME) => {
                             self.say(&format!("{group}: ERROR (no such group)"));
                             self.exit_status = exit::GENERIC;
@@ -214,19 +253,24 @@ impl Controller<'_> {
                 (group, Some(process)) => {
                     let shown = namespec(group, process);
                     match self.call(one_method, with_sig(vec![Value::from(*name)])) {
-                        Ok(_) => self.say(&format!("{shown}: {verb}")),
+                        Ok(_) => self.say_result(
+                            &format!("{shown}: {verb}"),
+                            action,
+                            (group, process, fault::SUCCESS, "OK"),
+                        ),
                         Err(e) => {
                             let result = match &e {
                                 CallError::Fault { code, string } => {
                                     let code = *code;
-                                    signal_result(&shown, code, string, verb).map(|l| (code, l))
+                                    signal_result(&shown, code, string, verb)
+                                        .map(|l| (code, string, l))
                                 }
                                 _ => None,
                             };
-                            let Some((code, line)) = result else {
+                            let Some((code, string, line)) = result else {
                                 return Err(e.into());
                             };
-                            self.say(&line);
+                            self.say_result(&line, action, (group, process, code, string));
                             self.note_fault(code, ignored);
                         }
                     }

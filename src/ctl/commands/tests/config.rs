@@ -47,7 +47,7 @@ fn commands_without_upcheck_fail_in_one_line() {
     for (line, method) in [
         ("avail", "getAllConfigInfo"),
         ("reread", "reloadConfig"),
-        ("update", "reloadConfig"),
+        ("update", "supervisor_rs.update"),
         ("add foo", "addProcessGroup"),
         ("remove foo", "removeProcessGroup"),
         ("reload", "restart"),
@@ -158,6 +158,7 @@ fn update_removes_changes_then_adds() {
     let (out, rc) = run(
         "update",
         vec![
+            no_surgical(),
             ("reloadConfig", changes(&["new"], &["chg"], &["old"])),
             (
                 "stopProcessGroup",
@@ -176,7 +177,10 @@ fn update_removes_changes_then_adds() {
     );
     assert_eq!(rc, 0);
     assert_eq!(
-        run("update", vec![("reloadConfig", changes(&[], &[], &[]))]),
+        run(
+            "update",
+            vec![no_surgical(), ("reloadConfig", changes(&[], &[], &[]))]
+        ),
         (String::new(), 0)
     );
 }
@@ -186,6 +190,7 @@ fn update_with_group_names() {
     let (out, rc) = run(
         "update c nope c",
         vec![
+            no_surgical(),
             ("reloadConfig", changes(&["c", "d"], &[], &["a"])),
             ("getAllProcessInfo", infos()),
             ("addProcessGroup", Ok(Value::Bool(true))),
@@ -198,6 +203,7 @@ fn update_with_group_names() {
     let (out, rc) = run(
         "update old",
         vec![
+            no_surgical(),
             ("reloadConfig", changes(&[], &[], &["old"])),
             (
                 "getAllProcessInfo",
@@ -220,11 +226,61 @@ fn update_with_a_broken_config_is_one_line() {
     // DIVERGENCE(Q29): the reference prints the raw Fault object.
     let msg = "CANT_REREAD: value 'NOPE' is not a valid signal name in section 'program:a'";
     assert_eq!(
-        run("update", vec![("reloadConfig", fault(92, msg))]),
+        run("update", vec![("supervisor_rs.update", fault(92, msg))]),
         (format!("ERROR: {msg}\n"), 1)
     );
     assert_eq!(
-        run("update", vec![("reloadConfig", fault(6, "SHUTDOWN_STATE"))]),
+        run(
+            "update",
+            vec![("supervisor_rs.update", fault(6, "SHUTDOWN_STATE"))]
+        ),
         ("ERROR: already shutting down\n".into(), 1)
+    );
+}
+
+fn update_result(group: &str, name: &str, action: &str, status: i32, desc: &str) -> Value {
+    st(&[
+        ("group", s(group)),
+        ("name", s(name)),
+        ("action", s(action)),
+        ("status", Value::Int(status)),
+        ("description", s(desc)),
+    ])
+}
+
+#[test]
+fn update_per_process_on_our_daemon() {
+    // DIVERGENCE(D11): whole-group changes print the reference's lines; member changes
+    // print one pair per process.
+    let r = run_with(
+        "update web nope",
+        vec![(
+            "supervisor_rs.update",
+            Ok(Value::Array(vec![
+                update_result("nope", "", "no_such_group", 10, "BAD_NAME: nope"),
+                update_result("old", "", "remove_group", 80, "OK"),
+                update_result("chg", "", "update_group", 80, "OK"),
+                update_result("web", "web_01", "update", 80, "OK"),
+                update_result("web", "web_02", "remove", 80, "OK"),
+                update_result("web", "web_05", "add", 80, "OK"),
+                update_result("new", "", "add_group", 80, "OK"),
+            ])),
+        )],
+        false,
+        &[],
+        Followed::Ended,
+    );
+    assert_eq!(
+        r.out,
+        "ERROR: no such group: nope\nold: stopped\nold: removed process group\n\
+         chg: stopped\nchg: updated process group\nweb:web_01: stopped\n\
+         web:web_01: updated process\nweb:web_02: stopped\nweb:web_02: removed process\n\
+         web:web_05: added process\nnew: added process group\n"
+    );
+    assert_eq!(r.status, 1);
+    assert_eq!(
+        r.calls[0].1,
+        vec![Value::Array(vec![s("web"), s("nope")])],
+        "the names, once each"
     );
 }

@@ -295,3 +295,87 @@ fn fg_forwards_lines_until_eof() {
         "==> Press Ctrl-C to exit <==\nProcess got killed\nExiting foreground\n"
     );
 }
+
+#[test]
+fn tail_f_several_names_follows_each_with_a_prefix() {
+    // Ours (D11): where the reference says "bad channel" or "too many arguments".
+    let r = run_with("tail -f a b:x c", vec![up()], false, &[], Followed::Stopped);
+    assert_eq!(
+        r.out,
+        "==> Press Ctrl-C to exit <==\na | streamed\nb:x | streamed\nc | streamed\n\n"
+    );
+    assert_eq!(
+        r.follows,
+        [
+            "/logtail/a/stdout",
+            "/logtail/b:x/stdout",
+            "/logtail/c/stdout"
+        ]
+    );
+    let r = run_with(
+        "tail -f a b STDERR",
+        vec![up()],
+        false,
+        &[],
+        Followed::Ended,
+    );
+    assert_eq!(r.follows, ["/logtail/a/stderr", "/logtail/b/stderr"]);
+    // One name keeps the reference's forms.
+    let r = run_with("tail -f a stderr", vec![up()], false, &[], Followed::Ended);
+    assert_eq!(r.follows, ["/logtail/a/stderr"]);
+    assert_eq!(
+        run("tail a b", vec![up()]),
+        ("Error: bad channel 'b'\n".into(), 1)
+    );
+}
+
+#[test]
+fn reopen_and_rotate_golden() {
+    let results = || {
+        Ok(Value::Array(vec![
+            result("web", "web_0", 80, "OK"),
+            result("web", "web_1", 30, "FAILED: web:web_1: Permission denied"),
+        ]))
+    };
+    assert_eq!(
+        run(
+            "reopen web:*",
+            vec![up(), ("supervisor_rs.reopenLogs", results())]
+        ),
+        (
+            "web:web_0: reopened\nweb:web_1: ERROR (FAILED: web:web_1: Permission denied)\n".into(),
+            1
+        )
+    );
+    assert_eq!(
+        run(
+            "rotate talker nosuch:*",
+            vec![
+                up(),
+                (
+                    "supervisor_rs.rotateLogs",
+                    Ok(Value::Array(vec![result("talker", "talker", 80, "OK")]))
+                ),
+                ("supervisor_rs.rotateLogs", fault(10, "BAD_NAME: nosuch:*")),
+            ]
+        ),
+        ("talker: rotated\nnosuch: ERROR (no such group)\n".into(), 1)
+    );
+    assert_eq!(
+        run(
+            "rotate all",
+            vec![
+                up(),
+                ("supervisor_rs.rotateLogs", fault(1, "UNKNOWN_METHOD"))
+            ]
+        ),
+        (
+            "ERROR: this supervisord cannot rotate logs (no supervisor_rs.rotateLogs method)\n"
+                .into(),
+            3
+        )
+    );
+    let (out, rc) = run("reopen", vec![up()]);
+    assert!(out.starts_with("Error: reopen requires a process name\nreopen <name>"));
+    assert_eq!(rc, 1);
+}

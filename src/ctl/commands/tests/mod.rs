@@ -34,13 +34,31 @@ impl Remote for Script {
             .borrow_mut()
             .pop_front()
             .unwrap_or_else(|| panic!("unexpected call {method}"));
-        assert_eq!(method, format!("supervisor.{expected}"));
+        if expected.contains('.') {
+            assert_eq!(method, expected);
+        } else {
+            assert_eq!(method, format!("supervisor.{expected}"));
+        }
         reply
     }
 
     fn follow(&self, _: &Server, path: &str, out: &mut dyn Write, _: &mut dyn Write) -> Followed {
         self.follows.borrow_mut().push(path.to_string());
         out.write_all(b"streamed\n").unwrap();
+        self.follow_end
+    }
+
+    fn follow_named(
+        &self,
+        _: &Server,
+        tails: &[(String, String)],
+        out: &mut dyn Write,
+        _: &mut dyn Write,
+    ) -> Followed {
+        for (name, path) in tails {
+            self.follows.borrow_mut().push(path.clone());
+            writeln!(out, "{name} | streamed").unwrap();
+        }
         self.follow_end
     }
 
@@ -93,6 +111,17 @@ fn run_with(
     keys: &[&'static str],
     end: Followed,
 ) -> Run {
+    run_mode(line, replies, interactive, keys, end, false)
+}
+
+fn run_mode(
+    line: &str,
+    replies: Vec<(&'static str, Reply)>,
+    interactive: bool,
+    keys: &[&'static str],
+    end: Followed,
+    json: bool,
+) -> Run {
     let script = Script {
         replies: RefCell::new(replies.into()),
         calls: RefCell::new(Vec::new()),
@@ -107,6 +136,7 @@ fn run_with(
         password: None,
     };
     let mut ctl = Controller::new(server, interactive, &script, &mut input, &mut out, &mut err);
+    ctl.json = json;
     ctl.onecmd(line);
     let status = ctl.exit_status;
     drop(ctl);
@@ -128,6 +158,11 @@ fn run_with(
 fn run(line: &str, replies: Vec<(&'static str, Reply)>) -> (String, i32) {
     let r = run_with(line, replies, false, &[], Followed::Ended);
     (r.out, r.status)
+}
+
+/// `supervisor_rs.update` on a server that does not have it (the reference).
+fn no_surgical() -> (&'static str, Reply) {
+    ("supervisor_rs.update", fault(1, "UNKNOWN_METHOD"))
 }
 
 fn up() -> (&'static str, Reply) {
@@ -224,6 +259,7 @@ const START_HELP: &str =
 start <name> <name>\tStart multiple processes or groups\nstart all\t\tStart all processes\n";
 
 mod config;
+mod json;
 mod logs;
 mod misc;
 mod process;
