@@ -85,6 +85,9 @@ const SIGNATURES: &[(&str, &[&str])] = &[
         "supervisor.tailProcessStdoutLog",
         &["array", "string", "int", "int"],
     ),
+    ("supervisor_rs.reopenLogs", &["array", "string"]),
+    ("supervisor_rs.rotateLogs", &["array", "string"]),
+    ("supervisor_rs.update", &["array", "array"]),
     ("system.listMethods", &["array"]),
     ("system.methodHelp", &["string", "string"]),
     ("system.methodSignature", &["array", "string"]),
@@ -156,7 +159,7 @@ fn system_methods_list_help_and_signatures() {
     assert_eq!(
         d.call("system.listMethods", vec![]),
         Value::Array(names),
-        "41 sorted names"
+        "44 sorted names: supervisor.*, our additive supervisor_rs.*, system.*"
     );
     for (name, sig) in SIGNATURES {
         let expected = Value::Array(sig.iter().map(|t| s(t)).collect());
