@@ -272,7 +272,11 @@ struct Stopper(std::process::Child);
 
 impl Drop for Stopper {
     fn drop(&mut self) {
-        // No panic here: this may run while a failed assertion unwinds.
+        // No panic here: this may run while a failed assertion unwinds. An exited (reaped)
+        // daemon's pid may belong to another process by now.
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
         let _ = supervisor::sys::kill(self.0.id() as i32, libc::SIGTERM);
         let deadline = std::time::Instant::now() + TIMEOUT;
         while matches!(self.0.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
