@@ -322,7 +322,9 @@ fn init_script_drives_a_sandboxed_daemon() {
 
     let mut sb = Sandbox::new("initd");
     sb.nodaemon = false;
-    let prog = script(&sb, "prog.sh", "exec sleep 600");
+    // A shell loop keeps the sandbox path in its command line, so a failed test's clean-up
+    // finds it.
+    let prog = script(&sb, "prog.sh", "while :; do sleep 1; done");
     let program = format!("[program:prog]\ncommand={}\nstartsecs=0\n", prog.display());
     sb.write_conf(&program);
     let pidfile = sb.path("supervisord.pid");
