@@ -189,7 +189,7 @@ fn install_never_builds_and_fails_loudly() {
 }
 
 #[test]
-fn installed_configuration_passes_check_config() {
+fn installed_configuration_passes_check_config_and_runs() {
     let scratch = Scratch::new("etc");
     let etc = scratch.0.join("etc");
     // SYSCONFDIR moves the whole /etc side; /run and /var/log are moved by hand below.
@@ -237,6 +237,54 @@ fn installed_configuration_passes_check_config() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(err, "", "no warning either");
     assert!(String::from_utf8_lossy(&out.stdout).ends_with(": OK\n"));
+
+    // It also runs: the daemon starts its program and supervisorctl finds the socket.
+    let daemon = Command::new(SUPERVISORD)
+        .args(["-n", "-c"])
+        .arg(&conf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut daemon = Stopper(daemon);
+    let status = wait_for(TIMEOUT, "app to run", || {
+        let out = Command::new(crate::util::SUPERVISORCTL)
+            .arg("-c")
+            .arg(&conf)
+            .args(["status", "app"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains("RUNNING").then_some(text)
+    });
+    assert!(status.starts_with("app "), "{status}");
+    assert!(scratch.0.join("log/supervisord.log").exists());
+    let _ = supervisor::sys::kill(daemon.0.id() as i32, libc::SIGTERM);
+    let exit = wait_for(TIMEOUT, "supervisord to exit", || {
+        daemon.0.try_wait().ok().flatten()
+    });
+    assert_eq!(exit.code(), Some(0));
+}
+
+/// Stops a daemon the test started if an assertion fails first (it stops its children).
+struct Stopper(std::process::Child);
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        // No panic here: this may run while a failed assertion unwinds. An exited (reaped)
+        // daemon's pid may belong to another process by now.
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = supervisor::sys::kill(self.0.id() as i32, libc::SIGTERM);
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while matches!(self.0.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Runs the installed init script with `args`; returns (exit code, stdout + stderr).
@@ -274,7 +322,9 @@ fn init_script_drives_a_sandboxed_daemon() {
 
     let mut sb = Sandbox::new("initd");
     sb.nodaemon = false;
-    let prog = script(&sb, "prog.sh", "exec sleep 600");
+    // A shell loop keeps the sandbox path in its command line, so a failed test's clean-up
+    // finds it.
+    let prog = script(&sb, "prog.sh", "while :; do sleep 1; done");
     let program = format!("[program:prog]\ncommand={}\nstartsecs=0\n", prog.display());
     sb.write_conf(&program);
     let pidfile = sb.path("supervisord.pid");

@@ -60,7 +60,7 @@ fn ready_reloading_ready_stopping_in_order() {
     let script = sb.dir.join("env.sh");
     std::fs::write(
         &script,
-        "#!/bin/sh\necho \"notify=${NOTIFY_SOCKET:-unset}\"\nexec sleep 600\n",
+        "#!/bin/sh\necho \"notify=${NOTIFY_SOCKET:-unset}\"\nwhile :; do sleep 1; done\n",
     )
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();

@@ -119,9 +119,13 @@ fn is_known_key(tables: &[&[&str]], key: &str) -> bool {
     let channel = key
         .strip_prefix("stdout_")
         .or_else(|| key.strip_prefix("stderr_"));
-    let has_channels = tables.iter().any(|t| t.contains(&"command"));
     tables.iter().any(|t| t.contains(&key))
-        || (has_channels && channel.is_some_and(|k| CHANNEL.contains(&k)))
+        || (has_channels(tables) && channel.is_some_and(|k| CHANNEL.contains(&k)))
+}
+
+/// Sections of processes also take the `stdout_*` and `stderr_*` keys.
+fn has_channels(tables: &[&[&str]]) -> bool {
+    tables.contains(&PROGRAM)
 }
 
 /// Every warning for the configuration at `path` (as the user named it), which `config`
@@ -219,7 +223,7 @@ fn closest(tables: &[&[&str]], key: &str) -> Option<String> {
     tables
         .iter()
         .flat_map(|t| t.iter().map(|k| k.to_string()))
-        .chain(channel_keys.filter(|_| is_known_key(tables, "stdout_logfile")))
+        .chain(channel_keys.filter(|_| has_channels(tables)))
         .map(|k| (edit_distance(&k, key), k))
         .filter(|(d, _)| *d <= 2)
         .min()
