@@ -484,3 +484,28 @@ fn method_help_documents_what_method_signature_says() {
         assert!(tags.iter().all(|t| t.len() >= 4), "{name}: {help}");
     }
 }
+
+#[test]
+fn an_unwritable_pidfile_is_reported_and_left_alone() {
+    let mut d = Sandbox::new("nopid");
+    d.write_conf("");
+    // A directory where the pidfile should be: it cannot be written (nor is it removed).
+    let piddir = d.path("piddir");
+    std::fs::create_dir(&piddir).unwrap();
+    let text = std::fs::read_to_string(&d.conf).unwrap();
+    let old = format!("pidfile={}", p(&d.path("supervisord.pid")));
+    std::fs::write(
+        &d.conf,
+        text.replace(&old, &format!("pidfile={}", p(&piddir))),
+    )
+    .unwrap();
+    d.launch();
+    // As the reference: the CRIT line instead of `supervisord started with pid N`.
+    assert_eq!(
+        lines_with(&d, "pid"),
+        [format!("CRIT could not write pidfile {}", p(&piddir))]
+    );
+    d.call("supervisor.shutdown", vec![]);
+    assert_eq!(d.wait_exit(LONG), 0);
+    assert!(piddir.is_dir());
+}
