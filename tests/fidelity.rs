@@ -509,3 +509,32 @@ fn an_unwritable_pidfile_is_reported_and_left_alone() {
     assert_eq!(d.wait_exit(LONG), 0);
     assert!(piddir.is_dir());
 }
+
+#[test]
+fn shutdown_names_what_is_left_at_once_in_group_order() {
+    let mut d = Sandbox::new("todie");
+    let stubborn = p(&script(
+        &d,
+        "stubborn.sh",
+        "trap '' TERM\necho trapped\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=1\npriority=2\n\n\
+         [program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\n\
+         [program:zz]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=0\n"
+    ));
+    d.launch();
+    wait_output(&d, "slow", "trapped");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(LONG), 0);
+    let log = d.main_log();
+    let lines: Vec<&str> = log
+        .lines()
+        .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default())
+        .skip_while(|l| !l.starts_with("WARN received SIGTERM"))
+        .collect();
+    // The highest priority goes first; the report follows its kill, listing every process
+    // not yet stopped in (priority, name) order, as the reference's.
+    assert!(lines[1].starts_with("DEBG killing slow (pid "), "{log}");
+    assert_eq!(lines[2], "INFO waiting for zz, a, slow to die", "{log}");
+}

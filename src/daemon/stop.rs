@@ -123,7 +123,8 @@ impl Daemon {
         if self.mood == SupervisorState::Running {
             return;
         }
-        let mut names: Vec<String> = self
+        // In group order, then the group's own order, as the reference lists them.
+        let names: Vec<String> = self
             .groups
             .iter()
             .flat_map(|g| g.procs.iter())
@@ -134,7 +135,6 @@ impl Daemon {
         if names.is_empty() {
             return;
         }
-        names.sort();
         self.log.log(
             Level::Info,
             &format!("waiting for {} to die", names.join(", ")),
