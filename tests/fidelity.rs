@@ -538,3 +538,45 @@ fn shutdown_names_what_is_left_at_once_in_group_order() {
     assert!(lines[1].starts_with("DEBG killing slow (pid "), "{log}");
     assert_eq!(lines[2], "INFO waiting for zz, a, slow to die", "{log}");
 }
+
+#[test]
+fn a_nonroot_daemon_reports_a_foreign_user_as_the_spawn_error() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let d = Sandbox::new("nonroot");
+    d.write_conf(
+        "[program:u]\ncommand=/bin/sleep 1000\nuser=root\nautostart=false\nstartretries=0\n",
+    );
+    // The daemon runs as nobody (or as the unprivileged user running the tests).
+    std::fs::set_permissions(&d.dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut cmd = std::process::Command::new(crate::util::SUPERVISORD);
+    cmd.args(["-n", "-c"])
+        .arg(&d.conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if nix::unistd::geteuid().is_root() {
+        cmd.uid(65534).gid(65534);
+    }
+    let mut daemon = cmd.spawn().expect("run supervisord");
+    wait_for(LONG, "supervisord to answer", || {
+        d.rpc("supervisor.getPID", vec![]).ok()
+    });
+    // DIVERGENCE(user=): refused in the parent with the reference's text as the spawn error
+    // (the reference forks; its child prints the text to the stderr log and exits 127).
+    let fault = d.fault("supervisor.startProcess", vec![s("u")], 50);
+    assert_eq!(fault, "SPAWN_ERROR: u");
+    let why = "couldn't setuid to 0: Can't drop privilege as nonroot user";
+    let info = d.info("u");
+    assert_eq!(info.get("statename"), Some(&s("FATAL")));
+    assert_eq!(info.get("spawnerr"), Some(&s(why)));
+    assert_eq!(info.get("description"), Some(&s(why)));
+    assert_eq!(
+        lines_with(&d, "spawnerr"),
+        [format!("INFO spawnerr: {why}")]
+    );
+    d.call("supervisor.shutdown", vec![]);
+    wait_for(LONG, "supervisord to exit", || {
+        daemon.try_wait().ok().flatten()
+    });
+}
