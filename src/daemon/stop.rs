@@ -142,6 +142,7 @@ impl Daemon {
         self.timers
             .push(clock::now() + REPORT_EVERY, TimerKey::ShutdownReport);
     }
+
     /// `waiting for <name> to stop`, at most every 2 s, while an RPC awaits the stop of a
     /// STOPPING process (the reference's `stop_report`, called as its wait is polled).
     pub fn stop_report(&mut self, id: ProcId) {
