@@ -484,3 +484,99 @@ fn method_help_documents_what_method_signature_says() {
         assert!(tags.iter().all(|t| t.len() >= 4), "{name}: {help}");
     }
 }
+
+#[test]
+fn an_unwritable_pidfile_is_reported_and_left_alone() {
+    let mut d = Sandbox::new("nopid");
+    d.write_conf("");
+    // A directory where the pidfile should be: it cannot be written (nor is it removed).
+    let piddir = d.path("piddir");
+    std::fs::create_dir(&piddir).unwrap();
+    let text = std::fs::read_to_string(&d.conf).unwrap();
+    let old = format!("pidfile={}", p(&d.path("supervisord.pid")));
+    std::fs::write(
+        &d.conf,
+        text.replace(&old, &format!("pidfile={}", p(&piddir))),
+    )
+    .unwrap();
+    d.launch();
+    // As the reference: the CRIT line instead of `supervisord started with pid N`.
+    assert_eq!(
+        lines_with(&d, "pid"),
+        [format!("CRIT could not write pidfile {}", p(&piddir))]
+    );
+    d.call("supervisor.shutdown", vec![]);
+    assert_eq!(d.wait_exit(LONG), 0);
+    assert!(piddir.is_dir());
+}
+
+#[test]
+fn shutdown_names_what_is_left_at_once_in_group_order() {
+    let mut d = Sandbox::new("todie");
+    let stubborn = p(&script(
+        &d,
+        "stubborn.sh",
+        "trap '' TERM\necho trapped\nwhile :; do sleep 0.1; done",
+    ));
+    d.write_conf(&format!(
+        "[program:slow]\ncommand={stubborn}\nstartsecs=0\nstopwaitsecs=1\npriority=2\n\n\
+         [program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=1\n\n\
+         [program:zz]\ncommand=/bin/sleep 1000\nstartsecs=0\npriority=0\n"
+    ));
+    d.launch();
+    wait_output(&d, "slow", "trapped");
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(LONG), 0);
+    let log = d.main_log();
+    let lines: Vec<&str> = log
+        .lines()
+        .map(|l| l.splitn(3, ' ').nth(2).unwrap_or_default())
+        .skip_while(|l| !l.starts_with("WARN received SIGTERM"))
+        .collect();
+    // The highest priority goes first; the report follows its kill, listing every process
+    // not yet stopped in (priority, name) order, as the reference's.
+    assert!(lines[1].starts_with("DEBG killing slow (pid "), "{log}");
+    assert_eq!(lines[2], "INFO waiting for zz, a, slow to die", "{log}");
+}
+
+#[test]
+fn a_nonroot_daemon_reports_a_foreign_user_as_the_spawn_error() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let d = Sandbox::new("nonroot");
+    d.write_conf(
+        "[program:u]\ncommand=/bin/sleep 1000\nuser=root\nautostart=false\nstartretries=0\n",
+    );
+    // The daemon runs as nobody (or as the unprivileged user running the tests).
+    std::fs::set_permissions(&d.dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut cmd = std::process::Command::new(crate::util::SUPERVISORD);
+    cmd.args(["-n", "-c"])
+        .arg(&d.conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if nix::unistd::geteuid().is_root() {
+        cmd.uid(65534).gid(65534);
+    }
+    let mut daemon = cmd.spawn().expect("run supervisord");
+    wait_for(LONG, "supervisord to answer", || {
+        d.rpc("supervisor.getPID", vec![]).ok()
+    });
+    // DIVERGENCE(user=): refused in the parent with the reference's text as the spawn error
+    // (the reference forks; its child prints the text to the stderr log and exits 127).
+    let fault = d.fault("supervisor.startProcess", vec![s("u")], 50);
+    assert_eq!(fault, "SPAWN_ERROR: u");
+    let why = "couldn't setuid to 0: Can't drop privilege as nonroot user";
+    let info = d.info("u");
+    assert_eq!(info.get("statename"), Some(&s("FATAL")));
+    assert_eq!(info.get("spawnerr"), Some(&s(why)));
+    assert_eq!(info.get("description"), Some(&s(why)));
+    assert_eq!(
+        lines_with(&d, "spawnerr"),
+        [format!("INFO spawnerr: {why}")]
+    );
+    d.call("supervisor.shutdown", vec![]);
+    wait_for(LONG, "supervisord to exit", || {
+        daemon.try_wait().ok().flatten()
+    });
+}

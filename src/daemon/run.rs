@@ -68,16 +68,28 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
             d.log.log(level, &msg);
         }
     }
-    write_pidfile(&mut d);
+    let mut pidfile = write_pidfile(&mut d);
     loop {
         start_groups(&mut d);
         d.notify_systemd("READY=1");
         match d.run_loop(&mut signals) {
             Exit::Shutdown => break,
-            Exit::Restart(config) => restart(&mut d, *config),
+            Exit::Restart(config) => {
+                restart(&mut d, *config);
+                // As the reference, each start removes the pidfile it wrote, then writes
+                // the one configured now.
+                if let Some(old) = pidfile.take() {
+                    if old != d.config.supervisord.pidfile {
+                        let _ = std::fs::remove_file(&old);
+                    }
+                }
+                pidfile = write_pidfile(&mut d);
+            }
         }
     }
-    let _ = std::fs::remove_file(&d.config.supervisord.pidfile);
+    if let Some(path) = pidfile {
+        let _ = std::fs::remove_file(path);
+    }
     d.close_servers();
     Ok(ExitCode::SUCCESS)
 }
@@ -207,13 +219,23 @@ fn log_startup_notes(d: &mut Daemon, notes: Vec<(Level, String)>) {
     }
 }
 
-fn write_pidfile(d: &mut Daemon) {
+/// Writes the pidfile and logs `supervisord started with pid N`, or only the CRIT line when
+/// it cannot be written (as the reference). Returns the path written: only that one is
+/// removed later.
+fn write_pidfile(d: &mut Daemon) -> Option<PathBuf> {
     let pid = std::process::id();
-    if let Err(msg) = lifecycle::write_pidfile(&d.config.supervisord.pidfile, pid) {
-        d.log.log(Level::Critical, &msg);
+    let path = d.config.supervisord.pidfile.clone();
+    match lifecycle::write_pidfile(&path, pid) {
+        Ok(()) => {
+            d.log
+                .log(Level::Info, &format!("supervisord started with pid {pid}"));
+            Some(path)
+        }
+        Err(msg) => {
+            d.log.log(Level::Critical, &msg);
+            None
+        }
     }
-    d.log
-        .log(Level::Info, &format!("supervisord started with pid {pid}"));
 }
 
 /// Creates every configured group, announces RUNNING, then starts the autostart processes
@@ -235,7 +257,6 @@ fn start_groups(d: &mut Daemon) {
 fn restart(d: &mut Daemon, config: Config) {
     d.remove_all_groups();
     let relog = log_settings(&config);
-    let old_pidfile = d.config.supervisord.pidfile.clone();
     d.server_url = auto_server_url(&config);
     d.config = config;
     if relog.path.as_deref() != d.log.path() || relog.level != d.log.level() {
@@ -262,8 +283,4 @@ fn restart(d: &mut Daemon, config: Config) {
         }
     }
     announce_servers(d);
-    if old_pidfile != d.config.supervisord.pidfile {
-        let _ = std::fs::remove_file(&old_pidfile);
-    }
-    write_pidfile(d);
 }

@@ -185,7 +185,8 @@ impl Daemon {
         if self.mood == SupervisorState::Running {
             return;
         }
-        let mut names: Vec<String> = self
+        // In group order, then the group's own order, as the reference lists them.
+        let names: Vec<String> = self
             .groups
             .iter()
             .flat_map(|g| g.procs.iter())
@@ -196,7 +197,6 @@ impl Daemon {
         if names.is_empty() {
             return;
         }
-        names.sort();
         self.log.log(
             Level::Info,
             &format!("waiting for {} to die", names.join(", ")),
@@ -206,6 +206,7 @@ impl Daemon {
             TimerKey::ShutdownReport,
         );
     }
+
     /// `waiting for <name> to stop`, at most every 2 s, while an RPC awaits the stop of a
     /// STOPPING process (the reference's `stop_report`, called as its wait is polled).
     pub fn stop_report(&mut self, id: ProcId) {

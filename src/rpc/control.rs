@@ -18,7 +18,7 @@ use crate::states::ProcessState;
 
 /// The most bytes `sendProcessStdin` keeps queued for a child that does not read (1 MiB;
 /// a pipe itself holds 64 KiB).
-pub const STDIN_BACKLOG: usize = 1 << 20;
+const STDIN_BACKLOG: usize = 1 << 20;
 
 fn state(d: &Daemon, id: ProcId) -> ProcessState {
     d.procs
@@ -179,13 +179,17 @@ fn start_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> 
 /// The order of a group or "all" stop: DIVERGENCE(Q18): descending priority (group, then
 /// process), as documented; equal priorities keep the start order, as the reference's.
 fn stop_order(d: &Daemon, mut ids: Vec<ProcId>) -> Vec<ProcId> {
-    let prio = |id: &ProcId| {
-        d.procs.get(id).map_or((0, 0), |p| {
-            let group = d.group(&p.group).map_or(0, |g| g.priority);
+    let groups: std::collections::HashMap<&str, i32> = d
+        .groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.priority))
+        .collect();
+    ids.sort_by_cached_key(|id| {
+        std::cmp::Reverse(d.procs.get(id).map_or((0, 0), |p| {
+            let group = groups.get(p.group.as_str()).copied().unwrap_or(0);
             (group, p.config.priority)
-        })
-    };
-    ids.sort_by_key(|id| std::cmp::Reverse(prio(id)));
+        }))
+    });
     ids
 }
 
