@@ -299,7 +299,7 @@ fn idle_and_half_sent_connections_time_out() {
             match slow.read(&mut buf) {
                 Ok(0) => return t0.elapsed(),
                 Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
                 Err(_) => return t0.elapsed(),
             }
         }
@@ -308,7 +308,12 @@ fn idle_and_half_sent_connections_time_out() {
     let mut buf = [0u8; 1];
     idle.set_read_timeout(Some(Duration::from_secs(40)))
         .unwrap();
-    let closed = idle.read(&mut buf);
+    let closed = loop {
+        match idle.read(&mut buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
     let idle_for = t0.elapsed();
     assert!(matches!(closed, Ok(0)), "{closed:?}");
     let slow_for = trickle.join().unwrap();
@@ -352,7 +357,12 @@ fn accept_recovers_after_descriptors_run_out() {
             .unwrap();
         let mut byte = [0u8; 1];
         match s.read(&mut byte) {
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 busy.push(s)
             }
             _ => {
