@@ -175,6 +175,41 @@ impl Drop for Flood {
     }
 }
 
+fn median_ms(mut samples: Vec<u128>) -> u128 {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Kills `crash` (spawned `round + 1` times so far) once it has run past the 1 s pacing
+/// window (D10); returns milliseconds from the kill to the respawn, and from the daemon's
+/// `exited` line to its `spawned` line.
+fn crash_and_respawn(d: &Sandbox, round: usize) -> (u128, u128) {
+    let pid = int(&d.wait_state("crash", "RUNNING", T), "pid") as i32;
+    wait_for(T, "crash to have run a second", || {
+        let info = d.info("crash");
+        (int(&info, "now") - int(&info, "start") >= 2).then_some(())
+    });
+    let killed = now_ms();
+    let _ = supervisor::sys::kill(pid, libc::SIGKILL);
+    let (exited, spawned) = wait_for(T, "the respawn", || {
+        let log = d.main_log();
+        let stamp = |needle: &str, n: usize| {
+            log.lines()
+                .filter(|l| l.contains(needle))
+                .nth(n)
+                .map(|l| stamp_ms(l.get(..23).unwrap_or_default()))
+        };
+        Some((
+            stamp("exited: crash", round)?,
+            stamp("spawned: 'crash' with pid", round + 1)?,
+        ))
+    });
+    (
+        spawned.saturating_sub(killed),
+        spawned.saturating_sub(exited),
+    )
+}
+
 #[test]
 fn a_connection_flood_locks_no_operator_out_and_restarts_stay_prompt() {
     raise_own_fd_limit();
@@ -187,6 +222,7 @@ fn a_connection_flood_locks_no_operator_out_and_restarts_stay_prompt() {
     ));
     d.launch();
     let tcp_url = format!("http://127.0.0.1:{port}");
+    let quiet: Vec<(u128, u128)> = (0..3).map(|round| crash_and_respawn(&d, round)).collect();
     // 900 connections held open at a time, more than both servers' budgets together (and
     // more than the old global cap of 512), while new ones keep coming.
     let flood = Flood::start(&d, port, 900);
@@ -225,29 +261,20 @@ fn a_connection_flood_locks_no_operator_out_and_restarts_stay_prompt() {
         assert!(m <= limit, "{what}: median {m:?} of {samples:?}");
     }
 
-    // A crashed child is restarted at once (it ran over a second: no pacing, D10).
-    let mut delays = Vec::new();
-    for round in 0..5 {
-        let info = d.wait_state("crash", "RUNNING", T);
-        let pid = int(&info, "pid") as i32;
-        // Let it run past the 1 s pacing window.
-        wait_for(T, "crash to have run a second", || {
-            (int(&d.info("crash"), "now") - int(&d.info("crash"), "start") >= 2).then_some(())
-        });
-        let killed = now_ms();
-        let _ = supervisor::sys::kill(pid, libc::SIGKILL);
-        let line = wait_for(T, "the respawn", || {
-            let log = d.main_log();
-            let lines: Vec<&str> = log
-                .lines()
-                .filter(|l| l.contains("spawned: 'crash' with pid"))
-                .collect();
-            (lines.len() == round + 2).then(|| lines[round + 1].to_string())
-        });
-        delays.push(stamp_ms(&line[..23]).saturating_sub(killed));
-    }
-    delays.sort();
-    assert!(delays[2] <= 10, "kill to respawn (ms): {delays:?}");
+    // A crashed child is restarted at once, flood or not: by the daemon's own stamps, and
+    // from the kill as seen from outside, beyond what the machine's scheduling costs anyway
+    // (measured the same way before the flood).
+    let flooded: Vec<(u128, u128)> = (3..8).map(|round| crash_and_respawn(&d, round)).collect();
+    let from_kill = |rounds: &[(u128, u128)]| median_ms(rounds.iter().map(|r| r.0).collect());
+    let own = median_ms(flooded.iter().map(|r| r.1).collect());
+    assert!(
+        own <= 10,
+        "exit to respawn (ms) during the flood: {flooded:?}"
+    );
+    assert!(
+        from_kill(&flooded) <= from_kill(&quiet) + 10,
+        "kill to respawn (ms) during the flood {flooded:?}, before it {quiet:?}"
+    );
     drop(flood);
     assert!(matches!(d.daemon().try_wait(), Ok(None)), "daemon died");
 }
@@ -272,7 +299,7 @@ fn idle_and_half_sent_connections_time_out() {
             match slow.read(&mut buf) {
                 Ok(0) => return t0.elapsed(),
                 Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
                 Err(_) => return t0.elapsed(),
             }
         }
@@ -281,7 +308,12 @@ fn idle_and_half_sent_connections_time_out() {
     let mut buf = [0u8; 1];
     idle.set_read_timeout(Some(Duration::from_secs(40)))
         .unwrap();
-    let closed = idle.read(&mut buf);
+    let closed = loop {
+        match idle.read(&mut buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
     let idle_for = t0.elapsed();
     assert!(matches!(closed, Ok(0)), "{closed:?}");
     let slow_for = trickle.join().unwrap();
@@ -325,7 +357,12 @@ fn accept_recovers_after_descriptors_run_out() {
             .unwrap();
         let mut byte = [0u8; 1];
         match s.read(&mut byte) {
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 busy.push(s)
             }
             _ => {
@@ -484,32 +521,51 @@ fn large_and_amplifying_requests_do_not_stall_others_nor_keep_memory() {
         "<value><int>1</int></value>".repeat(620_000)
     );
     let amplify = multicall("supervisor.getAllProcessInfo", 40);
-    let mut worst = Vec::new();
-    for _ in 0..4 {
-        for (body, expect) in [
-            (&ints, "HTTP/1.1 413"),
-            (&amplify, "system.multicall answer larger than 1 MiB"),
-        ] {
+    // The same shape doing nothing much: what the machine's own noise looks like.
+    let quiet = multicall("supervisor.getPID", 40);
+    let kinds = [
+        (&quiet, "<name>faultCode</name>", "a quiet multicall"),
+        (&ints, "HTTP/1.1 413", "a 16 MiB body"),
+        (
+            &amplify,
+            "system.multicall answer larger than 1 MiB",
+            "an amplifying multicall",
+        ),
+    ];
+    let mut worst: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..5 {
+        for (i, (body, expect, _)) in kinds.iter().enumerate() {
             let from = Instant::now();
             let answer = exchange(unix(&d).unwrap(), &post(body, None))
                 .unwrap_or_else(|e| format!("closed early: {e}"));
-            let to = Instant::now();
-            // The daemon may answer 413 and close before all 16 MiB are written.
-            assert!(
-                answer.contains(expect) || (expect.contains("413") && answer.contains("closed")),
-                "{}",
-                &answer[..answer.len().min(300)]
-            );
-            std::thread::sleep(Duration::from_millis(30));
-            worst.push(sampler.worst_during(from, to));
+            // Windows of equal length, so each kind sees as much scheduling noise.
+            let to = Instant::now().max(from + Duration::from_millis(150));
+            let ok = match i {
+                0 => !answer.contains(expect) && answer.contains("<int>"),
+                // The daemon may answer 413 and close before all 16 MiB are written.
+                1 => answer.contains(expect) || answer.contains("closed"),
+                _ => answer.contains(expect),
+            };
+            assert!(ok, "{}", &answer[..answer.len().min(300)]);
+            wait_for(T, "the window to end", || {
+                (Instant::now() > to + Duration::from_millis(50)).then_some(())
+            });
+            worst[i].push(sampler.worst_during(from, to));
         }
     }
     drop(sampler);
-    let m = median(worst.clone());
-    assert!(
-        m <= Duration::from_millis(20),
-        "other clients' getState: median of the worst per request {m:?} ({worst:?})"
-    );
+    // The stall a request adds to another client's getState, beyond the machine's noise.
+    let noise = median(worst[0].clone());
+    for (i, (_, _, what)) in kinds.iter().enumerate().skip(1) {
+        let m = median(worst[i].clone());
+        assert!(
+            m <= noise + Duration::from_millis(20),
+            "getState while {what} is served: median of the worst per request {m:?} \
+             ({:?}); noise {noise:?} ({:?})",
+            worst[i],
+            worst[0]
+        );
+    }
     // Too many calls: a clear fault before any runs.
     let answer = exchange(
         unix(&d).unwrap(),

@@ -242,6 +242,8 @@ impl Daemon {
             peer_done: false,
         };
         self.http.conns.insert(id, conn);
+        // Clients send their request with the connect: answer it in this turn.
+        self.on_conn_event(id);
         self.arm_stall_timer(id);
     }
 

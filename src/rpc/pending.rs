@@ -24,7 +24,7 @@ pub const MAX_MULTICALL_CALLS: usize = 1000;
 /// answer is held whole, so this bounds the memory one request can claim.
 pub const MAX_MULTICALL_ANSWER: usize = 1 << 20;
 /// Work one `system.multicall` may do per loop turn before it lets the others in (D9).
-const MULTICALL_SLICE: Duration = Duration::from_millis(5);
+const MULTICALL_SLICE: Duration = Duration::from_millis(2);
 
 #[derive(Debug)]
 pub enum Pending {
