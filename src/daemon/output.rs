@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, AsRawFd};
 
 use mio::unix::SourceFd;
 use mio::Interest;
+use nix::fcntl::{fcntl, FcntlArg};
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, ProcId};
@@ -30,6 +31,9 @@ pub enum Drained {
 
 /// Bytes read from one pipe per turn before yielding to the others.
 pub const TURN_CAP: usize = 1 << 20;
+
+/// The pipe and read-buffer size for children that keep their pipe full.
+const WIDE_PIPE: usize = 1 << 20;
 
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
@@ -59,6 +63,9 @@ impl Daemon {
                         p.channel_mut(chan).bytes_read += n as u64;
                     }
                     self.on_output(id, chan, buf.get(..n).unwrap_or(&[]));
+                    if n == buf.len() {
+                        self.widen_pipe(id, chan, &mut buf);
+                    }
                 }
                 Err(nix::Error::EAGAIN) => break Drained::Empty,
                 Err(nix::Error::EINTR) => continue,
@@ -70,6 +77,28 @@ impl Daemon {
         };
         self.read_buf = buf;
         result
+    }
+
+    /// A read filled the whole buffer: the child writes faster than one pipe-full per
+    /// wake-up. Its pipe (and the shared read buffer) grow to [`WIDE_PIPE`], so a chatty
+    /// child costs a sixteenth of the reads, writes and wake-ups; quiet children keep the
+    /// kernel's 64 KiB pipes (big ones for all would run into the per-user pipe budget).
+    fn widen_pipe(&mut self, id: ProcId, chan: Channel, buf: &mut Vec<u8>) {
+        if buf.len() < WIDE_PIPE {
+            buf.resize(WIDE_PIPE, 0);
+        }
+        let Some(pipe) = self
+            .procs
+            .get(&id)
+            .and_then(|p| p.channel(chan).pipe.as_ref())
+        else {
+            return;
+        };
+        let fd = pipe.fd.as_fd();
+        if fcntl(fd, FcntlArg::F_GETPIPE_SZ).is_ok_and(|size| size < WIDE_PIPE as i32) {
+            // Refused past the per-user budget: the pipe simply stays as it was.
+            let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(WIDE_PIPE as i32));
+        }
     }
 
     /// One chunk of child output: the listener protocol, capture mode, then the log.
