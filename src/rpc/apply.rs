@@ -196,6 +196,10 @@ impl Apply {
         if busy {
             return None;
         }
+        // A shutdown or restart began meanwhile: it owns the groups now.
+        if require_running(d).is_err() {
+            return Some(Err(Fault::new(FaultCode::ShutdownState)));
+        }
         let mut results = std::mem::take(&mut self.unknown);
         for step in std::mem::take(&mut self.steps) {
             apply(d, step, &mut results);
