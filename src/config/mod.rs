@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 
+pub mod beyond;
 pub mod check;
 mod ctl;
 pub mod environ;
@@ -326,6 +327,8 @@ pub struct ProcessConfig {
     pub serverurl: Option<String>,
     /// Set for the processes of an `[fcgi-program:x]`.
     pub fcgi: Option<FcgiSocketConfig>,
+    /// Readiness, dependencies, health checks and restart policy (D11, issue 14).
+    pub beyond: beyond::Beyond,
 }
 
 #[cfg(test)]

@@ -4,4 +4,5 @@ pub mod child;
 pub mod command;
 pub mod exit;
 pub mod machine;
+pub mod policy;
 pub mod spawn;
