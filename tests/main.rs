@@ -23,6 +23,7 @@ mod http_more; // log streams, keep-alive, pipelining, slow clients
 mod lifecycle; // the process state machine, spawning, stopping, the child's environment
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
 mod rawhttp; // a raw HTTP client for the tests above
+mod readiness; // issue 14: ready checks, health checks, restart policy
 mod rpc; // every method's shape and every fault
 mod rpc_config; // reloadConfig, add/remove, getAllConfigInfo, restart
 mod rpc_logs; // read/tail log semantics

@@ -33,6 +33,8 @@ pub enum Source {
     ChildStdin(ProcId),
     HttpListener(usize),
     HttpConn(u64),
+    /// A readiness or health check's socket or pipe (issue 14).
+    Watch(ProcId, crate::daemon::probe::Slot),
 }
 
 /// The token of the signal self-pipe; every other token comes from a counter.
@@ -84,6 +86,8 @@ pub struct Daemon {
     pub(crate) launches: Vec<crate::process::spawn::Launch>,
     /// systemd's `$NOTIFY_SOCKET`, if the daemon runs in a `Type=notify` unit.
     pub sd_notify: crate::daemon::sd_notify::SdNotify,
+    /// `exec:` probe children and notify socket names (issue 14).
+    pub watch_shared: crate::daemon::watch::WatchShared,
 }
 
 impl Daemon {
@@ -122,6 +126,7 @@ impl Daemon {
             read_buf: vec![0; 64 * 1024],
             launches: Vec::new(),
             sd_notify: Default::default(),
+            watch_shared: Default::default(),
         })
     }
 
@@ -193,6 +198,7 @@ impl Daemon {
                     scheduled: None,
                     timer_gen: 0,
                     stop_reported: None,
+                    watch: Default::default(),
                 },
             );
             ids.push(id);

@@ -65,6 +65,8 @@ pub struct Process {
     pub timer_gen: u64,
     /// When `waiting for <name> to stop` was last logged during this stop.
     pub stop_reported: Option<Instant>,
+    /// Readiness and health checks (issue 14).
+    pub watch: crate::daemon::watch::Watch,
 }
 
 impl Process {

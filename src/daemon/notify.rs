@@ -32,6 +32,7 @@ impl Daemon {
     /// A process changed state: its PROCESS_STATE event, and a note for waiters.
     pub(crate) fn on_change(&mut self, id: ProcId, change: &Change) {
         self.changed.push(id);
+        self.watch_changed(id, change);
         let listener = self.procs.get(&id).is_some_and(|p| p.listener.is_some());
         if change.to == ProcessState::Running && listener {
             self.dispatch_pending = true;

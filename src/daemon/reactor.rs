@@ -95,6 +95,7 @@ impl Daemon {
                     Source::ChildStdin(id) => self.flush_stdin(id),
                     Source::HttpListener(index) => self.on_accept(index),
                     Source::HttpConn(id) => self.on_conn_event(id),
+                    Source::Watch(id, slot) => self.on_watch_event(id, slot),
                     Source::Signals => {}
                 }
             }
@@ -107,6 +108,7 @@ impl Daemon {
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
                     TimerKey::StopReport(id) => self.on_stop_report(id),
                     TimerKey::Reload => self.on_reload_timer(),
+                    TimerKey::Watch(id, gen) => self.on_watch_timer(id, gen),
                 }
             }
             self.end_turn();
@@ -187,6 +189,7 @@ impl Daemon {
                     self.finish_io(id);
                     self.step(id, Input::Exited(status));
                 }
+                None if self.probe_reaped(pid, &status) => {}
                 None => self.log.log(
                     Level::Info,
                     &format!("reaped unknown pid {pid} ({})", status.text),

@@ -5,4 +5,5 @@ pub mod command;
 pub mod exit;
 pub mod machine;
 pub mod policy;
+pub mod readiness;
 pub mod spawn;

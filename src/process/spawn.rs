@@ -43,6 +43,9 @@ pub struct Request<'a> {
     pub user: Option<&'a UserSpec>,
     pub redirect_stderr: bool,
     pub stdin: Stdin,
+    /// `ready_check = fd:N`: this fd (the write end of the daemon's pipe) becomes the
+    /// child's fd N.
+    pub ready_fd: Option<(RawFd, i32)>,
 }
 
 /// The parent's side of a started child; pipe ends are non-blocking and close-on-exec.
@@ -144,6 +147,8 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         stderr: stderr
             .as_ref()
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
+        ready_from: req.ready_fd.map_or(-1, |(from, _)| from),
+        ready_to: req.ready_fd.map_or(-1, |(_, to)| to),
     };
     let prepared = Box::into_raw(Box::new(prepare(req, fds)?));
     // SAFETY: a private anonymous mapping for the child's stack.
@@ -381,6 +386,7 @@ mod tests {
             user: None,
             redirect_stderr: false,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         let out = read_all(child.stdout);
@@ -403,6 +409,7 @@ mod tests {
             user: None,
             redirect_stderr: true,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         assert!(child.stderr.is_none());
@@ -429,6 +436,7 @@ mod tests {
             user: None,
             redirect_stderr: true,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         let out = read_all(child.stdout);
