@@ -14,6 +14,7 @@ mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg
 mod ctl_more; // more supervisorctl actions, the shell, errors
+mod depends; // issue 14: start dependencies
 mod events; // event payloads and headers as listeners receive them
 mod events_delivery; // rejection, overflow, listener death and protocol violations
 mod fcgi; // [fcgi-program:x] sockets

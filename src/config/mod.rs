@@ -94,6 +94,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
         uid: resolve::current_uid(),
     };
     let mut groups = program::groups(&raw, &ctx, &mut messages)?;
+    check_dependencies(&groups)?;
     for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
         let mut merged: BTreeMap<String, String> = file.environment.iter().cloned().collect();
         merged.append(&mut process.environment);
@@ -111,6 +112,22 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
         supervisor_rpc,
         messages,
     })
+}
+
+/// `depends_on` names that match nothing, and cycles (issue 14).
+fn check_dependencies(groups: &[GroupConfig]) -> Result<(), ConfigError> {
+    let nodes: Vec<crate::process::deps::Node> = groups
+        .iter()
+        .flat_map(|g| {
+            g.processes.iter().map(move |p| crate::process::deps::Node {
+                group: &g.name,
+                name: &p.name,
+                program: &p.program,
+                depends_on: &p.beyond.depends_on,
+            })
+        })
+        .collect();
+    crate::process::deps::check(&nodes).map_err(ConfigError::new)
 }
 
 /// Everything `supervisord` reads from its configuration file.

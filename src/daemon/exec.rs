@@ -25,6 +25,10 @@ use crate::states::SupervisorState;
 impl Daemon {
     /// Feeds `input` to process `id` and carries out everything it leads to.
     pub fn step(&mut self, id: ProcId, input: Input) {
+        // Issue 14: a start may have to wait for its dependencies.
+        if input == Input::Start && self.hold_start(id) {
+            return;
+        }
         let mut pending = std::mem::take(&mut self.actions);
         pending.clear();
         self.feed(id, input, &mut pending);

@@ -4,6 +4,7 @@ pub mod args;
 pub mod clock;
 pub mod conn;
 pub mod core;
+pub mod depends;
 pub mod exec;
 pub mod fcgi;
 pub mod lifecycle;

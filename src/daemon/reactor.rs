@@ -125,6 +125,9 @@ impl Daemon {
     /// log followers.
     fn end_turn(&mut self) {
         self.launches.retain(|l| !l.finished());
+        if std::mem::take(&mut self.watch_shared.deps_dirty) {
+            self.recheck_waiters();
+        }
         self.dispatch_events();
         if !self.changed.is_empty() {
             self.changed.clear();

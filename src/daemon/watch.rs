@@ -41,6 +41,8 @@ pub struct Watch {
     ready: Option<ReadyRun>,
     health: Option<HealthRun>,
     pub health_counter: HealthCounter,
+    /// A start held for its dependencies (`depends.rs`).
+    pub waiting: Option<crate::daemon::depends::Waiting>,
     timer_at: Option<Instant>,
     timer_gen: u64,
 }
@@ -50,6 +52,8 @@ pub struct Watch {
 pub struct WatchShared {
     pub probe_pids: HashMap<i32, (ProcId, Purpose)>,
     serial: u64,
+    /// A state changed: waiting starts may go ahead (checked at the end of the turn).
+    pub deps_dirty: bool,
 }
 
 /// A check in progress while STARTING.
@@ -248,6 +252,7 @@ impl Daemon {
     pub(crate) fn watch_changed(&mut self, id: ProcId, change: &Change) {
         use ProcessState as S;
         let now = clock::now();
+        self.watch_shared.deps_dirty = true;
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
@@ -288,7 +293,7 @@ impl Daemon {
     }
 
     /// Arms the process's watch timer for its earliest deadline if that changed.
-    fn watch_rearm(&mut self, id: ProcId) {
+    pub(crate) fn watch_rearm(&mut self, id: ProcId) {
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
@@ -299,6 +304,7 @@ impl Daemon {
                 .and_then(|r| r.probe.as_ref())
                 .and_then(ProbeLoop::deadline),
             w.health.as_ref().and_then(|h| h.probe.deadline()),
+            w.waiting.as_ref().map(|x| x.deadline),
         ]
         .into_iter()
         .flatten()
@@ -327,6 +333,7 @@ impl Daemon {
         for purpose in [Purpose::Ready, Purpose::Health] {
             self.probe_tick(id, purpose);
         }
+        self.waiting_timed_out(id, clock::now());
         self.watch_rearm(id);
     }
 
@@ -389,7 +396,7 @@ impl Daemon {
                     }
                     let name = self.procs.get(&id).map_or("", |p| p.config.name.as_str());
                     let text = format!("{name}: not ready yet: {why}");
-                    self.log.log(Level::Debug, &text);
+                    self.log.log(Level::Blather, &text);
                 }
             },
             Purpose::Health => self.health_result(id, result, now),

@@ -45,6 +45,8 @@ pub enum Input {
     Unhealthy(String),
     /// A start waited on its dependencies in vain: FATAL with this spawnerr.
     DependencyFailed(String),
+    /// A start waits for its dependencies: STOPPED meanwhile, a pending retry cancelled.
+    Hold,
 }
 
 /// What the executor must do, in order.
@@ -345,6 +347,13 @@ impl Machine {
                 self.set_state(S::Fatal, false, out);
             }
             (_, Input::DependencyFailed(_)) => {}
+
+            (S::Stopped | S::Exited | S::Fatal | S::Backoff, Input::Hold) if self.pid == 0 => {
+                self.spawnerr = None;
+                self.deadline_at = None;
+                self.set_state(S::Stopped, false, out);
+            }
+            (_, Input::Hold) => {}
         }
     }
 

@@ -271,6 +271,24 @@ fn a_stop_request_cancels_the_health_restart() {
 }
 
 #[test]
+fn hold_shows_stopped_and_clears_the_old_error() {
+    let mut t = T::new();
+    t.cfg.startretries = 0;
+    t.feed(0.0, Input::Start);
+    t.feed(0.0, Input::SpawnFailed("x".into()));
+    assert_eq!(t.m.state(), S::Fatal);
+    let out = t.feed(1.0, Input::Hold);
+    assert_eq!(changes(&out), [(S::Fatal, S::Stopped)]);
+    assert_eq!(t.m.spawnerr(), None);
+    assert!(t.feed(1.5, Input::Hold).is_empty());
+    t.running_at(2.0);
+    assert!(
+        t.feed(4.0, Input::Hold).is_empty(),
+        "a live process is not held"
+    );
+}
+
+#[test]
 fn dependency_failure_is_fatal_with_its_reason() {
     let mut t = T::new();
     let out = t.feed(

@@ -108,6 +108,11 @@ pub fn description(p: &Process, now: f64) -> String {
             Some(e) if !e.is_empty() => e.to_string(),
             _ => format!("unknown error (try \"tail {}\")", p.config.name),
         },
+        ProcessState::Stopped if p.watch.waiting.is_some() => p
+            .watch
+            .waiting
+            .as_ref()
+            .map_or(String::new(), |w| format!("waiting for {}", w.on())),
         ProcessState::Stopped | ProcessState::Exited => {
             if m.laststart() > 0.0 {
                 timefmt::stop_time(m.laststop())
@@ -127,6 +132,9 @@ pub fn process_info(p: &Process, now: f64) -> Value {
         if p.config.beyond.health.is_some() {
             let health = p.watch.health_counter.status.name();
             map.insert("health".into(), Value::String(health.into()));
+        }
+        if let Some(w) = &p.watch.waiting {
+            map.insert("waiting_for".into(), Value::String(w.on()));
         }
         if let Some(status) = &p.watch.status {
             map.insert("notify_status".into(), Value::String(status.clone()));
