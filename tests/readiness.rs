@@ -324,3 +324,69 @@ fn restart_delay_paces_autorestarts() {
         assert!(gap >= 1.45, "spawns {gap} s apart, restart_delay=1.5");
     }
 }
+
+#[test]
+fn update_applies_changed_checks_and_config_info_shows_the_keys() {
+    let mut d = Sandbox::new("rupdate");
+    d.write_conf("[program:svc]\ncommand=sleep 60\nstartsecs=0\n");
+    d.launch();
+    d.wait_state("svc", "RUNNING", LONG);
+    let keys = |d: &Sandbox| -> Vec<String> {
+        match d.call("supervisor.getAllConfigInfo", vec![]) {
+            xmlrpc::Value::Array(rows) => match &rows[0] {
+                xmlrpc::Value::Struct(m) => m.keys().cloned().collect(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(!keys(&d).iter().any(|k| k == "ready_check"));
+    d.write_conf(
+        "[program:svc]\ncommand=sleep 60\nstartsecs=0\nready_check=exec:true\nrestart_limit=5/60\n",
+    );
+    let out = d.ctl(&["update"]);
+    assert_eq!(out.stdout, "svc: stopped\nsvc: updated process group\n");
+    d.wait_state("svc", "RUNNING", LONG);
+    assert!(d
+        .main_log()
+        .contains("success: svc entered RUNNING state, ready check exec:true passed"));
+    let k = keys(&d);
+    assert!(k.iter().any(|k| k == "ready_check") && k.iter().any(|k| k == "restart_limit"));
+    let avail = d.ctl(&["avail"]);
+    assert!(
+        avail
+            .stdout
+            .trim_end()
+            .ends_with("auto      999:999  ready_check=exec:true  restart_limit=5/60"),
+        "{}",
+        avail.stdout
+    );
+}
+
+#[test]
+fn health_events_reach_listeners_that_name_them() {
+    need_python!();
+    use crate::util::listener::{py, start, wait_event};
+    let d = start(
+        "rhevents",
+        &format!(
+            "{}[program:svc]\ncommand=sleep 60\nstartsecs=0\nhealthcheck=exec:false\n\
+             healthcheck_interval=0.2\nhealthcheck_retries=2\nhealthcheck_action=none\n",
+            py("lis", "PROCESS_HEALTH_UNHEALTHY", "ok")
+        ),
+    );
+    let ev = wait_event(&d, "lis", "PROCESS_HEALTH_UNHEALTHY", |_| true);
+    let pid = crate::util::int(&d.info("svc"), "pid");
+    assert_eq!(
+        ev.payload,
+        format!("processname:svc groupname:svc pid:{pid} failures:2")
+    );
+    let info = d.info("svc");
+    assert_eq!(text(&info, "health"), "unhealthy");
+    assert!(text(&info, "description").ends_with(", unhealthy 2/2"));
+    assert_eq!(
+        text(&info, "statename"),
+        "RUNNING",
+        "healthcheck_action=none"
+    );
+}

@@ -269,6 +269,10 @@ fn config_info(
                 (field("syslog"), Value::Bool(cc.syslog)),
             ]);
         }
+        // D11: issue 14's keys, as given, only when given.
+        for (key, value) in &c.beyond.given {
+            members.insert(key.clone(), Value::String(value.clone()));
+        }
     }
     info
 }
