@@ -15,6 +15,7 @@ mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg
 mod ctl_more; // more supervisorctl actions, the shell, errors
+mod depends; // issue 14: start dependencies
 mod dist; // make install/uninstall, the installed config, the init script
 mod events; // event payloads and headers as listeners receive them
 mod events_delivery; // rejection, overflow, listener death and protocol violations
@@ -27,6 +28,7 @@ mod logfiles; // rotate/reopen byte-exact under a burst, *_logfile_rotate
 mod logging; // child logs: rotation, AUTO names, NONE, large bursts
 mod metrics; // GET /metrics: Prometheus text, auth, cross-checked with getAllProcessInfo
 mod rawhttp; // a raw HTTP client for the tests above
+mod readiness; // issue 14: ready checks, health checks, restart policy
 mod rpc; // every method's shape and every fault
 mod rpc_config; // reloadConfig, add/remove, getAllConfigInfo, restart
 mod rpc_logs; // read/tail log semantics

@@ -98,9 +98,9 @@ fn keys_of(section: &str) -> Option<Vec<&'static [&'static str]>> {
         },
         Some((prefix, _)) => match prefix {
             "group" => vec![GROUP],
-            "program" => vec![PROGRAM],
-            "fcgi-program" => vec![PROGRAM, FCGI_PROGRAM],
-            "eventlistener" => vec![PROGRAM, EVENTLISTENER],
+            "program" => vec![PROGRAM, super::beyond::KEYS],
+            "fcgi-program" => vec![PROGRAM, FCGI_PROGRAM, super::beyond::KEYS],
+            "eventlistener" => vec![PROGRAM, EVENTLISTENER, super::beyond::KEYS],
             _ => return None,
         },
     };

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 
+pub mod beyond;
 pub mod check;
 mod ctl;
 pub mod environ;
@@ -118,6 +119,7 @@ fn resolve_raw(
         uid: resolve::current_uid(),
     };
     let mut groups = program::groups(raw, &ctx, &mut messages)?;
+    check_dependencies(&groups)?;
     for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
         let mut merged: BTreeMap<String, String> = file.environment.iter().cloned().collect();
         merged.append(&mut process.environment);
@@ -135,6 +137,22 @@ fn resolve_raw(
         supervisor_rpc,
         messages,
     })
+}
+
+/// `depends_on` names that match nothing, and cycles (issue 14).
+fn check_dependencies(groups: &[GroupConfig]) -> Result<(), ConfigError> {
+    let nodes: Vec<crate::process::deps::Node> = groups
+        .iter()
+        .flat_map(|g| {
+            g.processes.iter().map(move |p| crate::process::deps::Node {
+                group: &g.name,
+                name: &p.name,
+                program: &p.program,
+                depends_on: &p.beyond.depends_on,
+            })
+        })
+        .collect();
+    crate::process::deps::check(&nodes).map_err(ConfigError::new)
 }
 
 /// Everything `supervisord` reads from its configuration file.
@@ -355,6 +373,8 @@ pub struct ProcessConfig {
     pub serverurl: Option<String>,
     /// Set for the processes of an `[fcgi-program:x]`.
     pub fcgi: Option<FcgiSocketConfig>,
+    /// Readiness, dependencies, health checks and restart policy (D11, issue 14).
+    pub beyond: beyond::Beyond,
 }
 
 #[cfg(test)]

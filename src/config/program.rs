@@ -11,7 +11,6 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::config::environ;
 use crate::config::expand::{expand, Names, Value};
 use crate::config::ini::{RawConfig, Section};
 use crate::config::resolve::{self, existing_dirpath, normalize_path};
@@ -19,6 +18,7 @@ use crate::config::values::{
     self, auto_restart, boolean, byte_size, clamp, exitcodes, integer, list_of_strings, octal,
     process_or_group_name, LogfileName,
 };
+use crate::config::{beyond, environ};
 use crate::config::{
     AutoRestart, ChannelConfig, ConfigError, FcgiSocketConfig, GroupConfig, GroupKind, LogTarget,
     PoolConfig, ProcessConfig, SocketUrl, UserSpec,
@@ -548,6 +548,7 @@ fn read_processes(
             umask: shared.umask,
             serverurl: shared.serverurl.clone(),
             fcgi: fcgi.cloned(),
+            beyond: beyond::read(&|key| opt(&names, key))?,
         });
     }
     sort_processes(&mut processes);

@@ -80,14 +80,20 @@ pub fn status_lines(infos: &[ProcessInfo]) -> Vec<String> {
 
 /// One `avail` line: `name(32) inuse(9) autostart(9) group_prio:process_prio`.
 pub fn avail_line(info: &ConfigInfo) -> String {
-    format!(
+    let mut line = format!(
         "{} {} {} {}:{}",
         ljust(&namespec(&info.group, &info.name), 32),
         ljust(if info.inuse { "in use" } else { "avail" }, 9),
         ljust(if info.autostart { "auto" } else { "manual" }, 9),
         info.group_prio,
         info.process_prio
-    )
+    );
+    // Issue 14: only processes using the new keys get more than the reference's line.
+    for extra in &info.beyond {
+        line.push_str("  ");
+        line.push_str(extra);
+    }
+    line
 }
 
 /// A start result line; `None` for a code start never returns.
@@ -279,6 +285,7 @@ mod tests {
             autostart: false,
             group_prio: 500,
             process_prio: 999,
+            beyond: vec![],
         };
         assert_eq!(
             avail_line(&c),
@@ -293,6 +300,15 @@ mod tests {
         assert_eq!(
             avail_line(&c),
             "grp:manual                       avail     auto      -1:999"
+        );
+        let c = ConfigInfo {
+            beyond: vec!["ready_check=notify".into(), "depends_on=db".into()],
+            ..c
+        };
+        assert_eq!(
+            avail_line(&c),
+            "grp:manual                       avail     auto      -1:999  ready_check=notify  \
+             depends_on=db"
         );
     }
 

@@ -34,6 +34,8 @@ pub struct ConfigInfo {
     pub autostart: bool,
     pub group_prio: i64,
     pub process_prio: i64,
+    /// Issue 14's keys the process sets (`key=value`), shown after the priorities.
+    pub beyond: Vec<String>,
 }
 
 /// One change `supervisor_rs.update` made (`name` is empty for a whole group).
@@ -145,6 +147,13 @@ impl ConfigInfo {
             autostart: boolean(v, "autostart")?,
             group_prio: integer(v, "group_prio")?,
             process_prio: integer(v, "process_prio")?,
+            beyond: crate::config::beyond::KEYS
+                .iter()
+                .filter_map(|k| match field(v, k) {
+                    Ok(Value::String(s)) => Some(format!("{k}={s}")),
+                    _ => None,
+                })
+                .collect(),
         })
     }
 
@@ -260,6 +269,7 @@ mod tests {
                 autostart: false,
                 group_prio: 7,
                 process_prio: -1,
+                beyond: vec![],
             })
         );
     }

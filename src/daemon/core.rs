@@ -34,6 +34,8 @@ pub enum Source {
     ChildStdin(ProcId),
     HttpListener(usize),
     HttpConn(u64),
+    /// A readiness or health check's socket or pipe (issue 14).
+    Watch(ProcId, crate::daemon::probe::Slot),
 }
 
 /// The token of the signal self-pipe; every other token comes from a counter.
@@ -96,6 +98,8 @@ pub struct Daemon {
     pub turn: u64,
     /// A sliced multicall paused: poll the waiting answers next turn without sleeping.
     pub resume_rpc: bool,
+    /// `exec:` probe children and notify socket names (issue 14).
+    pub watch_shared: crate::daemon::watch::WatchShared,
 }
 
 impl Daemon {
@@ -139,6 +143,7 @@ impl Daemon {
             access: HashMap::new(),
             turn: 0,
             resume_rpc: false,
+            watch_shared: Default::default(),
         })
     }
 
@@ -225,6 +230,7 @@ impl Daemon {
                 timer_gen: 0,
                 stop_reported: None,
                 counters: Counters::default(),
+                watch: Default::default(),
             },
         );
         id

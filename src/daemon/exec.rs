@@ -25,6 +25,10 @@ use crate::states::SupervisorState;
 impl Daemon {
     /// Feeds `input` to process `id` and carries out everything it leads to.
     pub fn step(&mut self, id: ProcId, input: Input) {
+        // Issue 14: a start may have to wait for its dependencies.
+        if input == Input::Start && self.hold_start(id) {
+            return;
+        }
         let mut pending = std::mem::take(&mut self.actions);
         pending.clear();
         self.feed(id, input, &mut pending);
@@ -119,7 +123,12 @@ impl Daemon {
                 ));
             }
         }
-        let env = self.child_env(p);
+        let mut env = self.child_env(p);
+        let ready = match self.ready_prepare(id) {
+            Ok(prep) => prep,
+            Err(msg) => return Input::SpawnFailed(msg),
+        };
+        ready.add_env(&mut env);
         self.open_logs(id);
         let stdin = match self.acquire_fcgi(id) {
             Ok(Some(fd)) => spawn::Stdin::Socket(fd),
@@ -141,6 +150,7 @@ impl Daemon {
             user: p.config.user.as_ref(),
             redirect_stderr: p.config.redirect_stderr,
             stdin,
+            ready_fd: ready.child_fd(),
         };
         let child = match spawn::spawn(&req) {
             Ok(c) => c,
@@ -153,6 +163,7 @@ impl Daemon {
         let pid = child.pid;
         self.keep_launch(child.launch);
         self.pids.insert(pid, id);
+        self.ready_begin(id, ready);
         let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Channel::Stdout));
         let err = child
             .stderr
@@ -182,7 +193,7 @@ impl Daemon {
 
     /// Keeps what a just-started child may still read; frees what finished children used.
     /// Dropping a launch waits for its child's exec, so the bound costs at most a short wait.
-    fn keep_launch(&mut self, launch: spawn::Launch) {
+    pub(crate) fn keep_launch(&mut self, launch: spawn::Launch) {
         const IN_FLIGHT: usize = 64;
         if self.launches.len() >= IN_FLIGHT {
             self.launches.retain(|l| !l.finished());

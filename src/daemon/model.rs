@@ -76,6 +76,8 @@ pub struct Process {
     /// When `waiting for <name> to stop` was last logged during this stop.
     pub stop_reported: Option<Instant>,
     pub counters: Counters,
+    /// Readiness and health checks (issue 14).
+    pub watch: crate::daemon::watch::Watch,
 }
 
 /// What `/metrics` counts for a process, from the moment its entry was created.

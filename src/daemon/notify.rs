@@ -38,6 +38,7 @@ impl Daemon {
                 .starts
                 .saturating_add(u64::from(change.to == ProcessState::Starting));
         }
+        self.watch_changed(id, change);
         let listener = self.procs.get(&id).is_some_and(|p| p.listener.is_some());
         if change.to == ProcessState::Running && listener {
             self.dispatch_pending = true;

@@ -103,6 +103,7 @@ impl Daemon {
 
     /// One chunk of child output: the listener protocol, capture mode, then the log.
     fn on_output(&mut self, id: ProcId, chan: Channel, data: &[u8]) {
+        self.watch_output(id, data);
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };

@@ -96,6 +96,7 @@ impl Daemon {
                     Source::ChildStdin(id) => self.flush_stdin(id),
                     Source::HttpListener(index) => self.on_accept(index),
                     Source::HttpConn(id) => self.on_conn_event(id),
+                    Source::Watch(id, slot) => self.on_watch_event(id, slot),
                     Source::Signals => {}
                 }
             }
@@ -109,6 +110,7 @@ impl Daemon {
                     TimerKey::ShutdownReport => self.on_shutdown_report(),
                     TimerKey::StopReport(id) => self.on_stop_report(id),
                     TimerKey::Reload => self.on_reload_timer(),
+                    TimerKey::Watch(id, gen) => self.on_watch_timer(id, gen),
                 }
             }
             self.end_turn();
@@ -125,6 +127,9 @@ impl Daemon {
     /// log followers.
     fn end_turn(&mut self) {
         self.launches.retain(|l| !l.finished());
+        if std::mem::take(&mut self.watch_shared.deps_dirty) {
+            self.recheck_waiters();
+        }
         self.dispatch_events();
         if !self.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
             self.changed.clear();
@@ -189,6 +194,7 @@ impl Daemon {
                     self.finish_io(id);
                     self.step(id, Input::Exited(status));
                 }
+                None if self.probe_reaped(pid, &status) => {}
                 None => self.log.log(
                     Level::Info,
                     &format!("reaped unknown pid {pid} ({})", status.text),

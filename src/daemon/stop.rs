@@ -130,7 +130,9 @@ impl Daemon {
 
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
-        self.stopping.queue = self.groups.iter().map(|g| g.name.clone()).collect();
+        let mut queue: Vec<String> = self.groups.iter().map(|g| g.name.clone()).collect();
+        self.order_stop_queue(&mut queue);
+        self.stopping.queue = queue;
         self.stopping.first_report = true;
     }
 
@@ -143,6 +145,9 @@ impl Daemon {
                 .map(|g| g.procs.iter().rev().copied().collect())
                 .unwrap_or_default();
             for id in &ids {
+                if self.dependents_alive(*id, &ids) {
+                    continue;
+                }
                 match self.procs.get(id).map(|p| p.machine.state()) {
                     Some(ProcessState::Running | ProcessState::Starting) => {
                         self.step(*id, Input::Stop)

@@ -22,6 +22,8 @@ pub enum TimerKey {
     StopReport(u64),
     /// SIGHUPs merged into one more reload (D10).
     Reload,
+    /// A process's readiness/health deadlines (issue 14), with the watch's generation.
+    Watch(u64, u64),
 }
 
 #[derive(Debug, Default)]

@@ -173,6 +173,27 @@ impl Event {
         }
     }
 
+    /// `PROCESS_HEALTH_HEALTHY` / `_UNHEALTHY` (issue 14):
+    /// `processname:<p> groupname:<g> pid:<pid> failures:<n>`. `Unknown` is never announced.
+    pub fn process_health(
+        status: crate::process::readiness::Health,
+        process: &str,
+        group: &str,
+        pid: i32,
+        failures: u32,
+    ) -> Event {
+        let kind = match status {
+            crate::process::readiness::Health::Unhealthy => EventType::ProcessHealthUnhealthy,
+            _ => EventType::ProcessHealthHealthy,
+        };
+        Event {
+            kind,
+            payload: format!(
+                "processname:{process} groupname:{group} pid:{pid} failures:{failures}"
+            ),
+        }
+    }
+
     /// `PROCESS_GROUP_ADDED`: `groupname:<g>\n` (the only payloads ending in a newline).
     pub fn group_added(group: &str) -> Event {
         Event {

@@ -32,11 +32,16 @@ pub enum EventType {
     ProcessGroup,
     ProcessGroupAdded,
     ProcessGroupRemoved,
+    /// Issue 14's health checks (not in the reference: only listeners naming them, or
+    /// EVENT, receive them).
+    ProcessHealth,
+    ProcessHealthHealthy,
+    ProcessHealthUnhealthy,
 }
 
 use EventType::*;
 
-const TABLE: [(EventType, &str, Option<EventType>); 27] = [
+const TABLE: [(EventType, &str, Option<EventType>); 30] = [
     (Event, "EVENT", None),
     (ProcessState, "PROCESS_STATE", Some(Event)),
     (
@@ -116,6 +121,17 @@ const TABLE: [(EventType, &str, Option<EventType>); 27] = [
         "PROCESS_GROUP_REMOVED",
         Some(ProcessGroup),
     ),
+    (ProcessHealth, "PROCESS_HEALTH", Some(Event)),
+    (
+        ProcessHealthHealthy,
+        "PROCESS_HEALTH_HEALTHY",
+        Some(ProcessHealth),
+    ),
+    (
+        ProcessHealthUnhealthy,
+        "PROCESS_HEALTH_UNHEALTHY",
+        Some(ProcessHealth),
+    ),
 ];
 
 // TABLE_IN_ORDER: compile-time proof that `TABLE[t as usize]` is the row of `t` for every
@@ -128,7 +144,7 @@ const _: () = {
         rest = tail;
         i += 1;
     }
-    assert!(EventType::ProcessGroupRemoved as usize + 1 == TABLE.len());
+    assert!(EventType::ProcessHealthUnhealthy as usize + 1 == TABLE.len());
 };
 
 impl EventType {

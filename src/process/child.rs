@@ -27,6 +27,10 @@ pub struct ChildFds {
     pub stdin: i32,
     pub stdout: i32,
     pub stderr: i32,
+    /// `ready_check = fd:N` (issue 14): the write end of the readiness pipe and N; -1 when
+    /// unused.
+    pub ready_from: i32,
+    pub ready_to: i32,
 }
 
 /// The child's data, as C strings and pointer arrays built in the parent.
@@ -64,6 +68,17 @@ fn child_main(p: &Prepared) -> ! {
     dup_to(fds.stderr, 2);
     // D4: only 0, 1 and 2 survive the exec.
     cloexec_from_3();
+    // ...and the readiness fd N asked for, made after the range so it survives.
+    if fds.ready_from >= 0 && fds.ready_to >= 3 {
+        if fds.ready_from == fds.ready_to {
+            sys(
+                libc::SYS_fcntl,
+                [fds.ready_to as usize, libc::F_SETFD as usize, 0, 0],
+            );
+        } else {
+            dup_to(fds.ready_from, fds.ready_to);
+        }
+    }
     // D4 DIVERGENCE: default dispositions and an empty mask, whatever we inherited, up to
     // SIGRTMAX (glibc's wrappers would refuse its two internal signals, 32 and 33).
     // All zeros is SIG_DFL, no flags, empty mask, whatever the arch's field order.

@@ -10,9 +10,11 @@
 
 use std::time::{Duration, Instant};
 
+use crate::config::beyond::ReadyCheck;
 use crate::config::{AutoRestart, ProcessConfig};
 use crate::logging::level::Level;
 use crate::process::exit::ExitStatus;
+use crate::process::policy::{self, RestartWindow};
 use crate::signame::signame;
 use crate::states::ProcessState;
 use crate::timefmt::{after, after_secs};
@@ -36,6 +38,15 @@ pub enum Input {
     Deadline,
     /// Signalling failed with something other than ESRCH: the text describes it.
     SignalFailed(String),
+    /// The `ready_check` passed: STARTING becomes RUNNING.
+    Ready,
+    /// The health check failed `healthcheck_retries` times with `healthcheck_action=restart`;
+    /// the text says why.
+    Unhealthy(String),
+    /// A start waited on its dependencies in vain: FATAL with this spawnerr.
+    DependencyFailed(String),
+    /// A start waits for its dependencies: STOPPED meanwhile, a pending retry cancelled.
+    Hold,
 }
 
 /// What the executor must do, in order.
@@ -95,6 +106,17 @@ pub struct Machine {
     laststop: f64,
     spawnerr: Option<String>,
     exitstatus: Option<i32>,
+    /// Quick runs in a row, for `backoff_reset_after` (issue 14).
+    streak: u32,
+    /// When the process last became RUNNING.
+    running_since: Option<Instant>,
+    /// Automatic restarts within `restart_limit`'s window.
+    window: RestartWindow,
+    /// Why a start failed while the child still lives (a ready check timed out): the
+    /// spawnerr once it is reaped.
+    fail_reason: Option<String>,
+    /// Start again once the stop completes (`healthcheck_action=restart`).
+    restart_pending: bool,
 }
 
 impl Default for Machine {
@@ -115,6 +137,11 @@ impl Machine {
             laststop: 0.0,
             spawnerr: None,
             exitstatus: None,
+            streak: 0,
+            running_since: None,
+            window: RestartWindow::default(),
+            fail_reason: None,
+            restart_pending: false,
         }
     }
 
@@ -161,6 +188,9 @@ impl Machine {
             (S::Stopped | S::Exited | S::Fatal | S::Backoff | S::Unknown, Input::Start)
                 if self.pid == 0 =>
             {
+                // A start asked for begins afresh: the restart limit counts automatic ones.
+                self.window.clear();
+                self.streak = 0;
                 self.begin_spawn(ctx, out)
             }
             (_, Input::Start) => out.push(Action::Log(
@@ -168,7 +198,10 @@ impl Machine {
                 format!("process '{}' already running", ctx.cfg.name),
             )),
 
-            (S::Starting | S::Running, Input::Stop) => self.signal_stop(ctx, out),
+            (S::Starting | S::Running, Input::Stop) => {
+                self.restart_pending = false;
+                self.signal_stop(ctx, out)
+            }
             (S::Backoff, Input::Stop) => {
                 out.push(Action::Log(
                     Level::Debug,
@@ -180,7 +213,9 @@ impl Machine {
                 self.deadline_at = None;
                 self.set_state(S::Stopped, false, out);
             }
-            (S::Stopping | S::Stopped | S::Exited | S::Fatal | S::Unknown, Input::Stop) => {}
+            // A stop asked for during a health restart's stop cancels the restart.
+            (S::Stopping, Input::Stop) => self.restart_pending = false,
+            (S::Stopped | S::Exited | S::Fatal | S::Unknown, Input::Stop) => {}
 
             (S::Backoff, Input::GiveUp) => {
                 self.backoff = 0;
@@ -204,7 +239,10 @@ impl Machine {
                     Level::Info,
                     format!("spawned: '{}' with pid {pid}", ctx.cfg.name),
                 ));
-                if ctx.cfg.startsecs <= 0 {
+                if ctx.cfg.beyond.ready != ReadyCheck::Startsecs {
+                    // The check decides; not ready in time is a failed start.
+                    self.deadline_at = Some(after(ctx.now, ctx.cfg.beyond.ready_timeout));
+                } else if ctx.cfg.startsecs <= 0 {
                     // DIVERGENCE(Q19): with startsecs=0 the process is RUNNING at spawn.
                     self.enter_running(ctx, out);
                 } else {
@@ -234,11 +272,17 @@ impl Machine {
                 self.cant_happen(&input, ctx, out)
             }
 
+            (S::Starting, Input::Deadline) if self.fail_reason.is_some() => {
+                self.deadline_at = None;
+            }
+            (S::Starting, Input::Deadline) if ctx.cfg.beyond.ready != ReadyCheck::Startsecs => {
+                self.ready_timed_out(ctx, out)
+            }
             (S::Starting, Input::Deadline) => self.enter_running(ctx, out),
             (S::Backoff, Input::Deadline) => {
                 self.deadline_at = None;
                 if ctx.auto_allowed {
-                    self.begin_spawn(ctx, out);
+                    self.auto_spawn(ctx, out);
                 }
             }
             (S::Stopping, Input::Deadline) => {
@@ -257,7 +301,7 @@ impl Machine {
                 // The paced autorestart (D10); a shutdown or restart in between cancels it.
                 self.deadline_at = None;
                 if ctx.auto_allowed {
-                    self.begin_spawn(ctx, out);
+                    self.auto_spawn(ctx, out);
                 }
             }
             (S::Stopped | S::Running | S::Fatal | S::Unknown, Input::Deadline) => {
@@ -273,13 +317,97 @@ impl Machine {
                 S::Stopped | S::Backoff | S::Exited | S::Fatal | S::Unknown,
                 Input::SignalFailed(msg),
             ) => out.push(Action::Log(Level::Critical, msg)),
+
+            (S::Starting, Input::Ready)
+                if self.fail_reason.is_none() && ctx.cfg.beyond.ready != ReadyCheck::Startsecs =>
+            {
+                self.enter_running(ctx, out)
+            }
+            (_, Input::Ready) => {}
+
+            (S::Running, Input::Unhealthy(why)) => {
+                out.push(Action::Log(
+                    Level::Warn,
+                    format!("restarting {}: {why}", ctx.cfg.name),
+                ));
+                self.restart_pending = true;
+                self.signal_stop(ctx, out);
+            }
+            (_, Input::Unhealthy(_)) => {}
+
+            (S::Stopped | S::Exited | S::Fatal | S::Backoff, Input::DependencyFailed(why))
+                if self.pid == 0 =>
+            {
+                out.push(Action::Log(
+                    Level::Info,
+                    format!("gave up: {} entered FATAL state, {why}", ctx.cfg.name),
+                ));
+                self.spawnerr = Some(why);
+                self.deadline_at = None;
+                self.set_state(S::Fatal, false, out);
+            }
+            (_, Input::DependencyFailed(_)) => {}
+
+            (S::Stopped | S::Exited | S::Fatal | S::Backoff, Input::Hold) if self.pid == 0 => {
+                self.spawnerr = None;
+                self.deadline_at = None;
+                self.set_state(S::Stopped, false, out);
+            }
+            (_, Input::Hold) => {}
         }
+    }
+
+    /// An automatic (re)start: spawns unless `restart_limit` is reached, then FATAL.
+    fn auto_spawn(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
+        if self.window.allow(ctx.cfg.beyond.restart.limit, ctx.now) {
+            self.begin_spawn(ctx, out);
+            return;
+        }
+        self.backoff = 0;
+        self.deadline_at = None;
+        self.spawnerr = Some("restart limit reached".into());
+        self.set_state(ProcessState::Fatal, false, out);
+        out.push(Action::Log(
+            Level::Info,
+            format!(
+                "gave up: {} entered FATAL state, restart limit reached",
+                ctx.cfg.name
+            ),
+        ));
+    }
+
+    /// `ready_timeout` passed in STARTING: the start failed. The child is killed; its exit
+    /// then counts as the failed start, with `fail_reason` as spawnerr.
+    fn ready_timed_out(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
+        let check = ctx
+            .cfg
+            .beyond
+            .given
+            .get("ready_check")
+            .map_or("?", String::as_str);
+        let why = format!(
+            "ready check {check} failed: not ready within {} s",
+            ctx.cfg.beyond.ready_timeout.as_secs_f64()
+        );
+        out.push(Action::Log(
+            Level::Warn,
+            format!("{}: {why}, killing it", ctx.cfg.name),
+        ));
+        self.fail_reason = Some(why);
+        self.deadline_at = None;
+        out.push(Action::Kill {
+            pid: self.pid,
+            sig: libc::SIGKILL,
+            to_group: ctx.cfg.killasgroup,
+        });
     }
 
     /// → STARTING and ask for a fork (Supervisor's `spawn` up to the fork).
     fn begin_spawn(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
         self.spawnerr = None;
         self.exitstatus = None;
+        self.fail_reason = None;
+        self.restart_pending = false;
         self.laststart = ctx.wall;
         self.spawned_at = Some(ctx.now);
         self.deadline_at = None;
@@ -288,16 +416,24 @@ impl Machine {
     }
 
     fn enter_running(&mut self, ctx: &Ctx, out: &mut Vec<Action>) {
-        self.backoff = 0;
+        // With backoff_reset_after the count resets only after that long RUNNING (at exit).
+        if ctx.cfg.beyond.restart.backoff_reset_after.is_none() {
+            self.backoff = 0;
+        }
         self.deadline_at = None;
+        self.running_since = Some(ctx.now);
         self.set_state(ProcessState::Running, false, out);
-        out.push(Action::Log(
-            Level::Info,
-            format!(
+        let text = match ctx.cfg.beyond.given.get("ready_check") {
+            Some(check) if ctx.cfg.beyond.ready != ReadyCheck::Startsecs => format!(
+                "success: {} entered RUNNING state, ready check {check} passed",
+                ctx.cfg.name
+            ),
+            _ => format!(
                 "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
                 ctx.cfg.name, ctx.cfg.startsecs
             ),
-        ));
+        };
+        out.push(Action::Log(Level::Info, text));
     }
 
     /// → BACKOFF with the next retry `backoff` seconds away; `why` is logged right after the
@@ -305,7 +441,8 @@ impl Machine {
     /// once, so BACKOFF is followed by FATAL in the same step.
     fn enter_backoff(&mut self, why: Action, ctx: &Ctx, out: &mut Vec<Action>) {
         self.backoff = self.backoff.saturating_add(1);
-        self.deadline_at = Some(after_secs(ctx.now, u64::from(self.backoff)));
+        let wait = policy::retry_delay(&ctx.cfg.beyond.restart, self.backoff);
+        self.deadline_at = Some(after(ctx.now, wait));
         self.set_state(ProcessState::Backoff, false, out);
         out.push(why);
         if i64::from(self.backoff) > ctx.cfg.startretries {
@@ -363,13 +500,21 @@ impl Machine {
                     level,
                     format!("stopped: {} ({})", ctx.cfg.name, status.text),
                 ));
+                // healthcheck_action=restart: the stop was the first half.
+                if std::mem::take(&mut self.restart_pending) && ctx.auto_allowed {
+                    self.pid = 0;
+                    self.auto_spawn(ctx, out);
+                }
             }
             // DIVERGENCE(Q1): any exit before the process was promoted to RUNNING is "too
             // quick", even when it is reaped just after startsecs elapsed (a busy or late
             // turn): a process is never seen RUNNING then EXITED at once.
             S::Starting => {
                 self.exitstatus = None;
-                self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+                self.spawnerr =
+                    Some(self.fail_reason.take().unwrap_or_else(|| {
+                        "Exited too quickly (process log may have details)".into()
+                    }));
                 let why = Action::Log(
                     Level::Warn,
                     format!("exited: {} ({}; not expected)", ctx.cfg.name, status.text),
@@ -377,7 +522,13 @@ impl Machine {
                 self.enter_backoff(why, ctx, out);
             }
             S::Running | S::Stopped | S::Backoff | S::Exited | S::Fatal => {
-                self.backoff = 0;
+                let ran = self
+                    .running_since
+                    .map_or(Duration::ZERO, |t| ctx.now.saturating_duration_since(t));
+                if policy::run_resets(&ctx.cfg.beyond.restart, ran) {
+                    self.backoff = 0;
+                    self.streak = 0;
+                }
                 self.exitstatus = Some(status.code);
                 if expected {
                     self.set_state(S::Exited, true, out);
@@ -400,10 +551,15 @@ impl Machine {
                     AutoRestart::Never => false,
                 };
                 if restart && ctx.auto_allowed {
-                    // DIVERGENCE(D10): not sooner than RESTART_GAP after the last spawn.
-                    match self.spawned_at.map(|t| after(t, RESTART_GAP)) {
+                    self.streak = self.streak.saturating_add(1);
+                    let at = match policy::autorestart_delay(&ctx.cfg.beyond.restart, self.streak) {
+                        Some(wait) => Some(after(ctx.now, wait)),
+                        // DIVERGENCE(D10): not sooner than RESTART_GAP after the last spawn.
+                        None => self.spawned_at.map(|t| after(t, RESTART_GAP)),
+                    };
+                    match at {
                         Some(at) if at > ctx.now => self.deadline_at = Some(at),
-                        _ => self.begin_spawn(ctx, out),
+                        _ => self.auto_spawn(ctx, out),
                     }
                 }
             }
@@ -449,6 +605,11 @@ fn later(now: Instant, secs: i64) -> Instant {
     after_secs(now, u64::try_from(secs).unwrap_or(0))
 }
 
+// Issue 14's rules (readiness, restart policy, health, dependencies).
+#[cfg(test)]
+#[path = "machine_beyond_tests.rs"]
+mod beyond_tests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,7 +629,7 @@ mod tests {
         }
     }
 
-    fn cfg() -> ProcessConfig {
+    pub(super) fn cfg() -> ProcessConfig {
         ProcessConfig {
             name: "p".into(),
             program: "p".into(),
@@ -492,18 +653,19 @@ mod tests {
             umask: None,
             serverurl: None,
             fcgi: None,
+            beyond: Default::default(),
         }
     }
 
-    struct T {
-        m: Machine,
-        cfg: ProcessConfig,
-        t0: Instant,
-        auto: bool,
+    pub(super) struct T {
+        pub(super) m: Machine,
+        pub(super) cfg: ProcessConfig,
+        pub(super) t0: Instant,
+        pub(super) auto: bool,
     }
 
     impl T {
-        fn new() -> T {
+        pub(super) fn new() -> T {
             T {
                 m: Machine::new(),
                 cfg: cfg(),
@@ -513,7 +675,7 @@ mod tests {
         }
 
         #[track_caller]
-        fn feed(&mut self, at: f64, input: Input) -> Vec<Action> {
+        pub(super) fn feed(&mut self, at: f64, input: Input) -> Vec<Action> {
             let now = self.t0 + Duration::from_secs_f64(at);
             let ctx = Ctx {
                 cfg: &self.cfg,
@@ -527,7 +689,7 @@ mod tests {
         }
 
         /// Start and spawn with pid 100 at `at`.
-        fn running_at(&mut self, at: f64) {
+        pub(super) fn running_at(&mut self, at: f64) {
             self.feed(at, Input::Start);
             self.feed(at, Input::Spawned { pid: 100 });
             self.feed(at + self.cfg.startsecs as f64, Input::Deadline);
@@ -535,7 +697,7 @@ mod tests {
         }
     }
 
-    fn changes(actions: &[Action]) -> Vec<(S, S)> {
+    pub(super) fn changes(actions: &[Action]) -> Vec<(S, S)> {
         actions
             .iter()
             .filter_map(|a| match a {
@@ -545,7 +707,7 @@ mod tests {
             .collect()
     }
 
-    fn logs(actions: &[Action]) -> Vec<String> {
+    pub(super) fn logs(actions: &[Action]) -> Vec<String> {
         actions
             .iter()
             .filter_map(|a| match a {

@@ -2,6 +2,9 @@
 
 pub mod child;
 pub mod command;
+pub mod deps;
 pub mod exit;
 pub mod machine;
+pub mod policy;
+pub mod readiness;
 pub mod spawn;

@@ -48,6 +48,9 @@ pub struct Request<'a> {
     pub user: Option<&'a UserSpec>,
     pub redirect_stderr: bool,
     pub stdin: Stdin,
+    /// `ready_check = fd:N`: this fd (the write end of the daemon's pipe) becomes the
+    /// child's fd N.
+    pub ready_fd: Option<(RawFd, i32)>,
 }
 
 /// The parent's side of a started child; pipe ends are non-blocking and close-on-exec.
@@ -214,6 +217,8 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         stderr: stderr
             .as_ref()
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
+        ready_from: req.ready_fd.map_or(-1, |(from, _)| from),
+        ready_to: req.ready_fd.map_or(-1, |(_, to)| to),
     };
     let prepared = prepare(req, fds)?;
     let stack = Stack::map().map_err(|e| {
@@ -437,6 +442,7 @@ mod tests {
             user: None,
             redirect_stderr: false,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         let out = read_all(child.stdout);
@@ -459,6 +465,7 @@ mod tests {
             user: None,
             redirect_stderr: true,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         assert!(child.stderr.is_none());
@@ -485,6 +492,7 @@ mod tests {
             user: None,
             redirect_stderr: true,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         };
         let child = spawn(&req).unwrap();
         let out = read_all(child.stdout);
@@ -505,6 +513,7 @@ mod tests {
             user: None,
             redirect_stderr: true,
             stdin: Stdin::Pipe,
+            ready_fd: None,
         }
     }
 

@@ -65,6 +65,10 @@ fn start_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply
 }
 
 fn stop_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply, Fault> {
+    // Issue 14: stopping a start that waits for its dependencies cancels it.
+    if d.cancel_wait(id) {
+        return Ok(Reply::Now(Value::Bool(true)));
+    }
     if !state(d, id).is_running() {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
     }

@@ -89,12 +89,30 @@ pub fn description(p: &Process, now: f64) -> String {
     match m.state() {
         ProcessState::Running => {
             let uptime = (now.floor() as i64) - (m.laststart().floor() as i64);
-            format!("pid {}, uptime {}", m.pid(), timefmt::uptime(uptime))
+            let mut text = format!("pid {}, uptime {}", m.pid(), timefmt::uptime(uptime));
+            // Issue 14: the child's sd_notify STATUS= and its health, when it has them.
+            let health = p
+                .config
+                .beyond
+                .health
+                .as_ref()
+                .and_then(|h| p.watch.health_counter.describe(h.retries));
+            for extra in [p.watch.status.clone(), health].into_iter().flatten() {
+                text.push_str(", ");
+                text.push_str(&extra);
+            }
+            text
         }
+        ProcessState::Starting => p.watch.status.clone().unwrap_or_default(),
         ProcessState::Fatal | ProcessState::Backoff => match m.spawnerr() {
             Some(e) if !e.is_empty() => e.to_string(),
             _ => format!("unknown error (try \"tail {}\")", p.config.name),
         },
+        ProcessState::Stopped if p.watch.waiting.is_some() => p
+            .watch
+            .waiting
+            .as_ref()
+            .map_or(String::new(), |w| format!("waiting for {}", w.on())),
         ProcessState::Stopped | ProcessState::Exited => {
             if m.laststart() > 0.0 {
                 timefmt::stop_time(m.laststop())
@@ -102,12 +120,31 @@ pub fn description(p: &Process, now: f64) -> String {
                 "Not started".into()
             }
         }
-        ProcessState::Starting | ProcessState::Stopping | ProcessState::Unknown => String::new(),
+        ProcessState::Stopping | ProcessState::Unknown => String::new(),
     }
 }
 
 /// The `getProcessInfo` struct.
 pub fn process_info(p: &Process, now: f64) -> Value {
+    let mut info = reference_info(p, now);
+    // D11: new facts in new keys, only for processes using issue 14's keys.
+    if let Value::Struct(map) = &mut info {
+        if p.config.beyond.health.is_some() {
+            let health = p.watch.health_counter.status.name();
+            map.insert("health".into(), Value::String(health.into()));
+        }
+        if let Some(w) = &p.watch.waiting {
+            map.insert("waiting_for".into(), Value::String(w.on()));
+        }
+        if let Some(status) = &p.watch.status {
+            map.insert("notify_status".into(), Value::String(status.clone()));
+        }
+    }
+    info
+}
+
+/// The keys the reference's `getProcessInfo` has.
+fn reference_info(p: &Process, now: f64) -> Value {
     let m = &p.machine;
     let state = m.state();
     let stdout = log_path(p, Channel::Stdout);
@@ -235,6 +272,10 @@ fn config_info(
             if let Some(period) = cc.rotate {
                 members.insert(field("logfile_rotate"), Value::String(period.name().into()));
             }
+        }
+        // D11: issue 14's keys, as given, only when given.
+        for (key, value) in &c.beyond.given {
+            members.insert(key.clone(), Value::String(value.clone()));
         }
     }
     info

@@ -102,6 +102,8 @@ impl Pending {
                 match p.machine.state() {
                     ProcessState::Running => Some(Ok(Value::Bool(true))),
                     ProcessState::Starting => None,
+                    // Issue 14: held for its dependencies.
+                    ProcessState::Stopped if p.watch.waiting.is_some() => None,
                     _ => Some(Err(abnormal())),
                 }
             }
