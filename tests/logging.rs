@@ -173,7 +173,10 @@ fn auto_logs_are_named_created_and_old_ones_cleaned() {
     for file in KEPT {
         assert!(d.path(file).exists(), "{file} was removed");
     }
-    let talker = auto_logs(&d, "talker");
+    // Created at the talker's first output on each channel.
+    let talker = wait_for(LONG, "talker's two AUTO logs", || {
+        Some(auto_logs(&d, "talker")).filter(|t| t.len() == 2)
+    });
     let channels: Vec<&str> = talker.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(channels, ["stderr", "stdout"]);
     // DIVERGENCE(new): a never-started process's AUTO files are named at start-up (the info
@@ -211,7 +214,9 @@ fn nocleanup_keeps_old_auto_logs() {
     for file in STALE.iter().chain(KEPT.iter()) {
         assert!(d.path(file).exists(), "{file} was removed");
     }
-    assert_eq!(auto_logs(&d, "talker").len(), 2);
+    wait_for(LONG, "talker's two AUTO logs", || {
+        (auto_logs(&d, "talker").len() == 2).then_some(())
+    });
 }
 
 #[test]

@@ -441,11 +441,11 @@ fn names_and_messages_are_escaped() {
 #[test]
 fn a_slow_stop_answers_later_and_blocks_nobody() {
     let d = sandbox("wslow", |d| {
-        let stubborn = script(
-            d,
-            "stubborn.sh",
-            "trap '' TERM\nwhile :; do sleep 0.1; done",
+        let body = format!(
+            "trap '' TERM\necho trapped > {}\nwhile :; do sleep 0.1; done",
+            p(&d.path("trapped"))
         );
+        let stubborn = script(d, "stubborn.sh", &body);
         format!(
             "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=2\n\
              [program:slowstart]\ncommand=/bin/sleep 1000\nstartsecs=1\n",
@@ -454,6 +454,8 @@ fn a_slow_stop_answers_later_and_blocks_nobody() {
     });
     d.wait_state("stubborn", "RUNNING", T);
     d.wait_state("slowstart", "RUNNING", T);
+    // A TERM before the trap is set would end it at once.
+    d.wait_file("trapped", "trapped", T);
     let t = token(&d);
     let mut slow = Client::connect(&d);
     let started = Instant::now();
