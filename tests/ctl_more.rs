@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::ctl::{expect, golden, mask, standard};
 use crate::rpc::sandbox;
-use crate::util::{p, s, script, CtlOutput, Sandbox, SUPERVISORCTL};
+use crate::util::{p, s, trap_script, CtlOutput, Sandbox, SUPERVISORCTL};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -233,12 +233,12 @@ fn reread_add_remove_update() {
 #[test]
 fn shutdown_and_reload() {
     let mut d = sandbox("cshut", |d| {
-        // It says when its trap is set: a TERM before that would end it.
-        let body = format!(
-            "trap '' TERM\necho trapped > {}\nwhile :; do sleep 1; done",
-            p(&d.path("trapped"))
+        let stubborn = trap_script(
+            d,
+            "stubborn.sh",
+            "trap '' TERM",
+            "while :; do sleep 1; done",
         );
-        let stubborn = script(d, "stubborn.sh", &body);
         format!(
             "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=60\n\
              [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
@@ -246,7 +246,7 @@ fn shutdown_and_reload() {
         )
     });
     d.wait_state("stubborn", "RUNNING", T);
-    d.wait_file("trapped", "trapped", T);
+    d.wait_trapped("stubborn.sh");
     let pid = d.pid();
     expect(
         &d,

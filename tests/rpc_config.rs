@@ -7,7 +7,7 @@ use supervisor::ctl::client;
 use xmlrpc::Value;
 
 use crate::rpc::{b, i, list, map, sandbox};
-use crate::util::{int, p, s, script, text, wait_for, Sandbox};
+use crate::util::{int, p, s, text, trap_script, wait_for, Sandbox};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -199,13 +199,19 @@ fn all_config_info_reports_every_program() {
 #[test]
 fn shutdown_state_while_stopping() {
     let mut d = sandbox("shut", |d| {
-        let stubborn = script(d, "stubborn.sh", "trap '' TERM\nwhile :; do sleep 1; done");
+        let stubborn = trap_script(
+            d,
+            "stubborn.sh",
+            "trap '' TERM",
+            "while :; do sleep 1; done",
+        );
         format!(
             "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=60\n",
             p(&stubborn)
         )
     });
     let pid = int(&d.wait_state("stubborn", "RUNNING", T), "pid");
+    d.wait_trapped("stubborn.sh");
     assert_eq!(d.call("supervisor.shutdown", vec![]), b(true));
     for (method, params) in [
         ("supervisor.getPID", vec![]),

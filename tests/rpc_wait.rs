@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use xmlrpc::Value;
 
 use crate::rpc::{b, list, map, result, sandbox};
-use crate::util::{int, p, s, script, text, Sandbox};
+use crate::util::{int, p, s, text, trap_script, Sandbox};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -99,10 +99,11 @@ fn stops_answer_as_soon_as_stopped() {
 #[test]
 fn waited_stop_lasts_until_the_process_is_gone() {
     let d = sandbox("wslow", |d| {
-        let lazy = script(
+        let lazy = trap_script(
             d,
             "lazy.sh",
-            "trap 'sleep 1; exit 0' TERM\nwhile :; do sleep 0.1; done",
+            "trap 'sleep 1; exit 0' TERM",
+            "while :; do sleep 0.1; done",
         );
         format!(
             "[program:lazy]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=30\n",
@@ -110,6 +111,7 @@ fn waited_stop_lasts_until_the_process_is_gone() {
         )
     });
     d.wait_state("lazy", "RUNNING", T);
+    d.wait_trapped("lazy.sh");
     let (v, took) = timed(&d, "supervisor.stopProcess", vec![s("lazy")]);
     assert_eq!(v, b(true));
     assert!(

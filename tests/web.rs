@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::rawhttp::{exchange, get, Client, Response};
 use crate::rpc::sandbox;
-use crate::util::{int, p, script, text, wait_for, Sandbox};
+use crate::util::{int, p, script, text, trap_script, wait_for, Sandbox};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -441,11 +441,12 @@ fn names_and_messages_are_escaped() {
 #[test]
 fn a_slow_stop_answers_later_and_blocks_nobody() {
     let d = sandbox("wslow", |d| {
-        let body = format!(
-            "trap '' TERM\necho trapped > {}\nwhile :; do sleep 0.1; done",
-            p(&d.path("trapped"))
+        let stubborn = trap_script(
+            d,
+            "stubborn.sh",
+            "trap '' TERM",
+            "while :; do sleep 0.1; done",
         );
-        let stubborn = script(d, "stubborn.sh", &body);
         format!(
             "[program:stubborn]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=2\n\
              [program:slowstart]\ncommand=/bin/sleep 1000\nstartsecs=1\n",
@@ -454,8 +455,7 @@ fn a_slow_stop_answers_later_and_blocks_nobody() {
     });
     d.wait_state("stubborn", "RUNNING", T);
     d.wait_state("slowstart", "RUNNING", T);
-    // A TERM before the trap is set would end it at once.
-    d.wait_file("trapped", "trapped", T);
+    d.wait_trapped("stubborn.sh");
     let t = token(&d);
     let mut slow = Client::connect(&d);
     let started = Instant::now();

@@ -356,6 +356,16 @@ impl Sandbox {
         std::fs::read_to_string(self.path(file)).map_or(0, |t| t.lines().count())
     }
 
+    /// Waits until the [`trap_script`] `name` has set its trap.
+    pub fn wait_trapped(&self, name: &str) {
+        let marker = self.path(&format!("{name}.trapped"));
+        wait_for(
+            Duration::from_secs(30),
+            &format!("{name} to set its trap"),
+            || marker.exists().then_some(()),
+        );
+    }
+
     /// Sends a signal to the daemon.
     pub fn signal(&self, sig: i32) {
         let _ = supervisor::sys::kill(self.pid(), sig);
@@ -440,6 +450,18 @@ pub fn script(sandbox: &Sandbox, name: &str, body: &str) -> PathBuf {
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod script");
     path
+}
+
+/// A shell script that sets `trap` first and then creates `<name>.trapped`, so a test can
+/// wait ([`Sandbox::wait_trapped`]) until a signal meets the trap instead of ending the shell
+/// (RUNNING comes at spawn with `startsecs=0`, before the shell has read its first line).
+pub fn trap_script(sandbox: &Sandbox, name: &str, trap: &str, body: &str) -> PathBuf {
+    let marker = sandbox.path(&format!("{name}.trapped"));
+    script(
+        sandbox,
+        name,
+        &format!("{trap}\n: > {}\n{body}", p(&marker)),
+    )
 }
 
 /// The path as a str, for config text.
