@@ -85,6 +85,10 @@ const SIGNATURES: &[(&str, &[&str])] = &[
         "supervisor.tailProcessStdoutLog",
         &["array", "string", "int", "int"],
     ),
+    // Our additive namespace (D11).
+    ("supervisor_rs.reopenLogs", &["array", "string"]),
+    ("supervisor_rs.rotateLogs", &["array", "string"]),
+    ("supervisor_rs.update", &["array", "array"]),
     ("system.listMethods", &["array"]),
     ("system.methodHelp", &["string", "string"]),
     ("system.methodSignature", &["array", "string"]),
@@ -156,7 +160,7 @@ fn system_methods_list_help_and_signatures() {
     assert_eq!(
         d.call("system.listMethods", vec![]),
         Value::Array(names),
-        "41 sorted names"
+        "44 sorted names"
     );
     for (name, sig) in SIGNATURES {
         let expected = Value::Array(sig.iter().map(|t| s(t)).collect());

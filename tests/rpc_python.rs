@@ -198,7 +198,7 @@ fn stock_python_client_over_unix_socket_and_tcp() {
         "identification 'supervisor'".into(),
         "state [('statecode', 1), ('statename', 'RUNNING')]".into(),
         format!("pid {pid}"),
-        "methods (41, 'supervisor.addProcessGroup', 'system.multicall', True)".into(),
+        "methods (44, 'supervisor.addProcessGroup', 'system.multicall', True)".into(),
         "signature ['string', 'string', 'int', 'int']".into(),
         "help True".into(),
         "info_keys ['description', 'exitstatus', 'group', 'logfile', 'name', 'now', 'pid', \
