@@ -2,6 +2,7 @@
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg
+mod ctl_json; // supervisorctl --json documents against our daemon
 mod ctl_more; // more supervisorctl actions, the shell, errors
 mod events; // event payloads and headers as listeners receive them
 mod events_delivery; // rejection, overflow, listener death and protocol violations
