@@ -78,3 +78,34 @@ fn json_documents_parse_and_keep_exit_statuses() {
         assert_eq!(summary(&json.stdout), format!("1 {rest}"), "{args:?}");
     }
 }
+
+#[test]
+fn json_shell_prints_one_document_per_line_and_no_prompt() {
+    let d = Sandbox::start(
+        "ctljsh",
+        "[program:up]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+    );
+    d.wait_state("up", "RUNNING", T);
+    let mut ctl = Command::new(crate::util::SUPERVISORCTL)
+        .arg("-c")
+        .arg(&d.conf)
+        .arg("-j")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    ctl.stdin
+        .take()
+        .unwrap()
+        .write_all(b"help\nversion\n")
+        .unwrap();
+    let out = ctl.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    // The shell's first `status`, then each command with its own exit status.
+    assert!(summary(lines[0]).starts_with("1 status 0 "), "{text}");
+    assert!(summary(lines[1]).starts_with("1 help 2 "), "{text}");
+    assert!(summary(lines[2]).starts_with("1 version 0 "), "{text}");
+}
