@@ -144,3 +144,27 @@ fn logfile_rotate_key_is_reported_only_when_set() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_log_from_an_earlier_day_rotates_at_the_first_write() {
+    let mut d = Sandbox::new("logday");
+    let log = d.path("day.log");
+    std::fs::write(&log, "yesterday\n").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    d.write_conf(&format!(
+        "[program:day]\ncommand=/bin/sh -c \"echo today; exec sleep 1000\"\nstartsecs=0\n\
+         stdout_logfile={}\nstdout_logfile_rotate=daily\nstdout_logfile_maxbytes=0\n",
+        log.display()
+    ));
+    d.launch();
+    wait_for(T, "today's line", || {
+        (read(&log) == b"today\n").then_some(())
+    });
+    assert_eq!(read(&backup(&log, 1)), b"yesterday\n");
+}

@@ -14,6 +14,7 @@ mod check_config; // --check-config warnings and errors
 mod config_diff; // the configuration corpus against Supervisor 4.3's verdicts
 mod ctl; // supervisorctl golden output and exit codes
 mod ctl_follow; // tail -f, maintail -f, fg
+mod ctl_json; // supervisorctl --json documents against our daemon
 mod ctl_more; // more supervisorctl actions, the shell, errors
 mod depends; // issue 14: start dependencies
 mod dist; // make install/uninstall, the installed config, the init script

@@ -163,6 +163,8 @@ impl<'a> Controller<'a> {
             return Flow::Quit;
         }
         self.doc = Some(Doc::new(&cmd));
+        // Each document reports its own command's status (the shell exits 0 anyway).
+        self.exit_status = exit::SUCCESS;
         let flow = if JSON_ACTIONS.contains(&cmd.as_str()) {
             self.run_line(line)
         } else {

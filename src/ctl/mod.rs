@@ -141,7 +141,9 @@ fn run(settings: Settings) -> u8 {
             return exit_code(ctl.exit_status);
         }
     }
-    shell::cmdloop(&mut ctl, &settings.prompt);
+    // With --json, stdout carries documents only: no prompt between them.
+    let prompt = if settings.json { "" } else { &settings.prompt };
+    shell::cmdloop(&mut ctl, prompt);
     drop(ctl);
     let _ = out.flush();
     // The interactive shell always exits 0, as the reference's does.

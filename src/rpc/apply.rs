@@ -243,6 +243,12 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
             let Some(cfg) = config_of(d, &group) else {
                 return;
             };
+            // Removed meanwhile (removeProcessGroup): it comes back whole.
+            if d.group(&group).is_none() {
+                d.add_group(&cfg, true);
+                results.push(entry(&group, "", "add_group", Ok(())));
+                return;
+            }
             let listener = matches!(cfg.kind, GroupKind::EventListener(_));
             let mut fresh = Vec::new();
             for (id, name) in &removed {
