@@ -98,6 +98,17 @@ fuzz:
 BROWSER_VENV = .venv-browser
 SELENIUM = selenium==4.27.1
 
+# Supervisor 4.3 itself, for the tests that run our binaries beside the reference's
+# (tests/update.rs): a project-local virtualenv from PyPI. `.ci/run` calls this first.
+REFERENCE_VENV = .venv-ref
+
+.PHONY: reference
+reference:
+	@if ! $(REFERENCE_VENV)/bin/python -c 'import supervisor' 2>/dev/null; then \
+		python3 -m venv $(REFERENCE_VENV) && \
+		$(REFERENCE_VENV)/bin/pip install --quiet --disable-pip-version-check 'supervisor==4.3.0'; \
+	fi
+
 .PHONY: browser-deps
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \

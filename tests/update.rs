@@ -1,8 +1,8 @@
 //! `update` per process (D11): `supervisor_rs.update` restarts only the members that
 //! changed, and the pids of every other process stay the same. Our supervisorctl falls back
 //! to the reference algorithm on a daemon without the method, and the stock supervisorctl
-//! gets the reference's behaviour from ours (those two need the reference installed in
-//! /tmp/ref-venv: `cargo test --test integration update -- --ignored`).
+//! gets the reference's behaviour from ours (those two run Supervisor 4.3 itself:
+//! `make reference` installs it).
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use xmlrpc::Value;
 
-use crate::util::{int, text, wait_for, Sandbox};
+use crate::util::{int, reference, text, wait_for, Sandbox};
 
 const T: Duration = Duration::from_secs(15);
-const REF_SUPERVISORD: &str = "/tmp/ref-venv/bin/supervisord";
-const REF_SUPERVISORCTL: &str = "/tmp/ref-venv/bin/supervisorctl";
 
 fn prog(name: &str, secs: u32) -> String {
     format!("[program:{name}]\ncommand=/bin/sleep {secs}\nstartsecs=0\n")
@@ -69,7 +67,7 @@ fn check(
 }
 
 #[track_caller]
-fn update(d: &Sandbox, ctl: Option<&str>, want: &str) {
+fn update(d: &Sandbox, ctl: Option<&std::path::Path>, want: &str) {
     let out = match ctl {
         None => d.ctl(&["update"]),
         Some(bin) => {
@@ -196,8 +194,10 @@ impl Drop for RefDaemon {
 }
 
 #[test]
-#[ignore = "needs the reference in /tmp/ref-venv"]
 fn our_ctl_falls_back_on_the_reference_daemon() {
+    let Some(ref_supervisord) = reference("supervisord") else {
+        return;
+    };
     let mut d = Sandbox::new("updref");
     let conf = |a: u32| {
         format!(
@@ -208,7 +208,7 @@ fn our_ctl_falls_back_on_the_reference_daemon() {
         )
     };
     d.write_conf(&conf(1000));
-    let child = Command::new(REF_SUPERVISORD)
+    let child = Command::new(ref_supervisord)
         .args(["-n", "-c"])
         .arg(&d.conf)
         .current_dir(&d.dir)
@@ -227,8 +227,10 @@ fn our_ctl_falls_back_on_the_reference_daemon() {
 }
 
 #[test]
-#[ignore = "needs the reference in /tmp/ref-venv"]
 fn stock_ctl_gets_the_reference_update_from_our_daemon() {
+    let Some(ref_supervisorctl) = reference("supervisorctl") else {
+        return;
+    };
     let conf = |a: u32| {
         format!(
             "{}{}{}[group:g]\nprograms=a,b\n",
@@ -242,7 +244,7 @@ fn stock_ctl_gets_the_reference_update_from_our_daemon() {
     d.write_conf(&conf(1003));
     update(
         &d,
-        Some(REF_SUPERVISORCTL),
+        Some(&ref_supervisorctl),
         "g: stopped\ng: updated process group\n",
     );
     check(&p0, &pids(&d), &["g:a", "g:b"], &[]);

@@ -443,6 +443,27 @@ pub fn text<'a>(map: &'a BTreeMap<String, Value>, key: &str) -> &'a str {
     }
 }
 
+/// Supervisor 4.3's own `supervisord` or `supervisorctl` (`make reference` installs it in
+/// `.venv-ref/`; `/tmp/ref-venv` as DEVELOPERS.md sets it up also works). `None` skips the
+/// calling test with a message on a developer's machine; under `CI=true` it fails instead.
+pub fn reference(program: &str) -> Option<PathBuf> {
+    let found = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-ref/bin"),
+        PathBuf::from("/tmp/ref-venv/bin"),
+    ]
+    .into_iter()
+    .map(|dir| dir.join(program))
+    .find(|path| path.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the reference {program} is missing under CI (run `make reference`)"
+        );
+        eprintln!("SKIPPED: the reference {program} is missing; `make reference` installs it");
+    }
+    found
+}
+
 /// A shell script written into the sandbox (so its path carries the marker).
 pub fn script(sandbox: &Sandbox, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
