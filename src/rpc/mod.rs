@@ -5,6 +5,7 @@
 //! wait for a state is returned as a [`pending::Pending`] and completed by the HTTP layer.
 
 pub mod args;
+pub mod budget;
 pub mod codec;
 pub mod control;
 pub mod faults;
