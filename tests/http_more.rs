@@ -125,13 +125,12 @@ fn many_idle_connections_do_not_stop_service() {
     d.wait_state("cat", "RUNNING", T);
     let idle: Vec<Client> = (0..200).map(|_| Client::connect(&d)).collect();
     assert_eq!(d.call("supervisor.getPID", vec![]), Value::Int(d.pid()));
-    // A large stdin write (near the 256 KiB body limit, D9) is buffered and delivered
-    // while all of that is open.
-    let payload = "x".repeat(249_999) + "\n";
+    // A large stdin write is buffered and delivered while all of that is open.
+    let payload = "x".repeat(999_999) + "\n";
     d.call("supervisor.sendProcessStdin", vec![s("cat"), s(&payload)]);
     let log = text(&d.info("cat"), "stdout_logfile").to_string();
-    wait_for(T, "cat to echo 250 kB", || {
-        (std::fs::metadata(&log).ok()?.len() == 250_000).then_some(())
+    wait_for(T, "cat to echo a megabyte", || {
+        (std::fs::metadata(&log).ok()?.len() == 1_000_000).then_some(())
     });
     drop(idle);
     assert_eq!(d.call("supervisor.getPID", vec![]), Value::Int(d.pid()));

@@ -123,6 +123,25 @@ impl Daemon {
             );
             return;
         }
+        if let Err(n) = crate::rpc::budget::check_markup(&req.body) {
+            // DIVERGENCE(D9): the reference parses any number of elements.
+            self.log.log(
+                Level::Warn,
+                &format!(
+                    "refused an XML-RPC request of {n} tags (at most {})",
+                    crate::rpc::budget::MAX_MARKUP
+                ),
+            );
+            let bytes = response::error(
+                version,
+                Status::PayloadTooLarge,
+                Connection::Close,
+                SystemTime::now(),
+            );
+            self.send(id, bytes);
+            self.set_closing(id);
+            return;
+        }
         let (name, params) = match codec::parse_method_call(&req.body) {
             Ok(call) => call,
             Err(e) => {

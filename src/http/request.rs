@@ -16,11 +16,12 @@ use super::url;
 
 /// Largest accepted request head (request line + headers + blank line), decision D5.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
-/// Largest accepted request body (D9). The largest request supervisorctl sends is one
-/// terminal line for `sendProcessStdin` (`fg`); other real clients send a `system.multicall`
-/// of a call per process (about 150 bytes each) or a chunk of stdin. 1 MiB covers those
-/// with room to spare, while bounding what one client makes the daemon buffer and parse.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest accepted request body (D9). The largest requests real clients send are a chunk
+/// of stdin (`sendProcessStdin`, which buffers at most 1 MiB for a child) and a
+/// `system.multicall` of one call per process (about 400 bytes a call); 2 MiB carries
+/// either with room for the markup. What parsing costs is bounded separately by the
+/// number of elements (`rpc::budget`).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Most header lines in one head; more is answered like an oversized head.
 const MAX_HEADERS: usize = 128;
 

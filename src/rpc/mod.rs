@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod budget;
 pub mod codec;
 pub mod control;
 pub mod faults;
