@@ -282,13 +282,18 @@ fn exit_while_stopping_is_stopped() {
     let cmd = counting_script(
         &d,
         "selfexit",
-        "trap 'exit 7' TERM\nwhile :; do sleep 0.1; done",
+        &format!(
+            "trap 'exit 7' TERM\necho trapped > {}\nwhile :; do sleep 0.1; done",
+            p(&d.path("trapped"))
+        ),
     );
     d.write_conf(&format!(
         "[program:selfexit]\ncommand={cmd}\nstartsecs=0\nautorestart=true\nstopwaitsecs=10\n"
     ));
     d.launch();
     d.wait_state("selfexit", "RUNNING", LONG);
+    // RUNNING at spawn (startsecs=0): a SIGTERM before the shell's trap would kill it.
+    d.wait_file("trapped", "trapped", LONG);
     let stopped = d.call(
         "supervisor.stopProcess",
         vec![s("selfexit"), Value::Bool(true)],

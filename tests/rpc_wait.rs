@@ -102,7 +102,10 @@ fn waited_stop_lasts_until_the_process_is_gone() {
         let lazy = script(
             d,
             "lazy.sh",
-            "trap 'sleep 1; exit 0' TERM\nwhile :; do sleep 0.1; done",
+            &format!(
+                "trap 'sleep 1; exit 0' TERM\necho trapped > {}\nwhile :; do sleep 0.1; done",
+                p(&d.path("trapped"))
+            ),
         );
         format!(
             "[program:lazy]\ncommand=/bin/sh {}\nstartsecs=0\nstopwaitsecs=30\n",
@@ -110,6 +113,8 @@ fn waited_stop_lasts_until_the_process_is_gone() {
         )
     });
     d.wait_state("lazy", "RUNNING", T);
+    // RUNNING at spawn (startsecs=0): a SIGTERM before the shell's trap would kill it.
+    d.wait_file("trapped", "trapped", T);
     let (v, took) = timed(&d, "supervisor.stopProcess", vec![s("lazy")]);
     assert_eq!(v, b(true));
     assert!(
