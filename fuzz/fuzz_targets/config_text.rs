@@ -7,6 +7,10 @@ use supervisor::config::{load_text, Overrides};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = load_text(text, "/nonexistent/fuzz/supervisord.conf", &Overrides::default());
+        let _ = load_text(
+            text,
+            "/nonexistent/fuzz/supervisord.conf",
+            &Overrides::default(),
+        );
     }
 });

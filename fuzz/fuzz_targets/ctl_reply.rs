@@ -34,9 +34,13 @@ fuzz_target!(|data: &[u8]| {
         username: Some("user".to_string()),
         password: Some("123".to_string()),
     };
-    let reply = call_over(&server, "supervisor.getAllProcessInfo", Vec::new(), "localhost", || {
-        Ok(Canned { reply: data })
-    });
+    let reply = call_over(
+        &server,
+        "supervisor.getAllProcessInfo",
+        Vec::new(),
+        "localhost",
+        || Ok(Canned { reply: data }),
+    );
     match reply {
         Ok(value) => {
             let _ = ProcessInfo::list(&value);

@@ -31,6 +31,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(in_flight <= 1, "more than one event in flight");
     }
     if listener.reset().is_some() {
-        assert_eq!(in_flight, 1, "reset gave back an event that was not in flight");
+        assert_eq!(
+            in_flight, 1,
+            "reset gave back an event that was not in flight"
+        );
     }
 });

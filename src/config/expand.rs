@@ -201,6 +201,15 @@ fn format(text: &str, names: &Names) -> Result<String, FormatError> {
             }
             spec.prec = Some(prec);
         }
+        // DIVERGENCE(D5): Python pads to any width it can allocate (and panicking Rust code
+        // would abort the loader: `%(x)99999999999s` was a fuzz finding); past MAX_FIELD the
+        // expansion is an error with Python's own texts for widths that overflow.
+        if spec.width > MAX_FIELD {
+            return bad("width too big");
+        }
+        if spec.prec.is_some_and(|p| p > MAX_FIELD) {
+            return bad("precision too big");
+        }
         if matches!(ch, 'h' | 'l' | 'L') {
             ch = next(&mut pos)?;
         }
@@ -209,6 +218,9 @@ fn format(text: &str, names: &Names) -> Result<String, FormatError> {
     }
     Ok(out)
 }
+
+/// The widest field width or precision an expansion may ask for.
+const MAX_FIELD: usize = 1024;
 
 fn take(arg: &mut Arg) -> Result<Arg, FormatError> {
     match std::mem::replace(arg, Arg::Used) {
@@ -570,6 +582,22 @@ mod tests {
             "Format string '/bin/echo %(nosuch)s' for 'program:x.command' contains names \
              ('nosuch') which cannot be expanded. Available names: ENV_HOME, a, b, program_name"
         );
+    }
+
+    #[test]
+    fn huge_widths_and_precisions_are_errors_not_panics() {
+        // Found by the config_text fuzz target: the width saturated to usize::MAX and
+        // `" ".repeat(..)` panicked with "capacity overflow".
+        badly(
+            "echo %(program_name)555555555555555555555555555555555555555555s_",
+            "width too big",
+        );
+        badly("%(a)99999999999999999999d", "width too big");
+        badly("%(a).99999999999999999999d", "precision too big");
+        badly("%(a).1025f", "precision too big");
+        badly("%(b)*s", "* wants int");
+        ok("%(b)1024s", &format!("{}xy", " ".repeat(1022)));
+        ok("%(process_num).1024d", &format!("{}5", "0".repeat(1023)));
     }
 
     #[test]
