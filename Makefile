@@ -101,11 +101,6 @@ fuzz-cmin:
 		cargo +nightly fuzz cmin $$t -- -set_cover_merge=1 -use_counters=0 || exit 1; \
 	done
 
-# The browser test (tests/web_browser.rs) drives Debian's headless Chromium through its
-# chromedriver with Selenium from a project-local virtualenv. `.ci/run` calls this first.
-BROWSER_VENV = .venv-browser
-SELENIUM = selenium==4.27.1
-
 # Supervisor 4.3 itself, for the tests that run our binaries beside the reference's
 # (tests/update.rs): a project-local virtualenv from PyPI. `.ci/run` calls this first.
 REFERENCE_VENV = .venv-ref
@@ -117,6 +112,11 @@ reference:
 		$(REFERENCE_VENV)/bin/pip install --quiet --disable-pip-version-check 'supervisor==4.3.0'; \
 	fi
 
+# The browser test (tests/web_browser.rs) drives Debian's headless Chromium through its
+# chromedriver with Selenium from a project-local virtualenv. `.ci/run` calls this first.
+BROWSER_VENV = .venv-browser
+SELENIUM = selenium==4.27.1
+
 .PHONY: browser-deps
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
@@ -127,3 +127,17 @@ browser-deps:
 		python3 -m venv $(BROWSER_VENV) && \
 		$(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check '$(SELENIUM)'; \
 	fi
+
+# Performance figures: our micro-benchmarks, the latency probes, then supbench.py for ours
+# and, when its venv exists, the reference, side by side (same sitting).
+REF_VENV ?= /tmp/ref-venv
+SUPBENCH ?= ../shared/bench/supbench.py
+BENCH_N ?= 1000
+.PHONY: bench
+bench: build
+	cargo bench --locked --bench micro
+	python3 bench/latency.py --supervisord target/release/supervisord --supervisorctl target/release/supervisorctl --n $(BENCH_N)
+	python3 bench/reload.py --supervisord target/release/supervisord --n 10000
+	python3 bench/table.py --supbench $(SUPBENCH) --n $(BENCH_N) \
+	  ours=target/release/supervisord,target/release/supervisorctl \
+	  $$([ -x $(REF_VENV)/bin/supervisord ] && echo reference=$(REF_VENV)/bin/supervisord,$(REF_VENV)/bin/supervisorctl)

@@ -69,12 +69,10 @@ impl Daemon {
         if !std::mem::take(&mut self.dispatch_pending) {
             return;
         }
-        let pools: Vec<String> = self
-            .groups
-            .iter()
-            .filter(|g| matches!(g.kind, crate::config::GroupKind::EventListener(_)))
-            .map(|g| g.name.clone())
-            .collect();
+        // The pools (not every group: this runs after every state change, and scanning
+        // 10,000 groups each time made event delivery quadratic), in group order.
+        let mut pools: Vec<String> = self.events.names().map(str::to_string).collect();
+        pools.sort_by_cached_key(|name| self.group(name).map(|g| (g.priority, g.name.clone())));
         for pool in pools {
             if self.events.pool(&pool).is_none_or(|p| p.is_empty()) {
                 continue;

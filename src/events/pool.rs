@@ -222,6 +222,11 @@ impl EventBus {
         self.pools.iter_mut().find(|p| p.name == name)
     }
 
+    /// The pools' names, in the order they were added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pools.iter().map(|p| p.name.as_str())
+    }
+
     pub fn pools_mut(&mut self) -> impl Iterator<Item = &mut Pool> {
         self.pools.iter_mut()
     }

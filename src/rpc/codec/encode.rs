@@ -51,11 +51,16 @@ pub fn write_method_call(method: &str, params: &[Value]) -> Vec<u8> {
 fn write_value(out: &mut String, value: &Value) {
     out.push_str("<value>");
     match value {
-        Value::Int(n) => push_tagged(out, "int", &n.to_string()),
-        Value::Int64(n) => match i32::try_from(*n) {
-            Ok(small) => push_tagged(out, "int", &small.to_string()),
-            Err(_) => push_tagged(out, "i8", &n.to_string()),
-        },
+        Value::Int(n) => push_int(out, "int", i64::from(*n)),
+        Value::Int64(n) => push_int(
+            out,
+            if i32::try_from(*n).is_ok() {
+                "int"
+            } else {
+                "i8"
+            },
+            *n,
+        ),
         Value::Bool(b) => push_tagged(out, "boolean", if *b { "1" } else { "0" }),
         Value::String(s) => {
             out.push_str("<string>");
@@ -95,6 +100,12 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Nil => out.push_str("<nil/>"),
     }
     out.push_str("</value>\n");
+}
+
+/// `<tag>n</tag>`, formatted in place (no String per number: answers carry thousands).
+fn push_int(out: &mut String, tag: &str, n: i64) {
+    use std::fmt::Write;
+    let _ = write!(out, "<{tag}>{n}</{tag}>");
 }
 
 fn push_tagged(out: &mut String, tag: &str, text: &str) {
