@@ -331,3 +331,22 @@ fn status_answers_fast_while_100_programs_wait() {
         (n == 101).then_some(())
     });
 }
+
+#[test]
+fn shutdown_stops_dependents_first_within_a_group() {
+    let mut d = Sandbox::new("dstopg");
+    // In one group every member would be signalled at once; `app` depends on `db`.
+    d.write_conf(
+        "[program:db]\ncommand=sleep 60\nstartsecs=0\n\n\
+         [program:app]\ncommand=sleep 60\nstartsecs=0\ndepends_on=g:db\n\n\
+         [group:g]\nprograms=db,app\n",
+    );
+    d.launch();
+    d.wait_state("g:app", "RUNNING", LONG);
+    d.signal(libc::SIGTERM);
+    d.wait_exit(LONG);
+    let log = d.main_log();
+    let app = log.find("stopped: app").unwrap();
+    let kill_db = log.find("killing db").unwrap();
+    assert!(app < kill_db, "{log}");
+}
