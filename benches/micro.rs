@@ -4,6 +4,14 @@
 //! machine loaded by other work disturbs it little (wall time there can be several times
 //! longer).
 
+// A benchmark is test code: a failed unwrap or index ends the run with its reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
