@@ -409,9 +409,13 @@ impl Daemon {
             }
         }
         conn.out.drain(..written);
-        if conn.out.is_empty() && conn.out.capacity() > READ_CAP {
-            // A large answer is out: give its memory back rather than keep it per connection.
-            conn.out = Vec::new();
+        if written > 0 && conn.out.is_empty() {
+            // The answer is out: an idle period begins.
+            conn.since = clock::now();
+            if conn.out.capacity() > READ_CAP {
+                // Give a large answer's memory back rather than keep it per connection.
+                conn.out = Vec::new();
+            }
         }
         if failed {
             self.close_conn(id);
