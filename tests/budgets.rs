@@ -101,7 +101,7 @@ fn a_sighup_storm_is_merged_into_at_most_two_reloads() {
     let t0 = Instant::now();
     for _ in 0..100 {
         d.signal(libc::SIGHUP);
-        std::thread::sleep(Duration::from_millis(8));
+        std::thread::sleep(Duration::from_millis(5));
     }
     let sent = t0.elapsed();
     // Each reload stops `keep` and spawns it again; wait until the storm has settled.
@@ -114,8 +114,11 @@ fn a_sighup_storm_is_merged_into_at_most_two_reloads() {
         .then_some(())
     });
     let reloads = count(&d, "spawned: 'keep'") - before;
+    // D10: one reload at once, then at most one per second for the rest (two when they all
+    // came within a second; the sender may be slowed down on a loaded machine).
+    let most = 1 + sent.as_secs_f64().ceil() as usize;
     assert!(
-        (1..=2).contains(&reloads),
+        (1..=most).contains(&reloads),
         "{reloads} reloads for 100 SIGHUPs in {sent:?}"
     );
     still_up(&mut d);

@@ -24,6 +24,8 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request body that receives nothing for this long closes its connection (D5).
 const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// An answer not taken by its client within this is dropped with its connection.
+const SENDING_TIMEOUT: Duration = Duration::from_secs(60);
 /// A closing connection whose client does not take its answer or close is dropped.
 const CLOSING_TIMEOUT: Duration = Duration::from_secs(5);
 /// How soon a listener tries again after `accept` failed for lack of descriptors.
@@ -53,6 +55,8 @@ enum Phase {
     Head,
     /// Open, an authenticated head is in and its body is arriving.
     Body,
+    /// Open, an answer is still being written to a client that reads slowly.
+    Sending,
     Closing,
     /// Waiting for a state or streaming a log: the daemon owes it something.
     Busy,
@@ -60,6 +64,7 @@ enum Phase {
 
 fn phase(conn: &Conn) -> Phase {
     match conn.state {
+        ConnState::Open if !conn.out.is_empty() => Phase::Sending,
         ConnState::Open if conn.parser.is_idle() => Phase::Idle,
         ConnState::Open if conn.head_checked && conn.parser.pending_head().is_some() => Phase::Body,
         ConnState::Open => Phase::Head,
@@ -74,6 +79,8 @@ fn deadline(conn: &Conn) -> Option<Instant> {
         Phase::Idle => Some(clock::after(conn.since, IDLE_TIMEOUT)),
         Phase::Head => Some(clock::after(conn.since, HEAD_TIMEOUT)),
         Phase::Body => Some(clock::after(conn.last_input, BODY_STALL_TIMEOUT)),
+        // A client that does not take its answer cannot hold it (and its memory) for ever.
+        Phase::Sending => Some(clock::after(conn.since, SENDING_TIMEOUT)),
         Phase::Closing => Some(clock::after(conn.last_input, CLOSING_TIMEOUT)),
         Phase::Busy => None,
     }
@@ -141,7 +148,7 @@ impl Daemon {
                     // Closing ones first: they are done anyway.
                     Phase::Closing => None,
                     Phase::Idle | Phase::Head => Some(c.since),
-                    Phase::Body | Phase::Busy => return None,
+                    Phase::Body | Phase::Sending | Phase::Busy => return None,
                 };
                 Some((since, *id))
             })

@@ -414,6 +414,10 @@ impl Daemon {
             }
         }
         conn.out.consume(written);
+        if written > 0 && conn.out.is_empty() {
+            // The answer is out: an idle period begins.
+            conn.since = clock::now();
+        }
         if failed {
             self.close_conn(id);
             return;

@@ -4,6 +4,10 @@
 //! 12 MB answer written to a slow reader in 200 kB pieces costs a linear number of byte moves
 //! (cutting after every partial write moved the rest each time: quadratic).
 
+/// Capacity an empty buffer keeps for the next answer; a larger one (after a large answer)
+/// is given back rather than held per connection.
+const KEEP: usize = 256 * 1024;
+
 /// Output not yet written to the socket.
 #[derive(Debug, Default)]
 pub struct OutBuf {
@@ -19,7 +23,7 @@ impl OutBuf {
     }
 
     pub fn len(&self) -> usize {
-        self.buf.len() - self.sent
+        self.buf.len().saturating_sub(self.sent)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -38,9 +42,13 @@ impl OutBuf {
 
     /// Marks `n` more bytes as written.
     pub fn consume(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.buf.len());
+        self.sent = self.sent.saturating_add(n).min(self.buf.len());
         if self.sent == self.buf.len() {
-            self.buf.clear();
+            if self.buf.capacity() > KEEP {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
             self.sent = 0;
         } else if self.sent >= self.buf.len() / 2 {
             self.buf.drain(..self.sent);
