@@ -102,10 +102,30 @@ fn write_value(out: &mut String, value: &Value) {
     out.push_str("</value>\n");
 }
 
-/// `<tag>n</tag>`, formatted in place (no String per number: answers carry thousands).
+/// `<tag>n</tag>`, the digits made on the stack (no String and no formatter per number:
+/// answers carry thousands of them).
 fn push_int(out: &mut String, tag: &str, n: i64) {
-    use std::fmt::Write;
-    let _ = write!(out, "<{tag}>{n}</{tag}>");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        *slot = b'0' + (rest % 10) as u8;
+        at -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.push('<');
+    out.push_str(tag);
+    out.push('>');
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(digits.get(at..).unwrap_or_default()).unwrap_or_default());
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 fn push_tagged(out: &mut String, tag: &str, text: &str) {
@@ -285,6 +305,21 @@ mod tests {
         assert!(written(&Value::Int64(-2_147_483_648))
             .contains("<value><int>-2147483648</int></value>\n"));
         assert!(written(&Value::Int64(i64::MIN)).contains("<i8>-9223372036854775808</i8>"));
+    }
+
+    #[test]
+    fn integers_written_in_place() {
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (-1, "-1"),
+            (10, "10"),
+            (i32::MAX, "2147483647"),
+        ] {
+            assert!(written(&Value::Int(n)).contains(&format!("<value><int>{text}</int></value>")));
+        }
+        assert!(written(&Value::Int(i32::MIN)).contains("<int>-2147483648</int>"));
+        assert!(written(&Value::Int64(i64::MAX)).contains("<i8>9223372036854775807</i8>"));
     }
 
     #[test]
