@@ -171,7 +171,8 @@ fn stopping_a_waiting_start_cancels_it() {
     assert!(!info.contains_key("waiting_for"));
     assert_eq!(text(&info, "description"), "Not started");
     d.call("supervisor.startProcess", vec![s("a")]);
-    std::thread::sleep(Duration::from_millis(300));
+    // Waiters start in the turn their dependency becomes RUNNING: b would be up by now.
+    d.wait_state("a", "RUNNING", LONG);
     assert_eq!(
         text(&d.info("b"), "statename"),
         "STOPPED",

@@ -256,14 +256,25 @@ impl Attempt {
         };
         let (fd, token) = output.as_ref()?;
         let mut buf = [0u8; 4096];
-        loop {
+        // Bounded like the ready pipe: more output is a new edge.
+        let mut ended = false;
+        for _ in 0..64 {
             match nix::unistd::read(fd, &mut buf) {
-                Ok(0) => break,
+                Ok(0) => {
+                    ended = true;
+                    break;
+                }
                 Ok(_) => {}
                 Err(nix::Error::EAGAIN) => return None,
                 Err(nix::Error::EINTR) => {}
-                Err(_) => break,
+                Err(_) => {
+                    ended = true;
+                    break;
+                }
             }
+        }
+        if !ended {
+            return None;
         }
         let token = *token;
         *output = None;

@@ -535,7 +535,8 @@ impl Daemon {
         let mut buf = [0u8; 512];
         let mut newline = false;
         let mut closed = false;
-        loop {
+        // Bounded: a child writing without end cannot hold the loop (more data is a new edge).
+        for _ in 0..64 {
             match nix::unistd::read(fd, &mut buf) {
                 Ok(0) => {
                     closed = true;
