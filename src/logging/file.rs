@@ -64,6 +64,9 @@ impl Period {
     }
 }
 
+/// The most bytes written before the rotation check: the reference's read size.
+const RECORD: usize = 128 * 1024;
+
 fn epoch_secs(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -139,15 +142,20 @@ impl LogFile {
                 }
             }
         }
-        let Some(file) = self.file.as_mut() else {
-            return Err(io::Error::other("log file is not open"));
-        };
-        file.write_all(data)?;
-        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
-        self.size = self.size.saturating_add(len);
-        if self.maxbytes > 0 && self.size >= self.maxbytes {
-            self.rotate()?;
-            return Ok(Written::Rotated);
+        // Written as records of at most RECORD bytes, each followed by the size check, so a
+        // file outgrows maxbytes by less than one record, as the reference's (whose records
+        // are its 128 KiB reads), however large the caller's chunk.
+        for record in data.chunks(RECORD) {
+            let Some(file) = self.file.as_mut() else {
+                return Err(io::Error::other("log file is not open"));
+            };
+            file.write_all(record)?;
+            let len = u64::try_from(record.len()).unwrap_or(u64::MAX);
+            self.size = self.size.saturating_add(len);
+            if self.maxbytes > 0 && self.size >= self.maxbytes {
+                self.rotate()?;
+                rotated = true;
+            }
         }
         Ok(if rotated {
             Written::Rotated
@@ -261,6 +269,26 @@ mod tests {
         assert_eq!(len(&backup_name(&p, 1)), 12);
         assert_eq!(len(&backup_name(&p, 2)), 10);
         assert!(!backup_name(&p, 3).exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_large_chunk_is_written_as_records_each_followed_by_the_size_check() {
+        let d = tmpdir("records");
+        let p = d.join("x.log");
+        let max = 200 * 1024;
+        let mut f = LogFile::open(&p, max, 10).unwrap();
+        assert_eq!(f.write(&vec![b'x'; 1 << 20]).unwrap(), Written::Rotated);
+        let mut total = len(&p);
+        for i in 1..=10 {
+            let b = backup_name(&p, i);
+            if b.exists() {
+                let n = len(&b);
+                assert!((max..max + RECORD as u64).contains(&n), "backup {i}: {n}");
+                total += n;
+            }
+        }
+        assert_eq!(total, 1 << 20);
         std::fs::remove_dir_all(&d).unwrap();
     }
 
