@@ -351,3 +351,52 @@ fn shutdown_stops_dependents_first_within_a_group() {
     let kill_db = log.find("killing db").unwrap();
     assert!(app < kill_db, "{log}");
 }
+
+#[test]
+fn stop_calls_stop_dependents_first() {
+    // By priority `db` would stop first; `app` depends on it. `app` takes a while to stop,
+    // so `db` must not be signalled before `app` is gone.
+    let mut d = Sandbox::new("dstoprpc");
+    let slow = crate::util::trap_script(
+        &d,
+        "slow.sh",
+        "trap 'sleep 1; exit 0' TERM",
+        "while :; do sleep 0.1; done",
+    );
+    d.write_conf(&format!(
+        "[program:db]\ncommand=sleep 60\nstartsecs=0\npriority=999\n\n\
+         [program:app]\ncommand={}\nstartsecs=0\npriority=1\ndepends_on=g:db\n\n\
+         [group:g]\nprograms=db,app\n",
+        p(&slow)
+    ));
+    d.launch();
+    d.wait_state("g:app", "RUNNING", LONG);
+    d.wait_trapped("slow.sh");
+    for (method, params) in [
+        ("supervisor.stopAllProcesses", vec![]),
+        ("supervisor.stopProcessGroup", vec![s("g")]),
+    ] {
+        d.wait_state("g:app", "RUNNING", LONG);
+        let results = d.call(method, params);
+        let Value::Array(results) = results else {
+            panic!("{method}: {results:?}")
+        };
+        let names: Vec<&str> = results
+            .iter()
+            .map(|r| match r {
+                Value::Struct(m) => m.get("name").and_then(Value::as_str).unwrap_or(""),
+                _ => "",
+            })
+            .collect();
+        assert_eq!(names, ["app", "db"], "{method}: processing order");
+        let log = d.main_log();
+        let app = log.rfind("stopped: app").unwrap();
+        let db = log.rfind("stopped: db").unwrap();
+        assert!(app < db, "{method}: {log}");
+        assert_eq!(text(&d.info("g:db"), "statename"), "STOPPED");
+        // Start both again for the next call.
+        std::fs::remove_file(d.path("slow.sh.trapped")).unwrap();
+        d.call("supervisor.startProcessGroup", vec![s("g")]);
+        d.wait_trapped("slow.sh");
+    }
+}

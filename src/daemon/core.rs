@@ -216,6 +216,9 @@ impl Daemon {
                 Channel::Stderr => stderr = state,
             }
         }
+        if !pcfg.beyond.depends_on.is_empty() {
+            self.watch_shared.with_depends = self.watch_shared.with_depends.saturating_add(1);
+        }
         self.procs.insert(
             id,
             Process {
@@ -266,10 +269,19 @@ impl Daemon {
     fn drop_group(&mut self, group: Group) {
         self.group_prio.remove(&group.name);
         for id in &group.procs {
-            self.procs.remove(id);
+            self.remove_process(*id);
         }
         self.events.remove_pool(&group.name);
         self.emit(Event::group_removed(&group.name));
+    }
+
+    /// Forgets a process entry (its group keeps or drops its id).
+    pub fn remove_process(&mut self, id: ProcId) -> Option<Process> {
+        let p = self.procs.remove(&id)?;
+        if !p.config.beyond.depends_on.is_empty() {
+            self.watch_shared.with_depends = self.watch_shared.with_depends.saturating_sub(1);
+        }
+        Some(p)
     }
 
     fn group_position(&self, name: &str) -> Option<usize> {

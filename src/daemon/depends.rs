@@ -4,6 +4,7 @@
 //!
 //! The graph's rules are pure (`process::deps`); this file applies them to the live model.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::config::beyond::Condition;
@@ -196,6 +197,9 @@ impl Daemon {
     /// Shutdown order: groups holding deeper dependents go first; priority order is kept
     /// among equals (the queue is popped from its end).
     pub(crate) fn order_stop_queue(&self, queue: &mut [String]) {
+        if self.watch_shared.with_depends == 0 {
+            return;
+        }
         let (ids, nodes) = self.graph();
         let Ok(depths) = deps::depths(&nodes) else {
             return;
@@ -214,6 +218,9 @@ impl Daemon {
     /// True while a process that depends on `id` is still alive and being stopped (STOPPING,
     /// or in `batch`, the group being stopped now): `id` is stopped after it.
     pub(crate) fn dependents_alive(&self, id: ProcId, batch: &[ProcId]) -> bool {
+        if self.watch_shared.with_depends == 0 {
+            return false;
+        }
         let (ids, nodes) = self.graph();
         let Some(me) = ids.iter().position(|i| *i == id) else {
             return false;
@@ -228,5 +235,49 @@ impl Daemon {
                     !s.is_stopped() && (s == ProcessState::Stopping || batch.contains(q))
                 })
         })
+    }
+
+    /// Orders the processes of a group or "all" stop: dependents before what they depend on
+    /// (deepest first), the given order (priority) among equals.
+    pub(crate) fn order_stops(&self, ids: &mut [ProcId]) {
+        if self.watch_shared.with_depends == 0 {
+            return;
+        }
+        let (all, nodes) = self.graph();
+        let Ok(depths) = deps::depths(&nodes) else {
+            return;
+        };
+        let depth: HashMap<ProcId, u32> = all.into_iter().zip(depths).collect();
+        ids.sort_by_key(|id| std::cmp::Reverse(depth.get(id).copied().unwrap_or(0)));
+    }
+
+    /// An RPC stop of `id` while a dependent of it is still stopping: `id` is stopped once
+    /// that is done ([`Daemon::run_deferred_stops`]). False when it can be stopped now.
+    pub(crate) fn defer_stop(&mut self, id: ProcId) -> bool {
+        if !self.dependents_alive(id, &[]) {
+            return false;
+        }
+        if !self.watch_shared.deferred_stops.contains(&id) {
+            self.watch_shared.deferred_stops.push(id);
+        }
+        true
+    }
+
+    /// Stops each deferred process whose dependents have stopped (end of turn).
+    pub(crate) fn run_deferred_stops(&mut self) {
+        for id in std::mem::take(&mut self.watch_shared.deferred_stops) {
+            let running = self
+                .procs
+                .get(&id)
+                .is_some_and(|p| p.machine.state().is_running());
+            if !running || self.mood != SupervisorState::Running {
+                continue;
+            }
+            if self.dependents_alive(id, &[]) {
+                self.watch_shared.deferred_stops.push(id);
+            } else {
+                self.step(id, Input::Stop);
+            }
+        }
     }
 }

@@ -129,6 +129,9 @@ impl Daemon {
         self.launches.retain(|l| !l.finished());
         if std::mem::take(&mut self.watch_shared.deps_dirty) {
             self.recheck_waiters();
+            if !self.watch_shared.deferred_stops.is_empty() {
+                self.run_deferred_stops();
+            }
         }
         self.dispatch_events();
         if !self.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {

@@ -54,6 +54,12 @@ pub struct WatchShared {
     serial: u64,
     /// A state changed: waiting starts may go ahead (checked at the end of the turn).
     pub deps_dirty: bool,
+    /// Processes with `depends_on`: without any, every dependency path is skipped at once
+    /// (stops and shutdown stay linear in the number of programs).
+    pub with_depends: usize,
+    /// Processes an RPC asked to stop while a dependent of theirs is still stopping: each is
+    /// stopped once its dependents are (checked at the end of the turn).
+    pub deferred_stops: Vec<ProcId>,
 }
 
 /// A check in progress while STARTING.

@@ -252,7 +252,7 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
             let listener = matches!(cfg.kind, GroupKind::EventListener(_));
             let mut fresh = Vec::new();
             for (id, name) in &removed {
-                d.procs.remove(id);
+                d.remove_process(*id);
                 results.push(entry(&group, name, "remove", Ok(())));
             }
             for (id, name) in changed
@@ -264,7 +264,7 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
                     continue;
                 };
                 if let Some(id) = id {
-                    d.procs.remove(&id);
+                    d.remove_process(id);
                 }
                 fresh.push(d.add_process(&group, pcfg, listener));
                 let action = if id.is_some() { "update" } else { "add" };

@@ -75,6 +75,14 @@ fn stop_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply,
     if let Some(p) = d.procs.get_mut(&id) {
         p.stop_reported = None;
     }
+    // Issue 14: what a stopping process depends on is stopped after it.
+    if d.defer_stop(id) {
+        return Ok(if wait {
+            Reply::Later(Pending::Stop { id })
+        } else {
+            Reply::Now(Value::Bool(true))
+        });
+    }
     d.step(id, Input::Stop);
     if state(d, id) == ProcessState::Unknown {
         return Err(Fault::with_detail(
@@ -194,6 +202,8 @@ fn stop_order(d: &Daemon, mut ids: Vec<ProcId>) -> Vec<ProcId> {
             (group, p.config.priority)
         }))
     });
+    // Issue 14: dependents first, then by priority (a stable sort keeps it among equals).
+    d.order_stops(&mut ids);
     ids
 }
 
