@@ -124,6 +124,9 @@ impl Daemon {
     /// After state changes: starts every waiting process whose dependencies are now there
     /// (in group order), updates what the others wait for. Nothing starts unless running.
     pub fn recheck_waiters(&mut self) {
+        if self.watch_shared.with_depends == 0 {
+            return;
+        }
         let waiting: Vec<ProcId> = self
             .groups
             .iter()
