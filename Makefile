@@ -91,7 +91,7 @@ FUZZ_TARGETS ?= config_text rpc_request http_request listener_protocol ctl_reply
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
-		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_TIME) -timeout=10 || exit 1; \
+		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_TIME) -timeout=60 || exit 1; \
 	done
 
 # Shrinks each corpus to a set cover of its edges (hit counts ignored), which keeps the
