@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{int, p, s, script, text, wait_for, Sandbox};
 
@@ -173,7 +173,11 @@ fn auto_logs_are_named_created_and_old_ones_cleaned() {
     for file in KEPT {
         assert!(d.path(file).exists(), "{file} was removed");
     }
-    let talker = auto_logs(&d, "talker");
+    // Created by talker's first output on each channel.
+    let talker = wait_for(LONG, "talker's two AUTO logs", || {
+        let found = auto_logs(&d, "talker");
+        (found.len() == 2).then_some(found)
+    });
     let channels: Vec<&str> = talker.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(channels, ["stderr", "stdout"]);
     // DIVERGENCE(new): a never-started process's AUTO files are named at start-up (the info
@@ -211,7 +215,9 @@ fn nocleanup_keeps_old_auto_logs() {
     for file in STALE.iter().chain(KEPT.iter()) {
         assert!(d.path(file).exists(), "{file} was removed");
     }
-    assert_eq!(auto_logs(&d, "talker").len(), 2);
+    wait_for(LONG, "talker's two AUTO logs", || {
+        (auto_logs(&d, "talker").len() == 2).then_some(())
+    });
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::ProcId;

@@ -1,6 +1,6 @@
 //! Process control: `status`, `pid`, `start`, `stop`, `restart`, `signal`.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::states::ProcessState;
 
