@@ -22,7 +22,7 @@ use supervisor::logging::tail::{read_range, tail_range};
 use supervisor::process::exit::ExitStatus;
 use supervisor::process::machine::{Ctx, Input, Machine};
 use supervisor::rpc::codec;
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 /// CPU seconds (user + system) this thread has used.
 fn thread_cpu() -> f64 {

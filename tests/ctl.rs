@@ -42,9 +42,13 @@ pub fn standard(name: &str) -> Sandbox {
     wait_for(T, "talker's output", || {
         let t = d.call(
             "supervisor.tailProcessStdoutLog",
-            vec![s("talker"), xmlrpc::Value::Int(0), xmlrpc::Value::Int(100)],
+            vec![
+                s("talker"),
+                supervisor::rpc::Value::Int(0),
+                supervisor::rpc::Value::Int(100),
+            ],
         );
-        (crate::rpc::list(t)[1] == xmlrpc::Value::Int(33)).then_some(())
+        (crate::rpc::list(t)[1] == supervisor::rpc::Value::Int(33)).then_some(())
     });
     d
 }

@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::need_python;
 use crate::readiness::{free_port, helper, log_line, log_ms, sandbox, stamps};

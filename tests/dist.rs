@@ -370,7 +370,7 @@ fn init_script_drives_a_sandboxed_daemon() {
     wait_for(TIMEOUT, "prog to run again", || {
         let info = sb.rpc("supervisor.getProcessInfo", vec![crate::util::s("prog")]);
         let pid = match info {
-            Ok(xmlrpc::Value::Struct(m)) => crate::util::int(&m, "pid"),
+            Ok(supervisor::rpc::Value::Struct(m)) => crate::util::int(&m, "pid"),
             _ => return None,
         };
         (pid != 0 && pid != prog_pid).then_some(())

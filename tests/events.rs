@@ -10,7 +10,7 @@ use crate::util::listener::{
     self, check_envelopes, events, log_count, payloads, py, sh, wait_event, wait_events,
 };
 use crate::util::{int, s, Sandbox};
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 const SECS10: Duration = Duration::from_secs(10);
 

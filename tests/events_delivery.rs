@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::need_python;
 use crate::util::listener::{self, events, log_count, payloads, py, sh, wait_event, wait_events};
 use crate::util::{int, s, wait_for, Sandbox};
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 const SECS10: Duration = Duration::from_secs(10);
 

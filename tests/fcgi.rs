@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::need_python;
 use crate::util::listener::{self, log_count};
 use crate::util::{int, s, wait_for, Sandbox, SUPERVISORD};
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 const SECS10: Duration = Duration::from_secs(10);
 

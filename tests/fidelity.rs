@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{int, p, s, script, wait_for, Sandbox};
 

@@ -30,7 +30,7 @@ fn ticking(name: &str) -> Sandbox {
 fn still_up(d: &Sandbox) {
     assert_eq!(
         d.call("supervisor.getPID", vec![]),
-        xmlrpc::Value::Int(d.pid())
+        supervisor::rpc::Value::Int(d.pid())
     );
 }
 
@@ -334,7 +334,11 @@ fn logtail_streams_existing_and_new_output() {
     wait_for(T, "the first line in the stderr log", || {
         let log = d.call(
             "supervisor.readProcessStderrLog",
-            vec![s("echo"), xmlrpc::Value::Int(0), xmlrpc::Value::Int(0)],
+            vec![
+                s("echo"),
+                supervisor::rpc::Value::Int(0),
+                supervisor::rpc::Value::Int(0),
+            ],
         );
         (log == s("err:first\n")).then_some(())
     });

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::rawhttp::{get, method_call, post, Client};
 use crate::rpc::sandbox;

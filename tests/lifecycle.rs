@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{alive, children, int, p, s, script, text, wait_for, Sandbox};
 

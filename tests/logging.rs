@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{int, p, s, script, text, wait_for, Sandbox};
 

@@ -333,8 +333,8 @@ fn update_applies_changed_checks_and_config_info_shows_the_keys() {
     d.wait_state("svc", "RUNNING", LONG);
     let keys = |d: &Sandbox| -> Vec<String> {
         match d.call("supervisor.getAllConfigInfo", vec![]) {
-            xmlrpc::Value::Array(rows) => match &rows[0] {
-                xmlrpc::Value::Struct(m) => m.keys().cloned().collect(),
+            supervisor::rpc::Value::Array(rows) => match &rows[0] {
+                supervisor::rpc::Value::Struct(m) => m.keys().cloned().collect(),
                 other => panic!("{other:?}"),
             },
             other => panic!("{other:?}"),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use supervisor::ctl::client::{self, CallError};
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{int, p, s, script, text, wait_for, Sandbox};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use supervisor::ctl::client;
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::rpc::{b, i, list, map, sandbox};
 use crate::util::{int, p, s, text, trap_script, wait_for, Sandbox};

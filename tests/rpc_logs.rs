@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::rpc::{b, i, list, result, sandbox};
 use crate::util::{p, s, script, text, wait_for, Sandbox};

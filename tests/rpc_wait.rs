@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::rpc::{b, list, map, result, sandbox};
 use crate::util::{int, p, s, text, trap_script, Sandbox};

@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{alive, children, int, p, s, script, wait_for, Sandbox, SUPERVISORD};
 

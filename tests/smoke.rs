@@ -21,7 +21,7 @@ fn starts_a_program_and_answers_status() {
     );
     assert_eq!(
         d.call("supervisor.stopProcess", vec![s("sleeper")]),
-        xmlrpc::Value::Bool(true)
+        supervisor::rpc::Value::Bool(true)
     );
 }
 
@@ -40,7 +40,7 @@ fn without_the_rpcinterface_section_only_system_methods_answer() {
     let methods = crate::util::wait_for(Duration::from_secs(10), "the daemon to answer", || {
         d.rpc("system.listMethods", vec![]).ok()
     });
-    let xmlrpc::Value::Array(methods) = methods else {
+    let supervisor::rpc::Value::Array(methods) = methods else {
         panic!("{methods:?}")
     };
     assert_eq!(methods.len(), 4, "{methods:?}");

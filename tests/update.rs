@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 use crate::util::{int, reference, text, wait_for, Sandbox};
 

@@ -12,7 +12,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::endpoint::Endpoint;
 use super::http::{self, BasicAuth};

@@ -10,7 +10,7 @@
 use std::fmt;
 use std::io::Write;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::client::{CallError, Remote, Server};
 use super::format::fault;

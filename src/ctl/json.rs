@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 /// The document format's version: bumped only if a key changes meaning.
 pub const FORMAT_VERSION: i64 = 1;

@@ -1,9 +1,9 @@
 //! The shapes of the XML-RPC replies supervisorctl reads (reference §5.3), as typed records.
 //!
-//! Owns turning `xmlrpc::Value`s into records and saying what is wrong when a reply is not
+//! Owns turning `rpc::Value`s into records and saying what is wrong when a reply is not
 //! shaped as documented. It must not talk to the server or print.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 /// One `getProcessInfo` / `getAllProcessInfo` struct (the keys supervisorctl uses).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,8 +32,11 @@ pub enum Drained {
 /// Bytes read from one pipe per turn before yielding to the others.
 pub const TURN_CAP: usize = 1 << 20;
 
-/// The pipe and read-buffer size for children that keep their pipe full.
+/// The pipe size for children that keep their pipe full.
 const WIDE_PIPE: usize = 1 << 20;
+/// Their read size: the reference's, so a rotated log exceeds `maxbytes` by less than
+/// 128 KiB as there (rotation is checked after each write).
+const WIDE_READ: usize = 128 << 10;
 
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
@@ -80,12 +83,12 @@ impl Daemon {
     }
 
     /// A read filled the whole buffer: the child writes faster than one pipe-full per
-    /// wake-up. Its pipe (and the shared read buffer) grow to [`WIDE_PIPE`], so a chatty
-    /// child costs a sixteenth of the reads, writes and wake-ups; quiet children keep the
-    /// kernel's 64 KiB pipes (big ones for all would run into the per-user pipe budget).
+    /// wake-up. Its pipe grows to [`WIDE_PIPE`] (fewer wake-ups) and the shared read buffer
+    /// to [`WIDE_READ`] (fewer reads and log writes); quiet children keep the kernel's 64 KiB
+    /// pipes (big ones for all would run into the per-user pipe budget).
     fn widen_pipe(&mut self, id: ProcId, chan: Channel, buf: &mut Vec<u8>) {
-        if buf.len() < WIDE_PIPE {
-            buf.resize(WIDE_PIPE, 0);
+        if buf.len() < WIDE_READ {
+            buf.resize(WIDE_READ, 0);
         }
         let Some(pipe) = self
             .procs

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;

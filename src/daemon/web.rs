@@ -10,7 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::SystemTime;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::clock;
 use crate::daemon::conn::ConnState;

@@ -8,7 +8,7 @@
 //! its new members created; the others keep running with their pid. The answer comes once
 //! everything to stop is stopped and the changes are applied.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::config::{GroupConfig, GroupKind};
 use crate::daemon::core::Daemon;

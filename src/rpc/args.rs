@@ -1,7 +1,7 @@
 //! Reading XML-RPC parameters the way Supervisor's dispatcher accepts them: a wrong count or
 //! a wrong type is INCORRECT_PARAMETERS.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::rpc::faults::{Fault, FaultCode};
 

@@ -1,7 +1,7 @@
 //! Process control methods: start, stop and signal one process, a group or all; stdin;
 //! remote communication events (reference §5.3, §5.4).
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::ProcId;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 /// Every fault code Supervisor defines, spelled as on the wire by [`FaultCode::name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

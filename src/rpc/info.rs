@@ -3,7 +3,7 @@
 //!
 //! Reads the model only.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::config::{LogTarget, ProcessConfig};
 use crate::daemon::clock;

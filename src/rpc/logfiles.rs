@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, ProcId};

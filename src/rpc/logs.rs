@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::Channel;

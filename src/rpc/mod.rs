@@ -16,8 +16,9 @@ pub mod logs;
 pub mod pending;
 pub mod reload;
 pub mod table;
+pub mod value;
 
-use xmlrpc::Value;
+pub use value::Value;
 
 /// A method's answer: now, or once a state is reached.
 #[derive(Debug)]

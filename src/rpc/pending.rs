@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::clock;
 use crate::daemon::core::Daemon;

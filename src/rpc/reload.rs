@@ -1,7 +1,7 @@
 //! Configuration and life-cycle methods: `reloadConfig`, `addProcessGroup`,
 //! `removeProcessGroup`, `shutdown`, `restart` (reference §5.3; D7).
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::config::GroupConfig;
 use crate::daemon::core::Daemon;

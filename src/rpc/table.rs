@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::daemon::core::Daemon;
 use crate::rpc::faults::{Fault, FaultCode};

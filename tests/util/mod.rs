@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use supervisor::ctl::client::{self, CallError, Server};
-use xmlrpc::Value;
+use supervisor::rpc::Value;
 
 pub const SUPERVISORD: &str = env!("CARGO_BIN_EXE_supervisord");
 pub const SUPERVISORCTL: &str = env!("CARGO_BIN_EXE_supervisorctl");

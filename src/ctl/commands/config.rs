@@ -3,7 +3,7 @@
 //! None of these does the upcheck (reference §4.2): a dead server surfaces as the call's
 //! own error.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::super::controller::{exit, Controller, Flow, Outcome};
 use super::super::format::{avail_line, change_lines, fault, namespec};

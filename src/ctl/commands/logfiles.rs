@@ -1,6 +1,6 @@
 //! `reopen` and `rotate` (D11: commands of ours, on the `supervisor_rs.*` methods).
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::super::controller::{exit, Controller, Flow, Outcome};
 use super::super::format::{fault, split_namespec};

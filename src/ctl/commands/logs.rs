@@ -1,6 +1,6 @@
 //! Logs and the foreground: `tail`, `maintail`, `clear`, `fg`.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::super::client::CallError;
 use super::super::controller::{exit, Controller, Flow, Outcome, ReadLine};

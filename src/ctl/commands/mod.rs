@@ -15,7 +15,7 @@ mod logs;
 mod misc;
 mod process;
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::controller::{Abort, Controller};
 use super::format::namespec;

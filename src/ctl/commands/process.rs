@@ -1,6 +1,6 @@
 //! Process control: `status`, `pid`, `start`, `stop`, `restart`, `signal`.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use crate::states::ProcessState;
 
@@ -56,8 +56,11 @@ impl Controller<'_> {
             let records = Json::Array(records.collect());
             self.json_set("processes", || records);
         } else {
-            for line in status_lines(&shown_infos) {
-                self.say(&line);
+            let lines = status_lines(&shown_infos);
+            if !lines.is_empty() {
+                // One write for the table: a write per line was 10,000 writes for 10,000
+                // programs.
+                self.say(&lines.join("\n"));
             }
         }
         let stopped = |i: &ProcessInfo| {

@@ -1,7 +1,7 @@
 //! Writing XML-RPC documents as Python's `xmlrpc.client.dumps` does, byte for byte: the
 //! daemon's responses and faults, supervisorctl's calls.
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::Fault;
 
@@ -68,7 +68,7 @@ fn write_value(out: &mut String, value: &Value) {
             out.push_str("</string>");
         }
         Value::Double(d) => push_tagged(out, "double", &python_float_repr(*d)),
-        // Supervisor never sends dates; iso8601's own text form is written.
+        // Supervisor never sends dates; the text as received is written back.
         Value::DateTime(date) => {
             out.push_str("<dateTime.iso8601>");
             escape_into(out, &date.to_string());

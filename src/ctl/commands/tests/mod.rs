@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 
-use xmlrpc::Value;
+use crate::rpc::Value;
 
 use super::super::client::{CallError, Remote, Running, Server};
 use super::super::controller::{Controller, Flow, LineInput, ReadLine};
