@@ -188,6 +188,30 @@ impl Network {
     }
 }
 
+impl Network {
+    /// Follows `paths` (each line prefixed `<name> | ` where a name is given) until the
+    /// streams end or the user interrupts; `what` follows the URL in a bad-URL message.
+    fn follow_paths(
+        &self,
+        server: &Server,
+        what: &str,
+        paths: &[(Option<String>, String)],
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Followed {
+        let endpoint = match Endpoint::parse(&server.url) {
+            Ok(endpoint) => endpoint,
+            Err(msg) => {
+                let _ = writeln!(err, "{}{what} {msg}", server.url);
+                return Followed::Ended;
+            }
+        };
+        let _catching = self.interrupt.as_ref().map(|i| i.catch());
+        let stop = self.interrupt.as_ref().map(|i| i.fd());
+        http_stream::follow_named(&endpoint, &server.url, paths, server.auth(), stop, out, err)
+    }
+}
+
 impl Remote for Network {
     fn call(&self, server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
         call(server, method, params)
@@ -200,25 +224,7 @@ impl Remote for Network {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Followed {
-        let endpoint = match Endpoint::parse(&server.url) {
-            Ok(endpoint) => endpoint,
-            Err(msg) => {
-                let _ = writeln!(err, "{}{path} {msg}", server.url);
-                return Followed::Ended;
-            }
-        };
-        let paths = [path.to_string()];
-        let _catching = self.interrupt.as_ref().map(|i| i.catch());
-        let stop = self.interrupt.as_ref().map(|i| i.fd());
-        http_stream::follow(
-            &endpoint,
-            &server.url,
-            &paths,
-            server.auth(),
-            stop,
-            out,
-            err,
-        )
+        self.follow_paths(server, path, &[(None, path.to_string())], out, err)
     }
 
     fn follow_named(
@@ -228,28 +234,11 @@ impl Remote for Network {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Followed {
-        let endpoint = match Endpoint::parse(&server.url) {
-            Ok(endpoint) => endpoint,
-            Err(msg) => {
-                let _ = writeln!(err, "{} {msg}", server.url);
-                return Followed::Ended;
-            }
-        };
         let named: Vec<(Option<String>, String)> = tails
             .iter()
             .map(|(name, path)| (Some(name.clone()), path.clone()))
             .collect();
-        let _catching = self.interrupt.as_ref().map(|i| i.catch());
-        let stop = self.interrupt.as_ref().map(|i| i.fd());
-        http_stream::follow_named(
-            &endpoint,
-            &server.url,
-            &named,
-            server.auth(),
-            stop,
-            out,
-            err,
-        )
+        self.follow_paths(server, "", &named, out, err)
     }
 
     fn tail_in_background(
