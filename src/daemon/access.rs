@@ -7,6 +7,7 @@
 use crate::daemon::conn::{ConnState, Stream};
 use crate::daemon::core::Daemon;
 use crate::http::request::Request;
+use crate::http::response::civil_from_days;
 use crate::logging::level::Level;
 
 /// One request being answered.
@@ -100,9 +101,11 @@ impl Daemon {
 /// medusa's `log_date_string`: the UTC time, followed by the local zone's standard offset
 /// (`05/Dec/2026:05:39:52 +0000`).
 fn access_date(wall: f64) -> String {
-    let secs = wall.floor() as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
+    let secs = wall.floor().max(0.0) as u64;
+    let (y, m, d) = civil_from_days(secs / 86_400);
+    let rem = secs % 86_400;
+    let y = i64::try_from(y).unwrap_or(i64::MAX);
+    let m = u32::try_from(m).unwrap_or(0);
     let offset = standard_offset(y);
     let sign = if offset < 0 { '-' } else { '+' };
     let off = offset.abs() / 60;
@@ -143,30 +146,16 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date of a day number since 1970-01-01 (the inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn dates_convert_both_ways() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2026, 12, 5), 20_792);
-        assert_eq!(civil_from_days(20_792), (2026, 12, 5));
-        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
+        let leap = u64::try_from(days_from_civil(2000, 2, 29)).unwrap();
+        assert_eq!(civil_from_days(leap), (2000, 2, 29));
     }
 
     #[test]

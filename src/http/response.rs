@@ -301,7 +301,7 @@ pub fn http_date(wall: SystemTime) -> String {
 /// Days since 1970-01-01 → (year, month 1..=12, day 1..=31), Howard Hinnant's algorithm for
 /// the proleptic Gregorian calendar. `days` is at most `u64::MAX / 86400`, so no step comes
 /// near the saturation bounds; saturating ops keep that local to read.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days.saturating_add(719_468);
     let (era, doe) = (z / 146_097, z % 146_097);
     // doe < 146_097, so every intermediate below is small.
