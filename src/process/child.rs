@@ -1,7 +1,7 @@
 //! The code a new child runs between `clone` and `execve`.
 //!
 //! Heads up: the child shares the daemon's memory (`CLONE_VM`) and runs at the same time as
-//! the daemon, on its own small stack. So it may only read the data prepared for it (which
+//! the daemon (or while it waits, `CLONE_VFORK`), on its own small stack. So it may only read the data prepared for it (which
 //! the daemon keeps alive until the child has exec'd or exited) and write to its own stack.
 //! Every call is a raw system call issued here: no libc wrapper, because those write the
 //! shared `errno` on failure, and glibc's credential wrappers would try to change every
@@ -9,13 +9,15 @@
 //! writes Supervisor's message to its stderr (fd 2, which the daemon logs) and exits 127, as
 //! Supervisor's `_spawn_as_child` does (reference §3.6).
 //!
-//! The child: becomes leader of a new process group; gets fds 0/1/2 and nothing else (D4:
+//! The child: leaves the daemon's fd table if it shares it (the fd window), before any fd
+//! changes; becomes leader of a new process group; gets fds 0/1/2 and nothing else (D4:
 //! every other fd is close-on-exec); starts with every signal at its default disposition and
 //! an empty mask (D4, DIVERGENCE: Supervisor leaves SIGPIPE/SIGXFSZ ignored); drops
 //! privileges (groups, gid, uid); changes directory; sets the umask; execs.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The kernel's signal-set size for rt_sigaction/rt_sigprocmask (64 signals).
 const KERNEL_SIGSET_BYTES: usize = 8;
@@ -31,7 +33,15 @@ pub struct ChildFds {
     /// unused.
     pub ready_from: i32,
     pub ready_to: i32,
+    /// -1: the child has its own copy of the daemon's fd table. Else it shares the daemon's
+    /// table ([`crate::process::window`]) and keeps only the fds below this number, where the
+    /// daemon put the ones above.
+    pub keep_below: i32,
 }
+
+/// Set by a child that was refused `CLOSE_RANGE_UNSHARE` (and copied the whole fd table):
+/// the daemon, which shares this memory, then stops using the fd window.
+pub static UNSHARE_REFUSED: AtomicBool = AtomicBool::new(false);
 
 /// The child's data, as C strings and pointer arrays built in the parent.
 #[derive(Debug)]
@@ -60,6 +70,9 @@ pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
 
 fn child_main(p: &Prepared) -> ! {
     let fds = p.fds;
+    if fds.keep_below >= 0 {
+        private_fd_table(fds);
+    }
     sys(libc::SYS_setpgid, [0, 0, 0, 0]);
     if fds.stdin >= 0 {
         dup_to(fds.stdin, 0);
@@ -143,6 +156,30 @@ fn child_main(p: &Prepared) -> ! {
     fail_with(&p.msg_exec, errno_name(-r as i32).as_bytes());
 }
 
+/// Leaves the daemon's fd table, which this child shares until now, keeping only the fds
+/// below `keep_below` (0-2 and the window's slots): not one fd may change before this, nor
+/// are the daemon's thousands copied. Refused (Linux < 5.9, seccomp), the whole table is
+/// copied instead and the daemon told to stop sharing it.
+fn private_fd_table(fds: ChildFds) {
+    let flags = libc::CLOSE_RANGE_UNSHARE as usize;
+    let from = fds.keep_below as usize;
+    if !forced_full_copy() && sys(libc::SYS_close_range, [from, u32::MAX as usize, flags, 0]) == 0 {
+        return;
+    }
+    if !forced_full_copy() {
+        UNSHARE_REFUSED.store(true, Ordering::Relaxed);
+    }
+    let r = sys(libc::SYS_unshare, [libc::CLONE_FILES as usize, 0, 0, 0]);
+    if r < 0 {
+        // Still the daemon's table: report on the stderr pipe's slot, fd 2 is the daemon's.
+        fail_on(
+            fds.stderr,
+            b"supervisor: couldn't unshare file descriptors: ",
+            errno_name(-r as i32).as_bytes(),
+        );
+    }
+}
+
 /// Marks every fd from 3 up close-on-exec (not closed: the exec pipe must stay open until the
 /// exec itself). `close_range` does it in one call since Linux 5.11; older kernels (and
 /// seccomp filters that refuse it) get the fallback: the fds listed in `/proc/self/fd`, or
@@ -174,6 +211,18 @@ fn cloexec_from_3() {
 /// Tests force the fallbacks with this: 1 skips `close_range`, 2 also skips `/proc`.
 #[cfg(test)]
 pub static FORCE_FALLBACK: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Tests make a child sharing the daemon's fd table copy all of it with this, as on a kernel
+/// without `CLOSE_RANGE_UNSHARE` (but without giving up the window).
+#[cfg(test)]
+pub static FORCE_FULL_COPY: AtomicBool = AtomicBool::new(false);
+
+fn forced_full_copy() -> bool {
+    #[cfg(test)]
+    return FORCE_FULL_COPY.load(Ordering::Relaxed);
+    #[cfg(not(test))]
+    false
+}
 
 fn forced_fallback() -> u8 {
     #[cfg(test)]
@@ -261,17 +310,25 @@ fn dup_to(from: i32, to: i32) {
 
 /// Writes `prefix`, `reason` and Supervisor's closing line to fd 2, then exits 127.
 fn fail_with(prefix: &[u8], reason: &[u8]) -> ! {
-    write_all(prefix);
-    write_all(reason);
-    write_all(b"\nsupervisor: child process was not spawned\n");
+    fail_on(2, prefix, reason)
+}
+
+/// [`fail_with`] on `fd`.
+fn fail_on(fd: i32, prefix: &[u8], reason: &[u8]) -> ! {
+    write_all(fd, prefix);
+    write_all(fd, reason);
+    write_all(fd, b"\nsupervisor: child process was not spawned\n");
     loop {
         sys(libc::SYS_exit_group, [127, 0, 0, 0]);
     }
 }
 
-fn write_all(mut buf: &[u8]) {
+fn write_all(fd: i32, mut buf: &[u8]) {
     while !buf.is_empty() {
-        let n = sys(libc::SYS_write, [2, buf.as_ptr() as usize, buf.len(), 0]);
+        let n = sys(
+            libc::SYS_write,
+            [fd as usize, buf.as_ptr() as usize, buf.len(), 0],
+        );
         if n <= 0 {
             return;
         }

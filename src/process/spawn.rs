@@ -7,6 +7,12 @@
 //! may spend migrating it to another CPU): it goes on at once and keeps what the child reads
 //! (its [`Launch`]) until the child has exec'd or exited, which a close-on-exec pipe tells.
 //! What the child may do meanwhile is the business of [`crate::process::child`].
+//!
+//! That child gets a copy of the daemon's fd table, which costs a reference per open fd at
+//! the clone and a close per fd at the exec: with thousands of programs running, most of
+//! a start. So where the kernel allows it, children start through the fd window instead
+//! ([`crate::process::window`]): sharing the table, without a copy, and the daemon waits
+//! for their exec (`CLONE_VFORK`); the copying path is the fallback.
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, OsStr};
@@ -25,6 +31,7 @@ use crate::config::UserSpec;
 pub use crate::process::child::errno_name;
 use crate::process::child::{child_entry, ChildFds, Prepared, CONCURRENT};
 use crate::process::command::Resolved;
+use crate::process::window;
 
 /// Where the child's fd 0 comes from.
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +71,14 @@ pub struct Child {
     pub launch: Launch,
 }
 
-/// The child's stack and prepared data, alive until the child has exec'd or exited.
+/// What a child started by the copying path may still read, alive until it has exec'd or
+/// exited. A child started through the fd window has exec'd (or exited) before `spawn`
+/// returns: its launch is finished from the start.
 #[derive(Debug)]
-pub struct Launch {
+pub struct Launch(Option<InFlight>);
+
+#[derive(Debug)]
+struct InFlight {
     /// Owned through a raw pointer: the child reads it concurrently, so no `Box` (which
     /// claims unique access) may exist while it runs.
     prepared: *mut Prepared,
@@ -82,6 +94,12 @@ const CHILD_STACK: usize = 16 * 1024;
 impl Launch {
     /// True once the child no longer uses its prepared data (it exec'd or exited).
     pub fn finished(&self) -> bool {
+        self.0.as_ref().is_none_or(InFlight::finished)
+    }
+}
+
+impl InFlight {
+    fn finished(&self) -> bool {
         at_eof(self.done.as_fd())
     }
 }
@@ -99,7 +117,7 @@ fn at_eof(fd: BorrowedFd<'_>) -> bool {
     }
 }
 
-impl Drop for Launch {
+impl Drop for InFlight {
     fn drop(&mut self) {
         // An owner that lets go early must not free what the child still reads: wait for
         // its exec or exit, which follows at once.
@@ -119,7 +137,7 @@ impl Drop for Launch {
 /// The child's stack with a `PROT_NONE` guard page below it (stacks grow down): an overflow
 /// faults in the child instead of writing over the daemon's memory, which the child shares.
 #[derive(Debug)]
-struct Stack {
+pub(super) struct Stack {
     /// The start of the mapping, i.e. of the guard page.
     base: NonNull<libc::c_void>,
     /// Guard page plus [`CHILD_STACK`].
@@ -127,7 +145,7 @@ struct Stack {
 }
 
 impl Stack {
-    fn map() -> nix::Result<Stack> {
+    pub(super) fn map() -> nix::Result<Stack> {
         let page = sysconf(SysconfVar::PAGE_SIZE)
             .ok()
             .flatten()
@@ -158,7 +176,7 @@ impl Stack {
     }
 
     /// The initial stack pointer: the top of the mapping.
-    fn top(&self) -> *mut libc::c_void {
+    pub(super) fn top(&self) -> *mut libc::c_void {
         self.base
             .as_ptr()
             .cast::<u8>()
@@ -186,6 +204,17 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             errno_name(other as i32)
         ),
     };
+    let fork_err = |e: nix::Error| match e {
+        nix::Error::EAGAIN => format!(
+            "Too many processes in process table to spawn '{}'",
+            req.name
+        ),
+        other => format!(
+            "unknown error during fork for '{}': {}",
+            req.name,
+            errno_name(other as i32)
+        ),
+    };
     let stdin = match req.stdin {
         Stdin::Pipe => Some(pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?),
         Stdin::Socket(_) => None,
@@ -196,12 +225,10 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
     } else {
         Some(pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?)
     };
-    let (done_read, done_write) = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
     for fd in [
         stdin.as_ref().map(|p| &p.1),
         Some(&stdout.0),
         stderr.as_ref().map(|p| &p.0),
-        Some(&done_read),
     ]
     .into_iter()
     .flatten()
@@ -219,58 +246,18 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
         ready_from: req.ready_fd.map_or(-1, |(from, _)| from),
         ready_to: req.ready_fd.map_or(-1, |(_, to)| to),
+        keep_below: -1,
     };
     let prepared = prepare(req, fds)?;
-    let stack = Stack::map().map_err(|e| {
-        format!(
-            "unknown error during fork for '{}': {}",
-            req.name,
-            errno_name(e as i32)
-        )
-    })?;
-    let launch = Launch {
-        prepared: Box::into_raw(Box::new(prepared)),
-        stack,
-        done: done_read,
+    let (pid, launch) = match window::acquire() {
+        Some(held) => (held.start(prepared).map_err(fork_err)?, Launch(None)),
+        None => {
+            let done = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
+            set_nonblocking(done.0.as_fd()).map_err(pipe_err)?;
+            let (pid, launch) = spawn_copying(prepared, done).map_err(fork_err)?;
+            (pid, Launch(Some(launch)))
+        }
     };
-    // Block every signal across the clone so none reaches our handlers in the child before
-    // it has reset them (a SIGTERM there would be lost); the child unblocks after the reset.
-    let mut saved = SigSet::empty();
-    let blocked = sigprocmask(
-        SigmaskHow::SIG_BLOCK,
-        Some(&SigSet::all()),
-        Some(&mut saved),
-    );
-    let vfork = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
-    // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
-    // which stays alive and untouched until `launch` reports it finished.
-    let pid = unsafe {
-        libc::clone(
-            child_entry,
-            launch.stack.top(),
-            libc::CLONE_VM | vfork | libc::SIGCHLD,
-            launch.prepared.cast(),
-        )
-    };
-    let clone_error = nix::Error::last();
-    if blocked.is_ok() {
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
-    }
-    // Only the child holds a write end now: its exec or exit closes it.
-    drop(done_write);
-    if pid < 0 {
-        return Err(match clone_error {
-            nix::Error::EAGAIN => format!(
-                "Too many processes in process table to spawn '{}'",
-                req.name
-            ),
-            other => format!(
-                "unknown error during fork for '{}': {}",
-                req.name,
-                errno_name(other as i32)
-            ),
-        });
-    }
     // The child's ends close here when the tuples drop.
     Ok(Child {
         pid,
@@ -279,6 +266,65 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         stderr: stderr.map(|(r, _)| r),
         launch,
     })
+}
+
+/// Starts the child with a copy of the daemon's fd table, without waiting for its exec;
+/// `done` is the exec pipe, its read end non-blocking.
+fn spawn_copying(
+    prepared: Prepared,
+    (done_read, done_write): (OwnedFd, OwnedFd),
+) -> nix::Result<(i32, InFlight)> {
+    let launch = InFlight {
+        prepared: Box::into_raw(Box::new(prepared)),
+        stack: Stack::map()?,
+        done: done_read,
+    };
+    let vfork = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
+    // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
+    // which stays alive and untouched until `launch` reports it finished.
+    let pid = unsafe {
+        clone_child(
+            child_entry,
+            launch.stack.top(),
+            libc::CLONE_VM | vfork,
+            launch.prepared.cast(),
+        )
+    };
+    // Only the child holds a write end now: its exec or exit closes it.
+    drop(done_write);
+    Ok((pid?, launch))
+}
+
+/// `clone(entry, stack, flags | SIGCHLD, arg)` with every signal blocked across it, so none
+/// reaches our handlers in the child before it has reset them (a SIGTERM there would be
+/// lost); the child unblocks after the reset.
+///
+/// # Safety
+/// `stack` is the top of a mapping that only this child uses until it has exec'd or exited,
+/// and `arg` is what `entry` expects, valid for as long as the child reads it.
+pub(super) unsafe fn clone_child(
+    entry: extern "C" fn(*mut libc::c_void) -> libc::c_int,
+    stack: *mut libc::c_void,
+    flags: libc::c_int,
+    arg: *mut libc::c_void,
+) -> nix::Result<i32> {
+    let mut saved = SigSet::empty();
+    let blocked = sigprocmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&SigSet::all()),
+        Some(&mut saved),
+    );
+    // SAFETY: as the caller promises.
+    let pid = unsafe { libc::clone(entry, stack, flags | libc::SIGCHLD, arg) };
+    let clone_error = nix::Error::last();
+    if blocked.is_ok() {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
+    }
+    if pid < 0 {
+        Err(clone_error)
+    } else {
+        Ok(pid)
+    }
 }
 
 fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<(), nix::Error> {
@@ -518,33 +564,80 @@ mod tests {
     }
 
     #[test]
-    fn children_see_only_fds_0_1_2_with_close_range_and_with_each_fallback() {
-        use crate::process::child::FORCE_FALLBACK;
+    fn children_see_only_fds_0_1_2_on_each_path_and_with_each_fallback() {
+        use crate::process::child::{FORCE_FALLBACK, FORCE_FULL_COPY};
+        use crate::process::window::FORCE_COPYING;
         use std::sync::atomic::Ordering;
         // An fd the daemon forgot to make close-on-exec (dup clears the flag).
         let devnull = std::fs::File::open("/dev/null").unwrap();
         let _leaked = nix::unistd::dup(&devnull).unwrap();
         let cmd = resolved(&["/bin/ls", "/proc/self/fd"]);
-        for level in 0..=2 {
-            FORCE_FALLBACK.store(level, Ordering::Relaxed);
-            let child = spawn(&request(&cmd));
-            // The child reads the flag concurrently: reset it only once it has exited.
-            let child = child.unwrap();
-            let out = read_all(child.stdout);
-            let status = wait(child.pid);
-            FORCE_FALLBACK.store(0, Ordering::Relaxed);
-            assert_eq!(status, 0, "{out}");
-            let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
-            // 0-2, and the directory ls itself opened to list them.
-            assert_eq!(fds, [0, 1, 2, 3], "fallback level {level}: {out}");
+        // (the fd window, the window with a full copy as on Linux < 5.9, the copying path)
+        for (window, full_copy) in [(true, false), (true, true), (false, false)] {
+            for level in 0..=2 {
+                FORCE_COPYING.store(!window, Ordering::Relaxed);
+                FORCE_FULL_COPY.store(full_copy, Ordering::Relaxed);
+                FORCE_FALLBACK.store(level, Ordering::Relaxed);
+                let child = spawn(&request(&cmd)).unwrap();
+                // A window child has exec'd before `spawn` returns; a copying one need not.
+                let finished = child.launch.finished();
+                // The child reads the flags concurrently: reset them once it has exited.
+                let out = read_all(child.stdout);
+                let status = wait(child.pid);
+                FORCE_FALLBACK.store(0, Ordering::Relaxed);
+                FORCE_FULL_COPY.store(false, Ordering::Relaxed);
+                FORCE_COPYING.store(false, Ordering::Relaxed);
+                let case = format!("window {window}, full copy {full_copy}, level {level}");
+                if window {
+                    assert!(finished, "{case}");
+                }
+                assert_eq!(status, 0, "{case}: {out}");
+                let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+                // 0-2, and the directory ls itself opened to list them.
+                assert_eq!(fds, [0, 1, 2, 3], "{case}: {out}");
+            }
         }
+        assert!(!crate::process::child::UNSHARE_REFUSED.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn a_window_child_gets_its_readiness_fd_on_any_number_and_its_exec_error() {
+        // fd:N on a number the window's slots may use: the child's N is still the pipe.
+        let (r, w) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        for n in [3, 4, 5, 6, 7, 9] {
+            let script = format!("ls /proc/self/fd; echo ready >&{n}");
+            let cmd = resolved(&["/bin/sh", "-c", &script]);
+            let mut req = request(&cmd);
+            req.ready_fd = Some((w.as_raw_fd(), n));
+            let child = spawn(&req).unwrap();
+            let out = read_all(child.stdout);
+            assert_eq!(wait(child.pid), 0, "fd {n}: {out}");
+            let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+            let mut want = vec![0, 1, 2, 3, n];
+            want.sort_unstable();
+            want.dedup();
+            // ls's own directory fd is the lowest free one: 4 when N is 3.
+            if n == 3 {
+                want = vec![0, 1, 2, 3, 4];
+            }
+            assert_eq!(fds, want, "fd {n}");
+            let mut buf = [0u8; 6];
+            assert_eq!(nix::unistd::read(&r, &mut buf), Ok(6));
+            assert_eq!(&buf, b"ready\n");
+        }
+        let cmd = resolved(&["/nonexistent/program"]);
+        let child = spawn(&request(&cmd)).unwrap();
+        assert_eq!(
+            read_all(child.stdout),
+            "supervisor: couldn't exec /nonexistent/program: ENOENT\n\
+             supervisor: child process was not spawned\n"
+        );
+        assert_eq!(wait(child.pid), 127);
     }
 
     #[test]
     fn the_child_stack_has_a_guard_page_below_it() {
-        let cmd = resolved(&["/bin/true"]);
-        let child = spawn(&request(&cmd)).unwrap();
-        let stack = &child.launch.stack;
+        let stack = Stack::map().unwrap();
         let base = stack.base.as_ptr() as usize;
         let page = stack.len - CHILD_STACK;
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
@@ -566,7 +659,6 @@ mod tests {
         let (_, stack_perms) = holding(base + page);
         assert_eq!(stack_perms, "rw-p");
         assert_eq!(stack.top() as usize, base + page + CHILD_STACK);
-        wait(child.pid);
     }
 
     #[test]
