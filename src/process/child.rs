@@ -1,7 +1,7 @@
 //! The code a new child runs between `clone` and `execve`.
 //!
 //! Heads up: the child shares the daemon's memory (`CLONE_VM`) and runs at the same time as
-//! the daemon (or while it waits, `CLONE_VFORK`), on its own small stack. So it may only read the data prepared for it (which
+//! the daemon, on its own small stack. So it may only read the data prepared for it (which
 //! the daemon keeps alive until the child has exec'd or exited) and write to its own stack.
 //! Every call is a raw system call issued here: no libc wrapper, because those write the
 //! shared `errno` on failure, and glibc's credential wrappers would try to change every
@@ -17,7 +17,8 @@
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 
 /// The kernel's signal-set size for rt_sigaction/rt_sigprocmask (64 signals).
 const KERNEL_SIGSET_BYTES: usize = 8;
@@ -37,6 +38,9 @@ pub struct ChildFds {
     /// table ([`crate::process::window`]) and keeps only the fds below this number, where the
     /// daemon put the ones above.
     pub keep_below: i32,
+    /// The child's write end of the exec pipe, which must stay open until the exec; -1 when
+    /// unknown.
+    pub done: i32,
 }
 
 /// Set by a child that was refused `CLOSE_RANGE_UNSHARE` (and copied the whole fd table):
@@ -58,6 +62,9 @@ pub struct Prepared {
     pub msg_chdir: Vec<u8>,
     pub msg_exec: Vec<u8>,
     pub fds: ChildFds,
+    /// For a child sharing the daemon's fd table: 1 until it has its own (or has exec'd or
+    /// exited: `CLONE_CHILD_CLEARTID` points here too), then 0 and a futex wake.
+    pub unshared: Option<Arc<AtomicU32>>,
 }
 
 /// The entry point `clone` calls; `arg` points to the [`Prepared`] of this child.
@@ -71,7 +78,7 @@ pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
 fn child_main(p: &Prepared) -> ! {
     let fds = p.fds;
     if fds.keep_below >= 0 {
-        private_fd_table(fds);
+        private_fd_table(p);
     }
     sys(libc::SYS_setpgid, [0, 0, 0, 0]);
     if fds.stdin >= 0 {
@@ -83,6 +90,13 @@ fn child_main(p: &Prepared) -> ! {
     cloexec_from_3();
     // ...and the readiness fd N asked for, made after the range so it survives.
     if fds.ready_from >= 0 && fds.ready_to >= 3 {
+        if fds.ready_to == fds.done {
+            // N is where the exec pipe sits: keep a copy of it elsewhere until the exec.
+            sys(
+                libc::SYS_fcntl,
+                [fds.done as usize, libc::F_DUPFD_CLOEXEC as usize, 3, 0],
+            );
+        }
         if fds.ready_from == fds.ready_to {
             sys(
                 libc::SYS_fcntl,
@@ -159,24 +173,39 @@ fn child_main(p: &Prepared) -> ! {
 /// Leaves the daemon's fd table, which this child shares until now, keeping only the fds
 /// below `keep_below` (0-2 and the window's slots): not one fd may change before this, nor
 /// are the daemon's thousands copied. Refused (Linux < 5.9, seccomp), the whole table is
-/// copied instead and the daemon told to stop sharing it.
-fn private_fd_table(fds: ChildFds) {
+/// copied instead and the daemon told to stop sharing it. Then the daemon may have its
+/// slots back.
+fn private_fd_table(p: &Prepared) {
+    let fds = p.fds;
     let flags = libc::CLOSE_RANGE_UNSHARE as usize;
     let from = fds.keep_below as usize;
-    if !forced_full_copy() && sys(libc::SYS_close_range, [from, u32::MAX as usize, flags, 0]) == 0 {
-        return;
+    if forced_full_copy() || sys(libc::SYS_close_range, [from, u32::MAX as usize, flags, 0]) < 0 {
+        if !forced_full_copy() {
+            UNSHARE_REFUSED.store(true, Ordering::Relaxed);
+        }
+        let r = sys(libc::SYS_unshare, [libc::CLONE_FILES as usize, 0, 0, 0]);
+        if r < 0 {
+            // Still the daemon's table: report on the stderr pipe's slot (fd 2 is the
+            // daemon's) before the daemon takes the slot back.
+            write_all(
+                fds.stderr,
+                b"supervisor: couldn't unshare file descriptors: ",
+            );
+            write_all(fds.stderr, errno_name(-r as i32).as_bytes());
+            write_all(fds.stderr, b"\nsupervisor: child process was not spawned\n");
+            unshared(p);
+            exit_127();
+        }
     }
-    if !forced_full_copy() {
-        UNSHARE_REFUSED.store(true, Ordering::Relaxed);
-    }
-    let r = sys(libc::SYS_unshare, [libc::CLONE_FILES as usize, 0, 0, 0]);
-    if r < 0 {
-        // Still the daemon's table: report on the stderr pipe's slot, fd 2 is the daemon's.
-        fail_on(
-            fds.stderr,
-            b"supervisor: couldn't unshare file descriptors: ",
-            errno_name(-r as i32).as_bytes(),
-        );
+    unshared(p);
+}
+
+/// Tells the daemon that this child no longer uses its fd table.
+fn unshared(p: &Prepared) {
+    if let Some(sharing) = &p.unshared {
+        sharing.store(0, Ordering::Release);
+        let wake = libc::FUTEX_WAKE as usize;
+        sys(libc::SYS_futex, [sharing.as_ptr() as usize, wake, 1, 0]);
     }
 }
 
@@ -310,14 +339,13 @@ fn dup_to(from: i32, to: i32) {
 
 /// Writes `prefix`, `reason` and Supervisor's closing line to fd 2, then exits 127.
 fn fail_with(prefix: &[u8], reason: &[u8]) -> ! {
-    fail_on(2, prefix, reason)
+    write_all(2, prefix);
+    write_all(2, reason);
+    write_all(2, b"\nsupervisor: child process was not spawned\n");
+    exit_127()
 }
 
-/// [`fail_with`] on `fd`.
-fn fail_on(fd: i32, prefix: &[u8], reason: &[u8]) -> ! {
-    write_all(fd, prefix);
-    write_all(fd, reason);
-    write_all(fd, b"\nsupervisor: child process was not spawned\n");
+fn exit_127() -> ! {
     loop {
         sys(libc::SYS_exit_group, [127, 0, 0, 0]);
     }

@@ -11,8 +11,8 @@
 //! That child gets a copy of the daemon's fd table, which costs a reference per open fd at
 //! the clone and a close per fd at the exec: with thousands of programs running, most of
 //! a start. So where the kernel allows it, children start through the fd window instead
-//! ([`crate::process::window`]): sharing the table, without a copy, and the daemon waits
-//! for their exec (`CLONE_VFORK`); the copying path is the fallback.
+//! ([`crate::process::window`]): sharing the table, without a copy, until their first system
+//! call gives them a private one of a few fds; the copying path is the fallback.
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, OsStr};
@@ -21,6 +21,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
@@ -71,14 +73,9 @@ pub struct Child {
     pub launch: Launch,
 }
 
-/// What a child started by the copying path may still read, alive until it has exec'd or
-/// exited. A child started through the fd window has exec'd (or exited) before `spawn`
-/// returns: its launch is finished from the start.
+/// The child's stack and prepared data, alive until the child has exec'd or exited.
 #[derive(Debug)]
-pub struct Launch(Option<InFlight>);
-
-#[derive(Debug)]
-struct InFlight {
+pub struct Launch {
     /// Owned through a raw pointer: the child reads it concurrently, so no `Box` (which
     /// claims unique access) may exist while it runs.
     prepared: *mut Prepared,
@@ -86,21 +83,24 @@ struct InFlight {
     /// Read end of a close-on-exec pipe whose only write end is the child's: end of file
     /// once it has exec'd or exited.
     done: OwnedFd,
+    /// A child started through the fd window: 1 while it shares our fd table, and its pid.
+    /// The window holds a copy of the exec pipe's write end until the child has its own.
+    shared: Option<(Arc<AtomicU32>, i32)>,
 }
 
 /// The child's stack: it only holds the few locals of the child's code.
 const CHILD_STACK: usize = 16 * 1024;
 
 impl Launch {
-    /// True once the child no longer uses its prepared data (it exec'd or exited).
+    /// True once the child no longer uses its prepared data (it exec'd or exited). Takes
+    /// back the window's slots of children that have their own fd table now.
     pub fn finished(&self) -> bool {
-        self.0.as_ref().is_none_or(InFlight::finished)
-    }
-}
-
-impl InFlight {
-    fn finished(&self) -> bool {
-        at_eof(self.done.as_fd())
+        // End of file first: by then the child's `sharing` is 0, so its set comes back now.
+        let eof = at_eof(self.done.as_fd());
+        if self.shared.is_some() {
+            window::reclaim();
+        }
+        eof
     }
 }
 
@@ -117,10 +117,14 @@ fn at_eof(fd: BorrowedFd<'_>) -> bool {
     }
 }
 
-impl Drop for InFlight {
+impl Drop for Launch {
     fn drop(&mut self) {
         // An owner that lets go early must not free what the child still reads: wait for
-        // its exec or exit, which follows at once.
+        // its exec or exit, which follows at once (the window first gives up its copy of
+        // the exec pipe).
+        if let Some((sharing, pid)) = &self.shared {
+            window::wait_unshared(sharing, *pid);
+        }
         while !self.finished() {
             let mut fds = [nix::poll::PollFd::new(
                 self.done.as_fd(),
@@ -247,17 +251,16 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         ready_from: req.ready_fd.map_or(-1, |(from, _)| from),
         ready_to: req.ready_fd.map_or(-1, |(_, to)| to),
         keep_below: -1,
+        done: -1,
     };
     let prepared = prepare(req, fds)?;
+    let done = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
+    set_nonblocking(done.0.as_fd()).map_err(pipe_err)?;
     let (pid, launch) = match window::acquire() {
-        Some(held) => (held.start(prepared).map_err(fork_err)?, Launch(None)),
-        None => {
-            let done = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
-            set_nonblocking(done.0.as_fd()).map_err(pipe_err)?;
-            let (pid, launch) = spawn_copying(prepared, done).map_err(fork_err)?;
-            (pid, Launch(Some(launch)))
-        }
-    };
+        Some(held) => spawn_shared(held, prepared, done),
+        None => spawn_copying(prepared, done),
+    }
+    .map_err(fork_err)?;
     // The child's ends close here when the tuples drop.
     Ok(Child {
         pid,
@@ -271,23 +274,25 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
 /// Starts the child with a copy of the daemon's fd table, without waiting for its exec;
 /// `done` is the exec pipe, its read end non-blocking.
 fn spawn_copying(
-    prepared: Prepared,
+    mut prepared: Prepared,
     (done_read, done_write): (OwnedFd, OwnedFd),
-) -> nix::Result<(i32, InFlight)> {
-    let launch = InFlight {
+) -> nix::Result<(i32, Launch)> {
+    prepared.fds.done = done_write.as_raw_fd();
+    let launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
         stack: Stack::map()?,
         done: done_read,
+        shared: None,
     };
-    let vfork = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
     // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
     // which stays alive and untouched until `launch` reports it finished.
     let pid = unsafe {
         clone_child(
             child_entry,
             launch.stack.top(),
-            libc::CLONE_VM | vfork,
+            libc::CLONE_VM | VFORK,
             launch.prepared.cast(),
+            std::ptr::null_mut(),
         )
     };
     // Only the child holds a write end now: its exec or exit closes it.
@@ -295,18 +300,75 @@ fn spawn_copying(
     Ok((pid?, launch))
 }
 
-/// `clone(entry, stack, flags | SIGCHLD, arg)` with every signal blocked across it, so none
-/// reaches our handlers in the child before it has reset them (a SIGTERM there would be
-/// lost); the child unblocks after the reset.
+/// Starts the child sharing the daemon's fd table, its fds put into a set of the window's
+/// slots, without waiting for it; `done` is the exec pipe, its read end non-blocking.
+fn spawn_shared(
+    mut held: window::Held,
+    mut prepared: Prepared,
+    (done_read, done_write): (OwnedFd, OwnedFd),
+) -> nix::Result<(i32, Launch)> {
+    let set = held.take()?;
+    prepared.fds.done = done_write.as_raw_fd();
+    let sharing = Arc::new(AtomicU32::new(1));
+    prepared.unshared = Some(Arc::clone(&sharing));
+    let stack = held
+        .place(&set, &mut prepared.fds)
+        .and_then(|()| Stack::map());
+    let stack = match stack {
+        Ok(stack) => stack,
+        Err(e) => {
+            held.release(set);
+            return Err(e);
+        }
+    };
+    let mut launch = Launch {
+        prepared: Box::into_raw(Box::new(prepared)),
+        stack,
+        done: done_read,
+        shared: None,
+    };
+    // SAFETY: as in `spawn_copying`; the child touches no fd until it has its own table.
+    let pid = unsafe {
+        clone_child(
+            child_entry,
+            launch.stack.top(),
+            libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_CHILD_CLEARTID | VFORK,
+            launch.prepared.cast(),
+            sharing.as_ptr(),
+        )
+    };
+    drop(done_write);
+    match pid {
+        Ok(pid) => {
+            held.busy(set, Arc::clone(&sharing), pid);
+            launch.shared = Some((sharing, pid));
+            Ok((pid, launch))
+        }
+        Err(e) => {
+            // Before `launch` drops: the slot's copy of the exec pipe must go first.
+            held.release(set);
+            Err(e)
+        }
+    }
+}
+
+/// `CLONE_VFORK` where the child must not run alongside the daemon (see [`CONCURRENT`]).
+const VFORK: libc::c_int = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
+
+/// `clone(entry, stack, flags | SIGCHLD, arg, .., ctid)` with every signal blocked across
+/// it, so none reaches our handlers in the child before it has reset them (a SIGTERM there
+/// would be lost); the child unblocks after the reset.
 ///
 /// # Safety
 /// `stack` is the top of a mapping that only this child uses until it has exec'd or exited,
-/// and `arg` is what `entry` expects, valid for as long as the child reads it.
-pub(super) unsafe fn clone_child(
+/// `arg` is what `entry` expects and `ctid` null or a u32 (`CLONE_CHILD_CLEARTID`), both
+/// valid for as long as the child may use them.
+unsafe fn clone_child(
     entry: extern "C" fn(*mut libc::c_void) -> libc::c_int,
     stack: *mut libc::c_void,
     flags: libc::c_int,
     arg: *mut libc::c_void,
+    ctid: *mut u32,
 ) -> nix::Result<i32> {
     let mut saved = SigSet::empty();
     let blocked = sigprocmask(
@@ -315,7 +377,17 @@ pub(super) unsafe fn clone_child(
         Some(&mut saved),
     );
     // SAFETY: as the caller promises.
-    let pid = unsafe { libc::clone(entry, stack, flags | libc::SIGCHLD, arg) };
+    let pid = unsafe {
+        libc::clone(
+            entry,
+            stack,
+            flags | libc::SIGCHLD,
+            arg,
+            std::ptr::null_mut::<libc::pid_t>(),
+            std::ptr::null_mut::<libc::c_void>(),
+            ctid,
+        )
+    };
     let clone_error = nix::Error::last();
     if blocked.is_ok() {
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
@@ -385,6 +457,7 @@ fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
         msg_exec: format!("supervisor: couldn't exec {argv0}: ").into_bytes(),
         user,
         fds,
+        unshared: None,
     })
 }
 
@@ -467,6 +540,8 @@ mod tests {
                 Ok(0) => break,
                 Ok(n) => s.push_str(&String::from_utf8_lossy(&buf[..n])),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    // The daemon's turn: the window gives back its copies of the child's ends.
+                    window::reclaim();
                     std::thread::sleep(std::time::Duration::from_millis(5))
                 }
                 Err(_) => break,
@@ -579,8 +654,7 @@ mod tests {
                 FORCE_FULL_COPY.store(full_copy, Ordering::Relaxed);
                 FORCE_FALLBACK.store(level, Ordering::Relaxed);
                 let child = spawn(&request(&cmd)).unwrap();
-                // A window child has exec'd before `spawn` returns; a copying one need not.
-                let finished = child.launch.finished();
+                let shared = child.launch.shared.is_some();
                 // The child reads the flags concurrently: reset them once it has exited.
                 let out = read_all(child.stdout);
                 let status = wait(child.pid);
@@ -588,9 +662,7 @@ mod tests {
                 FORCE_FULL_COPY.store(false, Ordering::Relaxed);
                 FORCE_COPYING.store(false, Ordering::Relaxed);
                 let case = format!("window {window}, full copy {full_copy}, level {level}");
-                if window {
-                    assert!(finished, "{case}");
-                }
+                assert_eq!(shared, window, "{case}");
                 assert_eq!(status, 0, "{case}: {out}");
                 let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
                 // 0-2, and the directory ls itself opened to list them.
@@ -598,6 +670,19 @@ mod tests {
             }
         }
         assert!(!crate::process::child::UNSHARE_REFUSED.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn more_children_at_once_than_the_window_has_sets_each_get_only_their_fds() {
+        let cmd = resolved(&["/bin/ls", "/proc/self/fd"]);
+        let children: Vec<Child> = (0..40).map(|_| spawn(&request(&cmd)).unwrap()).collect();
+        for child in children {
+            let out = read_all(child.stdout);
+            assert_eq!(wait(child.pid), 0, "{out}");
+            assert_eq!(out, "0\n1\n2\n3\n");
+            // Exec'd, so its set is back and its launch finished.
+            assert!(child.launch.finished());
+        }
     }
 
     #[test]
