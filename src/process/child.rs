@@ -51,10 +51,8 @@ pub static UNSHARE_REFUSED: AtomicBool = AtomicBool::new(false);
 #[derive(Debug)]
 pub struct Prepared {
     pub filename: CString,
-    pub argv: Vec<CString>,
-    pub argv_ptrs: Vec<*const libc::c_char>,
-    pub envp: Vec<CString>,
-    pub envp_ptrs: Vec<*const libc::c_char>,
+    pub argv: CStrings,
+    pub envp: CStrings,
     pub directory: Option<CString>,
     pub umask: Option<u32>,
     pub user: Option<(u32, u32, Vec<libc::gid_t>)>,
@@ -66,6 +64,57 @@ pub struct Prepared {
     /// exited: `CLONE_CHILD_CLEARTID` points here too), then 0 and a futex wake.
     pub unshared: Option<Arc<AtomicU32>>,
 }
+
+/// NUL-terminated strings in one buffer, and the null-terminated pointer array `execve`
+/// takes: two allocations per list instead of one per string.
+#[derive(Debug)]
+pub struct CStrings {
+    /// What `ptrs` point into: kept, never read.
+    _bytes: Vec<u8>,
+    ptrs: Vec<*const libc::c_char>,
+}
+
+impl CStrings {
+    /// One string per item, each the concatenation of its parts; `Err` if one holds a NUL.
+    pub fn new<'a, I, P>(items: I) -> Result<CStrings, NulInside>
+    where
+        I: IntoIterator<Item = P>,
+        P: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for parts in items {
+            starts.push(bytes.len());
+            for part in parts {
+                if part.contains(&0) {
+                    return Err(NulInside);
+                }
+                bytes.extend_from_slice(part);
+            }
+            bytes.push(0);
+        }
+        // Pointers last: `bytes` no longer moves.
+        let base = bytes.as_ptr();
+        let mut ptrs: Vec<_> = starts
+            .into_iter()
+            .map(|at| base.wrapping_add(at).cast::<libc::c_char>())
+            .collect();
+        ptrs.push(std::ptr::null());
+        Ok(CStrings {
+            _bytes: bytes,
+            ptrs,
+        })
+    }
+
+    /// The `char *const []` for `execve`.
+    pub fn as_ptr(&self) -> *const *const libc::c_char {
+        self.ptrs.as_ptr()
+    }
+}
+
+/// A string for the child held a NUL byte.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NulInside;
 
 /// The entry point `clone` calls; `arg` points to the [`Prepared`] of this child.
 pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
@@ -162,8 +211,8 @@ fn child_main(p: &Prepared) -> ! {
         libc::SYS_execve,
         [
             p.filename.as_ptr() as usize,
-            p.argv_ptrs.as_ptr() as usize,
-            p.envp_ptrs.as_ptr() as usize,
+            p.argv.as_ptr() as usize,
+            p.envp.as_ptr() as usize,
             0,
         ],
     );
@@ -464,6 +513,30 @@ pub fn errno_name(err: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_string_lists_end_in_nul_and_a_null_pointer() {
+        let list = CStrings::new([
+            [b"A".as_slice(), b"=", b"1"].as_slice().iter().copied(),
+            [b"".as_slice(), b"=", b""].as_slice().iter().copied(),
+        ])
+        .unwrap();
+        let ptrs: Vec<_> = (0..3)
+            // SAFETY: the array has 3 entries, the last null.
+            .map(|i| unsafe { *list.as_ptr().add(i) })
+            .collect();
+        assert!(ptrs[2].is_null());
+        // SAFETY: both point into `list`, NUL-terminated.
+        let strs: Vec<_> = ptrs[..2]
+            .iter()
+            .map(|&p| unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes())
+            .collect();
+        assert_eq!(strs, [b"A=1".as_slice(), b"="]);
+        let empty = CStrings::new(std::iter::empty::<[&[u8]; 1]>()).unwrap();
+        // SAFETY: one entry, the null.
+        assert!(unsafe { *empty.as_ptr() }.is_null());
+        assert_eq!(CStrings::new([[b"a\0b".as_slice()]]).err(), Some(NulInside));
+    }
 
     #[test]
     fn errno_names() {

@@ -22,7 +22,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
@@ -31,7 +31,7 @@ use nix::unistd::{pipe2, sysconf, SysconfVar};
 
 use crate::config::UserSpec;
 pub use crate::process::child::errno_name;
-use crate::process::child::{child_entry, ChildFds, Prepared, CONCURRENT};
+use crate::process::child::{child_entry, CStrings, ChildFds, Prepared, CONCURRENT};
 use crate::process::command::Resolved;
 use crate::process::window;
 
@@ -79,7 +79,8 @@ pub struct Launch {
     /// Owned through a raw pointer: the child reads it concurrently, so no `Box` (which
     /// claims unique access) may exist while it runs.
     prepared: *mut Prepared,
-    stack: Stack,
+    /// `None` only while dropping, once given back.
+    stack: Option<Stack>,
     /// Read end of a close-on-exec pipe whose only write end is the child's: end of file
     /// once it has exec'd or exited.
     done: OwnedFd,
@@ -132,9 +133,12 @@ impl Drop for Launch {
             )];
             let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
         }
-        // SAFETY: created by Box::into_raw in `spawn`; the child is done with it. The stack
-        // is unmapped when `self.stack` drops, after this.
+        // SAFETY: created by Box::into_raw in `spawn`; the child is done with it, and with
+        // its stack.
         drop(unsafe { Box::from_raw(self.prepared) });
+        if let Some(stack) = self.stack.take() {
+            stack.give_back();
+        }
     }
 }
 
@@ -186,6 +190,33 @@ impl Stack {
             .cast::<u8>()
             .wrapping_add(self.len)
             .cast()
+    }
+}
+
+// SAFETY: a `Stack` owns its mapping; nothing else points into it once its child is done.
+unsafe impl Send for Stack {}
+
+/// Stacks of finished children, for the next ones: no mmap, mprotect and munmap per start.
+static SPARE_STACKS: Mutex<Vec<Stack>> = Mutex::new(Vec::new());
+
+impl Stack {
+    fn take() -> nix::Result<Stack> {
+        let spare = SPARE_STACKS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        spare.map_or_else(Stack::map, Ok)
+    }
+
+    /// Keeps the stack of a child that has exec'd or exited for the next one.
+    fn give_back(self) {
+        const KEEP: usize = 64;
+        let mut spare = SPARE_STACKS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if spare.len() < KEEP {
+            spare.push(self);
+        }
     }
 }
 
@@ -278,18 +309,20 @@ fn spawn_copying(
     (done_read, done_write): (OwnedFd, OwnedFd),
 ) -> nix::Result<(i32, Launch)> {
     prepared.fds.done = done_write.as_raw_fd();
+    let stack = Stack::take()?;
+    let top = stack.top();
     let launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
-        stack: Stack::map()?,
+        stack: Some(stack),
         done: done_read,
         shared: None,
     };
     // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
-    // which stays alive and untouched until `launch` reports it finished.
+    // which stay alive and untouched until `launch` reports it finished.
     let pid = unsafe {
         clone_child(
             child_entry,
-            launch.stack.top(),
+            top,
             libc::CLONE_VM | VFORK,
             launch.prepared.cast(),
             std::ptr::null_mut(),
@@ -313,7 +346,7 @@ fn spawn_shared(
     prepared.unshared = Some(Arc::clone(&sharing));
     let stack = held
         .place(&set, &mut prepared.fds)
-        .and_then(|()| Stack::map());
+        .and_then(|()| Stack::take());
     let stack = match stack {
         Ok(stack) => stack,
         Err(e) => {
@@ -321,9 +354,10 @@ fn spawn_shared(
             return Err(e);
         }
     };
+    let top = stack.top();
     let mut launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
-        stack,
+        stack: Some(stack),
         done: done_read,
         shared: None,
     };
@@ -331,7 +365,7 @@ fn spawn_shared(
     let pid = unsafe {
         clone_child(
             child_entry,
-            launch.stack.top(),
+            top,
             libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_CHILD_CLEARTID | VFORK,
             launch.prepared.cast(),
             sharing.as_ptr(),
@@ -412,17 +446,14 @@ fn cstring(bytes: &[u8], what: &str) -> Result<CString, String> {
 /// The child's data as C strings, built before the clone.
 fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
     let filename = cstring(req.command.filename.as_os_str().as_bytes(), "command")?;
-    let argv = req
-        .command
-        .argv
-        .iter()
-        .map(|a| cstring(a.as_bytes(), "command"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envp = req
-        .env
-        .iter()
-        .map(|(k, v)| cstring(format!("{k}={v}").as_bytes(), "environment"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let argv = CStrings::new(req.command.argv.iter().map(|a| [a.as_bytes()]))
+        .map_err(|_| "command contains a NUL byte".to_string())?;
+    let envp = CStrings::new(
+        req.env
+            .iter()
+            .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()]),
+    )
+    .map_err(|_| "environment contains a NUL byte".to_string())?;
     let directory = match req.directory {
         Some(d) => Some(cstring(d.as_os_str().as_bytes(), "directory")?),
         None => None,
@@ -436,16 +467,10 @@ fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
         .directory
         .map_or(OsStr::new(""), |d| d.as_os_str())
         .to_string_lossy();
-    let mut argv_ptrs: Vec<_> = argv.iter().map(|a| a.as_ptr()).collect();
-    argv_ptrs.push(std::ptr::null());
-    let mut envp_ptrs: Vec<_> = envp.iter().map(|a| a.as_ptr()).collect();
-    envp_ptrs.push(std::ptr::null());
     Ok(Prepared {
         filename,
         argv,
-        argv_ptrs,
         envp,
-        envp_ptrs,
         directory,
         umask: req.umask,
         msg_setuid: format!(
