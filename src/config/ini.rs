@@ -4,18 +4,19 @@
 //! `[DEFAULT]`, the per-file `%(here)s` substitution and `[include]` globbing.
 //! It reads files and nothing else: no value is interpreted here (except `[include] files`).
 //!
-//! Each file goes through three passes (crates.md §4):
-//! 1. [`scan`] classifies lines exactly as Python's `RawConfigParser(inline_comment_prefixes=
-//!    (';', '#'), strict=False)` does (comments, indentation-based continuation, errors with
-//!    their line numbers) and writes the result as canonical INI with every special character
-//!    escaped;
-//! 2. `rust-ini` reads that canonical text into ordered sections;
-//! 3. the post-pass merges duplicate sections and keys (later values win) and applies
+//! Each file goes through two passes:
+//! 1. [`parse_text`] classifies lines exactly as Python's `RawConfigParser(
+//!    inline_comment_prefixes=(';', '#'), strict=False)` does (comments, indentation-based
+//!    continuation, errors with their line numbers) and yields the sections in file order;
+//! 2. the post-pass merges duplicate sections and keys (later values win) and applies
 //!    `[DEFAULT]`.
+//!
+//! No INI crate: every ConfigParser rule (inline-comment search rounds, continuation by
+//! indentation, blank lines inside values, spaces kept in section names, `:` as a delimiter,
+//! lower-cased keys, the error texts) is in pass 1, which is the whole parser. `rust-ini` used
+//! to re-read pass 1's output after it had been escaped for it, and added nothing.
 
 use std::path::Path;
-
-use ini::{Ini, ParseOption};
 
 use crate::config::expand::{expand, Names};
 use crate::config::resolve::{abspath, dirname};
@@ -270,36 +271,6 @@ fn decode(bytes: &[u8], shown: &str) -> Result<String, ConfigError> {
     Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
-/// All three passes for one file's text.
-fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
-    let canonical = scan(text, shown)?;
-    let options = ParseOption {
-        enabled_quote: false,
-        enabled_escape: true,
-        enabled_indented_mutiline_value: false,
-        enabled_preserve_key_leading_whitespace: false,
-    };
-    let ini = Ini::load_from_str_opt(&canonical, options)
-        .map_err(|e| ConfigError::new(format!("could not parse config file {shown}: {e}")))?;
-    Ok(ini
-        .iter()
-        .filter_map(|(name, props)| {
-            let options = props
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let name = name?;
-            let name = name.strip_prefix(SECTION_GUARD).unwrap_or(name);
-            let name = name.strip_suffix(SECTION_GUARD).unwrap_or(name);
-            Some((name.to_string(), options))
-        })
-        .collect())
-}
-
-/// rust-ini trims section names; ConfigParser keeps their spaces (`[ x ]` is `" x "`), so
-/// canonical headers carry this non-space guard at both ends.
-const SECTION_GUARD: char = '\u{1}';
-
 /// Where a line's inline comment starts, by ConfigParser's rule: the first round of
 /// searches (one per prefix, left to right) that finds a prefix at column 0 or after
 /// whitespace wins, taking the leftmost such hit of that round.
@@ -334,38 +305,19 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-/// Escapes text for canonical INI: backslash escapes for `\` and `\xHHHH` for anything
-/// rust-ini would interpret (delimiters, brackets, comment marks, whitespace, controls).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '[' | ']' | '=' | ':' | ';' | '#' | '"' | '\'' => {
-                out.push_str(&format!("\\x{:04x}", c as u32));
-            }
-            // Every whitespace and control character is in the BMP, so four digits do.
-            c if c.is_whitespace() || c.is_control() => {
-                out.push_str(&format!("\\x{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Pass 1: ConfigParser's line classification, written out as canonical INI.
-fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut in_section = false;
+/// One file's text as its sections in file order, duplicates not yet merged: ConfigParser's
+/// line classification (comments, indentation-based continuation, errors with their line
+/// numbers).
+fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
+    let mut out: Sections = Vec::new();
     // The option being read: its key and its value lines.
     let mut option: Option<(String, Vec<String>)> = None;
     let mut indent_level = 0usize;
     let mut errors: Vec<(usize, String)> = Vec::new();
-    let flush = |out: &mut String, option: &mut Option<(String, Vec<String>)>| {
-        if let Some((key, lines)) = option.take() {
+    let flush = |out: &mut Sections, option: &mut Option<(String, Vec<String>)>| {
+        if let (Some((key, lines)), Some((_, options))) = (option.take(), out.last_mut()) {
             let value = lines.join("\n");
-            out.push_str(&format!("{}={}\n", escape(&key), escape(value.trim_end())));
+            options.push((key, value.trim_end().to_string()));
         }
     };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -394,12 +346,10 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
         indent_level = indent;
         if let Some(name) = section_header(value) {
             flush(&mut out, &mut option);
-            let guarded = format!("{SECTION_GUARD}{name}{SECTION_GUARD}");
-            out.push_str(&format!("[{}]\n", escape(&guarded)));
-            in_section = true;
+            out.push((name.to_string(), Vec::new()));
             continue;
         }
-        if !in_section {
+        if out.is_empty() {
             return Err(ConfigError::new(format!(
                 "File contains no section headers.\nfile: {}, line: {lineno}\n{}",
                 py_repr(shown),
@@ -538,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn escapes_survive_the_round_trip() {
+    fn values_keep_special_characters() {
         let v = "a\\b \\x0041 é\t[x]=;#:\"'";
         let t = format!("[s]\nk={v}\n");
         assert_eq!(value(&t, "s", "k").as_deref(), Some(v));
