@@ -8,9 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::expand::{expand, Names};
-use crate::config::ini::{self, Section};
-use crate::config::resolve::{dirname, environ_names, normalize_path};
+use crate::config::ini::Section;
+use crate::config::resolve::{dirname, normalize_path};
 use crate::config::search::search;
+use crate::config::source::{environ_names, read_single};
 use crate::config::{ConfigError, CtlConfig};
 
 /// The server supervisorctl talks to when nothing says otherwise.
@@ -48,7 +49,7 @@ pub fn load_ctl(path: Option<&Path>, argv0: &str) -> Result<Option<CtlConfig>, C
             None => return Ok(None),
         },
     };
-    let raw = ini::read_single(&path)?;
+    let raw = read_single(&path)?;
     let here = dirname(&normalize_path(&path.to_string_lossy())).to_string();
     let section = raw
         .section("supervisorctl")

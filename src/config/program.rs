@@ -3,7 +3,9 @@
 //!
 //! Owns turning those sections into [`GroupConfig`]s: per-process expansion (`numprocs`,
 //! `process_name`, `%(process_num)s`), priorities, parse-time warnings, and the exact error
-//! texts with their ` in section '...' (file: '...')` suffix. It reads no files.
+//! texts with their ` in section '...' (file: '...')` suffix. Pure: users, log directories and
+//! socket owners are left as names, each with a [`Check`] for the resolve pass, which
+//! [`ParsedGroup::resolve`] then completes.
 //! Mirrors `options.py` `process_groups_from_parser`, `processes_from_section` and
 //! `parse_fcgi_socket`.
 
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::config::expand::{expand, Names, Value};
 use crate::config::ini::{RawConfig, Section};
-use crate::config::resolve::{self, existing_dirpath, normalize_path};
+use crate::config::resolve::{normpath, Check, Resolver};
 use crate::config::values::{
     self, auto_restart, boolean, byte_size, clamp, exitcodes, integer, list_of_strings, octal,
     process_or_group_name, LogfileName,
@@ -21,7 +23,7 @@ use crate::config::values::{
 use crate::config::{beyond, environ};
 use crate::config::{
     AutoRestart, ChannelConfig, ConfigError, FcgiSocketConfig, GroupConfig, GroupKind, LogTarget,
-    PoolConfig, ProcessConfig, SocketUrl, UserSpec,
+    PoolConfig, ProcessConfig, SocketUrl,
 };
 use crate::events::types::EventType;
 use crate::logging::file::Period;
@@ -40,14 +42,106 @@ pub struct Context<'a> {
     /// The main configuration file's directory.
     pub here: &'a str,
     pub host_node_name: &'a str,
-    /// The uid supervisord runs as (for the default owner of FastCGI sockets).
-    pub uid: u32,
+}
+
+/// A group as the parse leaves it: its processes still name their users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedGroup {
+    pub name: String,
+    pub priority: i32,
+    pub kind: GroupKind,
+    pub processes: Vec<ParsedProcess>,
+}
+
+/// A process as the parse leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedProcess {
+    /// Complete but for `user` (see below), `fcgi` (see `socket`) and the `~` of its log
+    /// file paths, which are as written.
+    pub config: ProcessConfig,
+    /// `user=` as written.
+    user: Option<String>,
+    socket: Option<ParsedSocket>,
+}
+
+/// An `[fcgi-program:x]` socket whose owner is not looked up yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ParsedSocket {
+    /// Complete but for `owner`.
+    config: FcgiSocketConfig,
+    owner: SocketOwner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SocketOwner {
+    /// The daemon's own ids.
+    Daemon,
+    /// `socket_owner=user[:group]`.
+    Given(String),
+    /// The program's `user=`, if it is not the daemon's user.
+    ProgramUser(String),
+}
+
+impl ParsedGroup {
+    /// Looks up what the parse left as names; every lookup was checked before.
+    ///
+    /// # Errors
+    /// `Invalid user name X` and the like, should the system change between the two.
+    pub fn resolve(self, resolver: &mut Resolver) -> Result<GroupConfig, ConfigError> {
+        let processes = self
+            .processes
+            .into_iter()
+            .map(|p| p.resolve(resolver))
+            .collect::<Result<_, _>>()?;
+        Ok(GroupConfig {
+            name: self.name,
+            priority: self.priority,
+            kind: self.kind,
+            processes,
+        })
+    }
+}
+
+impl ParsedProcess {
+    fn resolve(self, resolver: &mut Resolver) -> Result<ProcessConfig, ConfigError> {
+        let mut config = self.config;
+        config.user = self.user.map(|u| resolver.user(&u)).transpose()?;
+        for channel in [&mut config.stdout, &mut config.stderr] {
+            if let LogTarget::File(path) = &mut channel.logfile {
+                *path = PathBuf::from(resolver.expanduser(&path.to_string_lossy()));
+            }
+        }
+        config.fcgi = self.socket.map(|s| s.resolve(resolver)).transpose()?;
+        Ok(config)
+    }
+}
+
+impl ParsedSocket {
+    fn resolve(self, resolver: &mut Resolver) -> Result<FcgiSocketConfig, ConfigError> {
+        let owner = match self.owner {
+            SocketOwner::Daemon => None,
+            SocketOwner::Given(v) => Some(
+                resolver
+                    .user_group(&v)
+                    .ok_or_else(|| ConfigError::new(format!("Invalid socket_owner value {v}")))?,
+            ),
+            SocketOwner::ProgramUser(name) => {
+                let uid = resolver.user(&name)?.uid;
+                (uid != resolver.current_uid()).then(|| (uid, resolver.gid_for_uid(uid)))
+            }
+        };
+        Ok(FcgiSocketConfig {
+            owner,
+            ..self.config
+        })
+    }
 }
 
 /// The only `result_handler` that exists without Python.
 const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
 
 /// Builds every group in Supervisor's order of checks, sorted by (priority, name).
+/// Every lookup left for later is added to `checks`, in Supervisor's order.
 ///
 /// # Errors
 /// The first invalid section, with Supervisor's text.
@@ -55,7 +149,8 @@ pub fn groups(
     raw: &RawConfig,
     ctx: &Context,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<GroupConfig>, ConfigError> {
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedGroup>, ConfigError> {
     let mut groups = Vec::new();
     let mut grouped: Vec<&str> = Vec::new();
     let budget = Cell::new(MAX_PROCESSES);
@@ -103,12 +198,13 @@ pub fn groups(
                 &budget,
                 None,
                 messages,
+                checks,
             )?);
         }
         // As the reference (a stable sort on priority alone): processes of equal priority
         // keep the order `programs=` lists them in.
-        processes.sort_by_key(|p| p.priority);
-        groups.push(GroupConfig {
+        processes.sort_by_key(|p| p.config.priority);
+        groups.push(ParsedGroup {
             name: group_name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -122,8 +218,9 @@ pub fn groups(
         }
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
-        let processes = processes_from_section(section, &name, ctx, &budget, None, messages)?;
-        groups.push(GroupConfig {
+        let processes =
+            processes_from_section(section, &name, ctx, &budget, None, messages, checks)?;
+        groups.push(ParsedGroup {
             name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -159,8 +256,9 @@ pub fn groups(
                 section.name
             )));
         }
-        let processes = processes_from_section(section, &pool_name, ctx, &budget, None, messages)?;
-        groups.push(GroupConfig {
+        let processes =
+            processes_from_section(section, &pool_name, ctx, &budget, None, messages, checks)?;
+        groups.push(ParsedGroup {
             name: pool_name,
             priority: clamp(pool_priority),
             kind: GroupKind::EventListener(PoolConfig {
@@ -178,10 +276,17 @@ pub fn groups(
         }
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
-        let socket = fcgi_socket(section, &name, ctx, &names)?;
-        let processes =
-            processes_from_section(section, &name, ctx, &budget, Some(&socket), messages)?;
-        groups.push(GroupConfig {
+        let socket = fcgi_socket(section, &name, &names, checks)?;
+        let processes = processes_from_section(
+            section,
+            &name,
+            ctx,
+            &budget,
+            Some(&socket),
+            messages,
+            checks,
+        )?;
+        groups.push(ParsedGroup {
             name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -213,8 +318,10 @@ fn suffix(section: &str) -> &str {
     section.split_once(':').map_or("", |(_, name)| name)
 }
 
-fn sort_processes(processes: &mut [ProcessConfig]) {
-    processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+fn sort_processes(processes: &mut [ParsedProcess]) {
+    processes.sort_by(|a, b| {
+        (a.config.priority, &a.config.name).cmp(&(b.config.priority, &b.config.name))
+    });
 }
 
 /// `events=`: upper-cased, deduplicated, each a known event type.
@@ -245,13 +352,17 @@ fn pool_events(section: &Section, value: &str) -> Result<Vec<EventType>, ConfigE
 fn fcgi_socket(
     section: &Section,
     program_name: &str,
-    ctx: &Context,
     names: &Names,
-) -> Result<FcgiSocketConfig, ConfigError> {
+    checks: &mut Vec<Check>,
+) -> Result<ParsedSocket, ConfigError> {
     let get = |section: &Section, key: &str| value(section, key, names);
-    let proc_uid = get(section, "user")?
-        .map(|u| resolve::user(&u).map(|spec| spec.uid))
-        .transpose()?;
+    let user = get(section, "user")?;
+    if let Some(name) = &user {
+        checks.push(Check::User {
+            name: name.clone(),
+            within: None,
+        });
+    }
     let backlog = match get(section, "socket_backlog")? {
         Some(v) => match integer(&v)? {
             n @ 1..=65535 => Some(clamp(n)),
@@ -263,13 +374,13 @@ fn fcgi_socket(
         },
         None => None,
     };
-    let owner = match get(section, "socket_owner")? {
-        Some(v) => Some(
-            resolve::user_group(&v)
-                .ok_or_else(|| ConfigError::new(format!("Invalid socket_owner value {v}")))?,
-        ),
-        None => None,
-    };
+    let owner = get(section, "socket_owner")?;
+    if let Some(v) = &owner {
+        checks.push(Check::UserGroup {
+            value: v.clone(),
+            error: format!("Invalid socket_owner value {v}"),
+        });
+    }
     let mode = match get(section, "socket_mode")? {
         Some(v) => Some(
             octal(&v).map_err(|_| ConfigError::new(format!("Invalid socket_mode value {v}")))?,
@@ -293,18 +404,22 @@ fn fcgi_socket(
                 "Unix socket path {path} is not an absolute path"
             )));
         }
-        let owner = owner.or_else(|| {
-            proc_uid
-                .filter(|uid| *uid != ctx.uid)
-                .map(|uid| (uid, resolve::gid_for_uid(uid)))
-        });
-        return Ok(FcgiSocketConfig {
-            url: SocketUrl::Unix {
-                path: PathBuf::from(normalize_path(path)),
+        let owner = match (owner, user) {
+            (Some(given), _) => SocketOwner::Given(given),
+            (None, Some(user)) => SocketOwner::ProgramUser(user),
+            (None, None) => SocketOwner::Daemon,
+        };
+        return Ok(ParsedSocket {
+            config: FcgiSocketConfig {
+                url: SocketUrl::Unix {
+                    // Absolute, so `normalize_path` is lexical.
+                    path: PathBuf::from(normpath(path)),
+                },
+                backlog,
+                owner: None,
+                mode: mode.unwrap_or(0o700),
             },
-            backlog,
             owner,
-            mode: mode.unwrap_or(0o700),
         });
     }
     if owner.is_some() || mode.is_some() {
@@ -320,14 +435,17 @@ fn fcgi_socket(
         (host_ok && port_ok).then_some((host, port))
     });
     match tcp {
-        Some((host, port)) => Ok(FcgiSocketConfig {
-            url: SocketUrl::Tcp {
-                host: host.to_lowercase(),
-                port: values::port_number(port).map_err(in_socket)?,
+        Some((host, port)) => Ok(ParsedSocket {
+            config: FcgiSocketConfig {
+                url: SocketUrl::Tcp {
+                    host: host.to_lowercase(),
+                    port: values::port_number(port).map_err(in_socket)?,
+                },
+                backlog,
+                owner: None,
+                mode: 0o700,
             },
-            backlog,
-            owner: None,
-            mode: 0o700,
+            owner: SocketOwner::Daemon,
         }),
         None => Err(in_socket(format!("Bad socket format {socket}"))),
     }
@@ -340,16 +458,21 @@ fn processes_from_section(
     group_name: &str,
     ctx: &Context,
     budget: &Cell<i64>,
-    fcgi: Option<&FcgiSocketConfig>,
+    fcgi: Option<&ParsedSocket>,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<ProcessConfig>, ConfigError> {
-    read_processes(section, group_name, ctx, budget, fcgi, messages).map_err(|e| {
-        ConfigError::new(format!(
-            "{e} in section {} (file: {})",
-            py_repr(&section.name),
-            py_repr(&section.file)
-        ))
-    })
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedProcess>, ConfigError> {
+    read_processes(section, group_name, ctx, budget, fcgi, messages, checks)
+        .map_err(|e| ConfigError::new(format!("{e} {}", within(section))))
+}
+
+/// The context Supervisor appends to the errors of a process section.
+fn within(section: &Section) -> String {
+    format!(
+        "in section {} (file: {})",
+        py_repr(&section.name),
+        py_repr(&section.file)
+    )
 }
 
 /// The per-section settings every process of the section shares.
@@ -366,7 +489,7 @@ struct Shared {
     exitcodes: Vec<i32>,
     redirect_stderr: bool,
     serverurl: Option<String>,
-    user: Option<UserSpec>,
+    user: Option<String>,
     umask: Option<u32>,
 }
 
@@ -381,9 +504,10 @@ fn read_processes(
     group_name: &str,
     ctx: &Context,
     budget: &Cell<i64>,
-    fcgi: Option<&FcgiSocketConfig>,
+    fcgi: Option<&ParsedSocket>,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<ProcessConfig>, String> {
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedProcess>, String> {
     let program_name = process_or_group_name(suffix(&section.name))?;
     let mut names = Names::new(ctx.env)
         .with("here", ctx.here)
@@ -432,9 +556,13 @@ fn read_processes(
     let err_shared = channel_shared("stderr")?;
     let serverurl =
         opt(&names, "serverurl")?.filter(|url| !url.trim().eq_ignore_ascii_case("auto"));
-    let user = opt(&names, "user")?
-        .map(|u| resolve::user(&u))
-        .transpose()?;
+    let user = opt(&names, "user")?;
+    if let Some(name) = &user {
+        checks.push(Check::User {
+            name: name.clone(),
+            within: Some(within(section)),
+        });
+    }
     let umask = opt(&names, "umask")?.map(|u| octal(&u)).transpose()?;
     let process_name =
         process_or_group_name(section.get("process_name").unwrap_or("%(program_name)s"))?;
@@ -503,8 +631,8 @@ fn read_processes(
             own_env.push(key);
         }
         let directory = opt(&names, "directory")?;
-        let stdout = channel(section, &names, "stdout", &out_shared, messages)?;
-        let mut stderr = channel(section, &names, "stderr", &err_shared, messages)?;
+        let stdout = channel(section, &names, "stdout", &out_shared, messages, checks)?;
+        let mut stderr = channel(section, &names, "stderr", &err_shared, messages, checks)?;
         if shared.redirect_stderr {
             if let LogTarget::File(_) = stderr.logfile {
                 messages.push((
@@ -525,7 +653,7 @@ fn read_processes(
                 section.name
             )
         })?;
-        processes.push(ProcessConfig {
+        let config = ProcessConfig {
             name: expand(&process_name, &names, "process_name")?,
             program: program_name.clone(),
             command,
@@ -539,7 +667,7 @@ fn read_processes(
             stopwaitsecs: shared.stopwaitsecs,
             stopasgroup: shared.stopasgroup,
             killasgroup: shared.killasgroup,
-            user: shared.user.clone(),
+            user: None,
             redirect_stderr: shared.redirect_stderr,
             stdout,
             stderr,
@@ -547,8 +675,13 @@ fn read_processes(
             directory: directory.map(PathBuf::from),
             umask: shared.umask,
             serverurl: shared.serverurl.clone(),
-            fcgi: fcgi.cloned(),
+            fcgi: None,
             beyond: beyond::read(&|key| opt(&names, key))?,
+        };
+        processes.push(ParsedProcess {
+            config,
+            user: shared.user.clone(),
+            socket: fcgi.cloned(),
         });
     }
     sort_processes(&mut processes);
@@ -562,6 +695,7 @@ fn channel(
     channel: &str,
     shared: &ChannelShared,
     messages: &mut Vec<(Level, String)>,
+    checks: &mut Vec<Check>,
 ) -> Result<ChannelConfig, String> {
     let key = |suffix: &str| format!("{channel}_{suffix}");
     let get = |k: &str, default: &str| -> Result<String, String> {
@@ -580,10 +714,12 @@ fn channel(
         }
         None => LogfileName::Auto,
     };
-    let logfile = match logfile {
-        LogfileName::Path(p) => LogfileName::Path(existing_dirpath(&p)?),
-        other => other,
-    };
+    if let LogfileName::Path(path) = &logfile {
+        checks.push(Check::DirPath {
+            path: path.clone(),
+            within: Some(within(section)),
+        });
+    }
     let backups = integer(&get(&key("logfile_backups"), "10")?)?;
     let maxbytes = byte_size(&get(&key("logfile_maxbytes"), "50MB")?)?;
     let mut syslog = boolean(&get(&key("syslog"), "false")?)?;
@@ -646,6 +782,7 @@ fn channel(
 mod tests {
     use super::*;
     use crate::config::ini::from_text;
+    use crate::config::resolve::tests::Fake;
 
     fn env() -> BTreeMap<String, String> {
         BTreeMap::from([("ENV_G".to_string(), "global".to_string())])
@@ -653,6 +790,8 @@ mod tests {
 
     type Loaded = (Vec<GroupConfig>, Vec<(Level, String)>);
 
+    /// Parses `text`, then runs the checks and resolves with the fake system of
+    /// `resolve::tests` (users root and app, the daemon running as app): no filesystem.
     fn load(text: &str) -> Result<Loaded, String> {
         let raw = from_text(text, "/etc/t.conf").map_err(|e| e.to_string())?;
         let env = env();
@@ -660,10 +799,23 @@ mod tests {
             env: &env,
             here: "/etc",
             host_node_name: "box",
-            uid: 0,
         };
         let mut messages = Vec::new();
-        let groups = groups(&raw, &ctx, &mut messages).map_err(|e| e.to_string())?;
+        let mut checks = Vec::new();
+        let parsed = groups(&raw, &ctx, &mut messages, &mut checks);
+        let mut resolver = Resolver::new(&Fake);
+        let names = Names::new(&env);
+        for check in &checks {
+            resolver.check(check, &names)?;
+        }
+        let groups = parsed
+            .and_then(|groups| {
+                groups
+                    .into_iter()
+                    .map(|g| g.resolve(&mut resolver))
+                    .collect()
+            })
+            .map_err(|e| e.to_string())?;
         Ok((groups, messages))
     }
 
@@ -1065,7 +1217,7 @@ mod tests {
         let (groups, _) = load(
             "[fcgi-program:t]\ncommand=/bin/cat\nsocket=tcp://LocalHost:9002\nsocket_backlog=5\n\
              [fcgi-program:u]\ncommand=/bin/cat\nsocket=unix:///run/../tmp/%(program_name)s.sock\n\
-             user=nobody\n",
+             user=root\n",
         )
         .unwrap();
         let t = process(&groups, "t").fcgi.as_ref().unwrap();
@@ -1075,8 +1227,7 @@ mod tests {
         assert_eq!(u.url.to_string(), "unix:///tmp/u.sock");
         assert_eq!((u.mode, u.backlog), (0o700, libc::SOMAXCONN));
         // The socket belongs to the program's user when it differs from ours.
-        let nobody = resolve::user("nobody").unwrap();
-        assert_eq!(u.owner, Some((nobody.uid, Some(nobody.gid))));
+        assert_eq!(u.owner, Some((0, Some(0))));
     }
 
     #[test]
