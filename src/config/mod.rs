@@ -8,7 +8,7 @@
 //!
 //! [`load`] runs three stages:
 //! 1. [`source::read_sources`] reads: the main file, its `[include]` files (each scanned by
-//!    the pure [`ini`] reader as it is read), the environment and the host name;
+//!    the pure `ini` reader as it is read), the environment and the host name;
 //! 2. [`parse`] is pure: sections and environment in, typed values out, with users, groups,
 //!    `~` and relative paths left as written and every lookup they need recorded as a
 //!    [`resolve::Check`], in Supervisor's order;
@@ -16,7 +16,11 @@
 //!    (so the first error is the one Supervisor reports, lookup or not), then completes
 //!    the values into a [`Config`].
 //!
-//! The INI syntax is ours ([`ini`]): no INI crate reproduces ConfigParser's rules (see there).
+//! The INI syntax is ours (`ini.rs`, a line scanner with ConfigParser's rules). No INI crate:
+//! rust-ini, fed the scanner's re-escaped output until it was dropped, disagrees with
+//! ConfigParser on raw text about inline comments, key case, continuation lines, spaces in
+//! section names, `[DEFAULT]` and duplicate sections, so it could only ever re-read what the
+//! scanner had already parsed.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! Stage 1 of loading: everything read from outside before the configuration is parsed —
 //! the main file, the `[include]` files its globs name, the environment and the host name.
 //!
-//! Owns the file reading and globbing; it hands each text to the pure [`ini`] scanner as
+//! Owns the file reading and globbing; it hands each text to the pure `ini` scanner as
 //! soon as it is read (the main file's `[include]` section says which files to read next, and
 //! a file's syntax error is reported before the next file is looked at, as Supervisor does).
 //! `%(here)s`, the directory of each file, is fixed here with the file: values are expanded
