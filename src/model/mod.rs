@@ -7,6 +7,8 @@
 //! verbs of [`Supervisor`], which the reactor implements (and tests fake).
 
 pub mod depends;
+#[cfg(test)]
+pub mod fake;
 pub mod process;
 pub mod verbs;
 
