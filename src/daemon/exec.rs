@@ -400,3 +400,7 @@ impl Daemon {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "exec_tests.rs"]
+mod tests;
