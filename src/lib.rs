@@ -4,7 +4,7 @@
 //!
 //! Leaf vocabulary, depending on nothing else in the crate: [`states`] (process, supervisor
 //! and listener states), [`signame`] (signal names), [`timefmt`] (time texts), [`sys`] (the
-//! few libc calls nix lacks).
+//! few libc calls nix lacks), [`clock`] (the only clock reads, and deadline sums).
 //!
 //! Pure cores (inputs in, decisions out; no syscalls, no clock):
 //! - [`config`]: `supervisord.conf` → typed, validated structs that compare by value (§1);
@@ -23,6 +23,10 @@
 //! the binding rulings in `../shared/spec/decisions.md`; deliberate differences carry a
 //! `DIVERGENCE(Qn):` comment next to the code and a test.
 
+// Tests may read the clock; the daemon takes the reactor's `clock::Now` (clippy.toml).
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
+pub mod clock;
 pub mod config;
 pub mod ctl;
 pub mod daemon;

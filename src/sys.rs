@@ -1,6 +1,9 @@
 //! Safe wrappers for the few libc calls nix does not wrap (the other module allowed `unsafe`).
 #![allow(unsafe_code)]
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
 /// Broken-down local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {
@@ -69,21 +72,20 @@ pub fn fork_and_exit_parent() -> std::io::Result<()> {
     }
 }
 
-/// Fills `buf` from the kernel's random source (`getrandom(2)`), falling back to a mix of
-/// time and pid if it is unavailable.
+/// Fills `buf` from the kernel's random source (`getrandom(2)`).
 pub fn random_bytes(buf: &mut [u8]) {
     // SAFETY: the pointer and length describe `buf`, which we own mutably.
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
     if n < 0 || n as usize != buf.len() {
-        let mut x = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id()) << 32;
-        for b in buf.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
+        // Without getrandom (an old kernel, a seccomp filter): SipHash keyed by the keys std
+        // drew for hash maps (from /dev/urandom then) is still unpredictable from outside,
+        // and each `RandomState` differs from the last.
+        for (i, chunk) in buf.chunks_mut(8).enumerate() {
+            let mut h = RandomState::new().build_hasher();
+            h.write_usize(i);
+            for (b, v) in chunk.iter_mut().zip(h.finish().to_le_bytes()) {
+                *b = v;
+            }
         }
     }
 }

@@ -64,7 +64,7 @@ impl Daemon {
         let head = format!(
             "{} - - [{}] \"{} {} {}\"",
             peer.unwrap_or_else(|| "localhost:0".into()),
-            access_date(crate::daemon::clock::wall()),
+            access_date(self.now.secs()),
             req.method,
             req.target,
             req.version.as_str()

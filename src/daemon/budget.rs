@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::daemon::clock;
+use crate::clock;
 use crate::daemon::conn::{Conn, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::timers::TimerKey;
@@ -112,7 +112,7 @@ impl Daemon {
 
     /// A connection timer popped: close it if its deadline passed, else re-arm.
     pub fn on_stall_timer(&mut self, id: u64) {
-        let now = clock::now();
+        let now = self.now.mono;
         let Some(conn) = self.http.conns.get_mut(&id) else {
             return;
         };
@@ -220,7 +220,7 @@ impl Daemon {
         };
         if !std::mem::replace(&mut server.retry_armed, true) {
             self.timers.push(
-                clock::after(clock::now(), ACCEPT_RETRY),
+                clock::after(self.now.mono, ACCEPT_RETRY),
                 TimerKey::Accept(index),
             );
         }
@@ -287,7 +287,7 @@ impl Daemon {
             }
         };
         let version = head.version;
-        let wall = std::time::SystemTime::now();
+        let wall = self.now.wall;
         let refusal = match verdict {
             AuthResult::Ok => {
                 if let Some(conn) = self.http.conns.get_mut(&id) {

@@ -8,12 +8,11 @@
 //! budgets of `budget.rs`; none of this can stall the loop.
 
 use std::io::{Read, Write};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use mio::{Interest, Token};
 
 use crate::daemon::budget::AcceptNext;
-use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
@@ -226,7 +225,7 @@ impl Daemon {
             self.sources.remove(&token);
             return;
         }
-        let now = clock::now();
+        let now = self.now.mono;
         let conn = Conn {
             stream,
             token,
@@ -290,7 +289,7 @@ impl Daemon {
                     }
                     Ok(n) => {
                         total += n;
-                        conn.last_input = clock::now();
+                        conn.last_input = self.now.mono;
                         if !discarding {
                             if conn.parser.is_idle() {
                                 // A new request begins: its head timeout runs from now.
@@ -357,7 +356,7 @@ impl Daemon {
                 }
                 Progress::Request(req) => {
                     conn.head_checked = false;
-                    conn.since = clock::now();
+                    conn.since = self.now.mono;
                     self.serve_logged(id, req);
                 }
                 Progress::Reject(reject) => {
@@ -365,7 +364,7 @@ impl Daemon {
                         Level::Debug,
                         &format!("refused an HTTP request: {}", reject.reason),
                     );
-                    let wall = SystemTime::now();
+                    let wall = self.now.wall;
                     let bytes =
                         response::error(Version::Http11, reject.status, Connection::Close, wall);
                     self.send(id, bytes);
@@ -416,7 +415,7 @@ impl Daemon {
         conn.out.consume(written);
         if written > 0 && conn.out.is_empty() {
             // The answer is out: an idle period begins.
-            conn.since = clock::now();
+            conn.since = self.now.mono;
         }
         if failed {
             self.close_conn(id);
@@ -452,7 +451,7 @@ impl Daemon {
     pub fn set_closing(&mut self, id: u64) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.state = ConnState::Closing;
-            conn.last_input = clock::now();
+            conn.last_input = self.now.mono;
             // Nothing buffered will be parsed any more: free it now (D9).
             conn.parser = RequestParser::new();
         }
@@ -514,7 +513,7 @@ impl Daemon {
     /// After an answer: read on (edge-triggered input may already be waiting).
     pub fn resume(&mut self, id: u64) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
-            conn.since = clock::now();
+            conn.since = self.now.mono;
         }
         self.process_requests(id);
         self.read_conn(id);

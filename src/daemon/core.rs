@@ -100,6 +100,8 @@ pub struct Daemon {
     pub resume_rpc: bool,
     /// `exec:` probe children and notify socket names (issue 14).
     pub watch_shared: crate::daemon::watch::WatchShared,
+    /// The turn's time, read by the reactor (see `set_now`); nothing else reads the clock.
+    pub now: crate::clock::Now,
 }
 
 impl Daemon {
@@ -107,7 +109,12 @@ impl Daemon {
     ///
     /// # Errors
     /// The poll could not be created.
-    pub fn new(loader: Loader, config: Config, log: MainLog) -> std::io::Result<Daemon> {
+    pub fn new(
+        loader: Loader,
+        config: Config,
+        log: MainLog,
+        now: crate::clock::Now,
+    ) -> std::io::Result<Daemon> {
         let server_url = auto_server_url(&config);
         Ok(Daemon {
             loader,
@@ -144,6 +151,7 @@ impl Daemon {
             turn: 0,
             resume_rpc: false,
             watch_shared: Default::default(),
+            now,
         })
     }
 

@@ -7,15 +7,14 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::clock::after;
 use crate::config::beyond::Condition;
-use crate::daemon::clock;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::ProcId;
 use crate::logging::level::Level;
 use crate::process::deps::{self, Node};
 use crate::process::machine::Input;
 use crate::states::{ProcessState, SupervisorState};
-use crate::timefmt::after;
 
 /// A start held until its dependencies are there.
 #[derive(Debug, Clone)]
@@ -96,7 +95,7 @@ impl Daemon {
             }
             return false;
         };
-        let now = clock::now();
+        let now = self.now.mono;
         let Some(p) = self.procs.get_mut(&id) else {
             return false;
         };

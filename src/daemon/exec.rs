@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use mio::unix::SourceFd;
 use mio::Interest;
 
-use crate::daemon::clock;
+use crate::clock::Now;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::fcgi::Acquired;
 use crate::daemon::model::{Channel, Pipe, ProcId, StdinPipe};
@@ -40,6 +40,11 @@ impl Daemon {
                 match action {
                     Action::Spawn => {
                         let result = self.spawn_child(id);
+                        // startsecs counts from the fork, and one turn may fork hundreds of
+                        // children (500 took about 1 s on a loaded machine): the turn's time
+                        // would let the last ones count as started early. The clock moves on.
+                        #[allow(clippy::disallowed_methods)]
+                        self.set_now(Now::read());
                         self.feed(id, result, &mut pending);
                     }
                     Action::Kill { pid, sig, to_group } => {
@@ -63,8 +68,8 @@ impl Daemon {
         };
         let ctx = Ctx {
             cfg: &p.config,
-            now: clock::now(),
-            wall: clock::wall(),
+            now: self.now.mono,
+            wall: self.now.secs(),
             auto_allowed,
         };
         p.machine.step(input, &ctx, out);
@@ -271,6 +276,7 @@ impl Daemon {
 
     /// Opens a channel's log for a run; a pending AUTO log waits for the first output.
     pub(crate) fn open_log(&mut self, id: ProcId, chan: Channel) {
+        let now = self.now.wall;
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
@@ -295,7 +301,7 @@ impl Daemon {
         if let (Some(path), None) = (&c.log_path, &c.log) {
             match LogFile::open(path, maxbytes, backups) {
                 Ok(mut f) => {
-                    f.set_period(period);
+                    f.set_period(period, now);
                     c.log = Some(f);
                 }
                 Err(e) => {

@@ -154,6 +154,7 @@ impl Daemon {
         }
         let data = self.strip(raw);
         let debug = self.log.enabled(Level::Debug);
+        let now = self.now.wall;
         let Some(p) = self.procs.get_mut(&id) else {
             return;
         };
@@ -169,7 +170,7 @@ impl Daemon {
         };
         let mut failure = None;
         if let Some(log) = c.log.as_mut() {
-            match log.write(&data) {
+            match log.write(&data, now) {
                 Ok(_) => c.write_failed = false,
                 Err(e) if !c.write_failed => {
                     c.write_failed = true;

@@ -2,7 +2,6 @@
 //! `/mainlogtail`, the web interface (`crate::web`), `/ok.html`, or 404 (reference §5.1, §5.7).
 
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use crate::rpc::Value;
 
@@ -25,7 +24,7 @@ const LOGGED_BODY: usize = 2048;
 impl Daemon {
     pub(crate) fn handle_request(&mut self, id: u64, req: Request) {
         let (version, connection) = (req.version, req.connection);
-        let wall = SystemTime::now();
+        let wall = self.now.wall;
         let creds = self
             .http
             .conns
@@ -119,7 +118,7 @@ impl Daemon {
         if req.method != "POST" {
             self.send(
                 id,
-                response::error(version, Status::BadRequest, connection, SystemTime::now()),
+                response::error(version, Status::BadRequest, connection, self.now.wall),
             );
             return;
         }
@@ -136,7 +135,7 @@ impl Daemon {
                 version,
                 Status::PayloadTooLarge,
                 Connection::Close,
-                SystemTime::now(),
+                self.now.wall,
             );
             self.send(id, bytes);
             self.set_closing(id);
@@ -149,7 +148,7 @@ impl Daemon {
                 self.log.log(Level::Error, &e.log_message(shown));
                 self.send(
                     id,
-                    response::error(version, Status::BadRequest, connection, SystemTime::now()),
+                    response::error(version, Status::BadRequest, connection, self.now.wall),
                 );
                 return;
             }
@@ -201,10 +200,7 @@ impl Daemon {
             Ok(v) => codec::write_response(v),
             Err(f) => codec::write_fault(f),
         };
-        self.send(
-            id,
-            response::xml(version, connection, SystemTime::now(), &body),
-        );
+        self.send(id, response::xml(version, connection, self.now.wall, &body));
         self.end_access(id);
         self.close_if_asked(id, connection);
     }
@@ -226,7 +222,7 @@ impl Daemon {
 
     /// Answers a log stream, or 404 when there is no such file (yet).
     fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
-        let wall = SystemTime::now();
+        let wall = self.now.wall;
         if req.method != "GET" {
             self.send(
                 id,

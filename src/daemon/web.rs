@@ -8,11 +8,9 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::time::SystemTime;
 
 use crate::rpc::Value;
 
-use crate::daemon::clock;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, Process};
@@ -93,12 +91,7 @@ impl Daemon {
                 Some(asset) => self.web_asset(id, req, asset),
                 None => self.send(
                     id,
-                    response::error(
-                        req.version,
-                        Status::NotFound,
-                        req.connection,
-                        SystemTime::now(),
-                    ),
+                    response::error(req.version, Status::NotFound, req.connection, self.now.wall),
                 ),
             },
         }
@@ -141,7 +134,7 @@ impl Daemon {
 
     /// The status page: every process in (group, name) order.
     fn status_html(&self, message: Option<&str>, filter: &str, group: &str) -> String {
-        let now = clock::wall();
+        let now = self.now.secs();
         let mut procs: Vec<&Process> = self.procs.values().collect();
         procs.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
         let rows: Vec<Row<'_>> = procs
@@ -252,9 +245,9 @@ impl Daemon {
         action: &Action,
         outcome: Outcome,
     ) {
-        let message = action::message(action, &outcome, &timefmt::ctime(clock::wall()));
+        let message = action::message(action, &outcome, &timefmt::ctime(self.now.secs()));
         let location = format!("index.html?message={}", url::quote(&message));
-        let bytes = response::redirect(version, connection, SystemTime::now(), &location);
+        let bytes = response::redirect(version, connection, self.now.wall, &location);
         self.send(id, bytes);
         if connection == Connection::Close {
             self.set_closing(id);
@@ -322,7 +315,7 @@ impl Daemon {
         } else {
             Status::Ok
         };
-        let full = Response::new(req.version, status, req.connection, SystemTime::now())
+        let full = Response::new(req.version, status, req.connection, self.now.wall)
             .header("Content-Type", asset.content_type)
             .header("Cache-Control", assets::CACHE_CONTROL)
             .header("ETag", &etag)
@@ -347,7 +340,7 @@ impl Daemon {
         status: Status,
         html: &str,
     ) {
-        let bytes = Response::new(version, status, connection, SystemTime::now())
+        let bytes = Response::new(version, status, connection, self.now.wall)
             .header("Content-Type", "text/html;charset=utf-8")
             .header("Pragma", "no-cache")
             .header("Cache-Control", "no-cache")

@@ -6,7 +6,6 @@
 use crate::rpc::Value;
 
 use crate::config::{LogTarget, ProcessConfig};
-use crate::daemon::clock;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, ProcId, Process};
 use crate::rpc::args::{self, record};
@@ -177,14 +176,14 @@ pub fn get_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault
         .procs
         .get(&id)
         .ok_or_else(|| Fault::new(FaultCode::BadName))?;
-    Ok(Reply::Now(process_info(p, clock::wall())))
+    Ok(Reply::Now(process_info(p, d.now.secs())))
 }
 
 /// Every process, by group name then process name.
 pub fn get_all_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
     require_running(d)?;
-    let now = clock::wall();
+    let now = d.now.secs();
     let mut all: Vec<&Process> = d.procs.values().collect();
     all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
     Ok(Reply::Now(Value::Array(

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::rpc::Value;
 
-use crate::daemon::clock;
+use crate::clock;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::ProcId;
 use crate::rpc::args::record;
@@ -217,7 +217,7 @@ pub fn run_calls(
     rest: &mut VecDeque<Value>,
     bytes: &mut usize,
 ) -> Result<Option<Pending>, Fault> {
-    let started = clock::now();
+    let started = clock::Stopwatch::start();
     while let Some(call) = rest.pop_front() {
         let outcome = match one_call(d, &call) {
             Ok(Reply::Now(v)) => Ok(v),
