@@ -2,9 +2,10 @@
 //!
 //! # Map
 //!
-//! Leaf vocabulary, depending on nothing else in the crate: [`states`] (process, supervisor
-//! and listener states), [`signame`] (signal names), [`timefmt`] (time texts), [`sys`] (the
-//! few libc calls nix lacks), [`clock`] (the only clock reads, and deadline sums).
+//! Leaf vocabulary, depending on nothing else in the crate but each other: [`states`]
+//! (process, supervisor and listener states), [`signame`] (signal names), [`pytext`]
+//! (Python's `repr`, `ascii`, `int()` and float `repr`), [`timefmt`] (time texts), [`sys`]
+//! (the few libc calls nix lacks), [`clock`] (the only clock reads, and deadline sums).
 //!
 //! Pure cores (inputs in, decisions out; no syscalls, no clock):
 //! - [`config`]: `supervisord.conf` → typed, validated structs that compare by value (§1);
@@ -34,6 +35,7 @@ pub mod events;
 pub mod http;
 pub mod logging;
 pub mod process;
+pub mod pytext;
 pub mod rpc;
 pub mod signame;
 pub mod states;

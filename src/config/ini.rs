@@ -21,7 +21,7 @@ use crate::config::expand::{expand, Names};
 use crate::config::resolve::{abspath, dirname};
 use crate::config::ConfigError;
 use crate::logging::level::Level;
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// One section after merging: its name, the file it first appeared in (as Supervisor names
 /// it in errors) and its options in first-appearance order.
@@ -402,8 +402,8 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
         if !in_section {
             return Err(ConfigError::new(format!(
                 "File contains no section headers.\nfile: {}, line: {lineno}\n{}",
-                py_repr(shown),
-                py_repr(raw_line)
+                pytext::repr(shown),
+                pytext::repr(raw_line)
             )));
         }
         if value.starts_with('[') {
@@ -411,7 +411,7 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
             // of the previous section, which then silently takes the lines that follow; a
             // header that lacks its `]` is refused, as `[programx` already is.
             flush(&mut out, &mut option);
-            errors.push((lineno, py_repr(raw_line)));
+            errors.push((lineno, pytext::repr(raw_line)));
             continue;
         }
         match value.find(['=', ':']) {
@@ -424,16 +424,16 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
             Some(_) => {
                 // An empty key: an error, and (as in ConfigParser) no option to continue.
                 flush(&mut out, &mut option);
-                errors.push((lineno, py_repr(raw_line)));
+                errors.push((lineno, pytext::repr(raw_line)));
             }
-            None => errors.push((lineno, py_repr(raw_line))),
+            None => errors.push((lineno, pytext::repr(raw_line))),
         }
     }
     flush(&mut out, &mut option);
     if errors.is_empty() {
         return Ok(out);
     }
-    let mut message = format!("Source contains parsing errors: {}", py_repr(shown));
+    let mut message = format!("Source contains parsing errors: {}", pytext::repr(shown));
     for (lineno, line) in errors {
         message.push_str(&format!("\n\t[line {lineno:2}]: {line}"));
     }

@@ -26,7 +26,8 @@ use crate::config::{
 use crate::events::types::EventType;
 use crate::logging::file::Period;
 use crate::logging::level::Level;
-use crate::signame::{parse_signal, py_repr};
+use crate::pytext;
+use crate::signame::parse_signal;
 
 /// The most processes a configuration may define, all sections together: ten times the scale
 /// the daemon is measured at (10,000 programs), and small enough that loading stays under a
@@ -346,8 +347,8 @@ fn processes_from_section(
     read_processes(section, group_name, ctx, budget, fcgi, messages).map_err(|e| {
         ConfigError::new(format!(
             "{e} in section {} (file: {})",
-            py_repr(&section.name),
-            py_repr(&section.file)
+            pytext::repr(&section.name),
+            pytext::repr(&section.file)
         ))
     })
 }
@@ -596,7 +597,7 @@ fn channel(
                 format!(
                     "invalid {} value {}: expected daily or hourly",
                     key("logfile_rotate"),
-                    crate::signame::py_repr(&v)
+                    crate::pytext::repr(&v)
                 )
             })?)
         }

@@ -12,7 +12,7 @@ use std::path::Path;
 use nix::unistd::{Gid, Group, Uid, User};
 
 use crate::config::UserSpec;
-use crate::signame::parse_py_int;
+use crate::pytext;
 
 /// `ENV_<NAME>` for every variable of this process's environment (reference §1.3).
 pub fn environ_names() -> BTreeMap<String, String> {
@@ -171,7 +171,7 @@ pub fn existing_dirpath(value: &str) -> Result<String, String> {
 /// # Errors
 /// `Invalid user name nosuchuserxyz` / `Invalid user id 12345`.
 pub fn user(value: &str) -> Result<UserSpec, String> {
-    let found = match parse_py_int(value) {
+    let found = match pytext::parse_int(value) {
         Some(n) => u32::try_from(n)
             .ok()
             .and_then(|uid| User::from_uid(Uid::from_raw(uid)).ok().flatten())
@@ -190,7 +190,7 @@ pub fn user(value: &str) -> Result<UserSpec, String> {
 
 /// A group by name or gid.
 fn group(value: &str) -> Option<u32> {
-    let found = match parse_py_int(value) {
+    let found = match pytext::parse_int(value) {
         Some(n) => Group::from_gid(Gid::from_raw(u32::try_from(n).ok()?)),
         None => Group::from_name(value),
     };
