@@ -1,4 +1,5 @@
-//! Safe wrappers for the few libc calls nix does not wrap (the other module allowed `unsafe`).
+//! Safe wrappers for the few libc calls nix does not wrap (the other module allowed `unsafe`),
+//! and the symbolic names of errno values.
 #![allow(unsafe_code)]
 
 use std::collections::hash_map::RandomState;
@@ -135,4 +136,58 @@ pub fn clock_ticks() -> u64 {
 /// The page size, the unit of the resident set in `/proc/<pid>/stat`.
 pub fn page_size() -> u64 {
     sysconf(libc::_SC_PAGESIZE, 4096)
+}
+
+/// The symbolic name of an errno (`ENOENT`), as Python's `errno.errorcode` gives it.
+/// Allocation-free so the child may call it.
+pub fn errno_name(err: i32) -> &'static str {
+    const NAMES: &[(i32, &str)] = &[
+        (libc::EPERM, "EPERM"),
+        (libc::ENOENT, "ENOENT"),
+        (libc::ESRCH, "ESRCH"),
+        (libc::EINTR, "EINTR"),
+        (libc::EIO, "EIO"),
+        (libc::ENXIO, "ENXIO"),
+        (libc::E2BIG, "E2BIG"),
+        (libc::ENOEXEC, "ENOEXEC"),
+        (libc::EBADF, "EBADF"),
+        (libc::ECHILD, "ECHILD"),
+        (libc::EAGAIN, "EAGAIN"),
+        (libc::ENOMEM, "ENOMEM"),
+        (libc::EACCES, "EACCES"),
+        (libc::EFAULT, "EFAULT"),
+        (libc::EBUSY, "EBUSY"),
+        (libc::EEXIST, "EEXIST"),
+        (libc::ENOTDIR, "ENOTDIR"),
+        (libc::EISDIR, "EISDIR"),
+        (libc::EINVAL, "EINVAL"),
+        (libc::ENFILE, "ENFILE"),
+        (libc::EMFILE, "EMFILE"),
+        (libc::ETXTBSY, "ETXTBSY"),
+        (libc::ENOSPC, "ENOSPC"),
+        (libc::EROFS, "EROFS"),
+        (libc::EPIPE, "EPIPE"),
+        (libc::ENAMETOOLONG, "ENAMETOOLONG"),
+        (libc::ELOOP, "ELOOP"),
+        (libc::ELIBBAD, "ELIBBAD"),
+        (libc::EADDRINUSE, "EADDRINUSE"),
+        (libc::EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+        (libc::ECONNREFUSED, "ECONNREFUSED"),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == err)
+        .map_or("EUNKNOWN", |(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(errno_name(libc::ENOENT), "ENOENT");
+        assert_eq!(errno_name(libc::EACCES), "EACCES");
+        assert_eq!(errno_name(9999), "EUNKNOWN");
+    }
 }

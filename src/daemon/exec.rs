@@ -19,8 +19,9 @@ use crate::logging::file::LogFile;
 use crate::logging::level::Level;
 use crate::process::command;
 use crate::process::machine::{Action, Ctx, Input};
-use crate::process::spawn::{self, errno_name};
+use crate::process::spawn;
 use crate::states::SupervisorState;
+use crate::sys::errno_name;
 
 impl Daemon {
     /// Feeds `input` to process `id` and carries out everything it leads to.
