@@ -12,7 +12,8 @@ use crate::daemon::conn::{Conn, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::timers::TimerKey;
 use crate::http::auth::{self, AuthResult};
-use crate::http::response::{self, Status};
+use crate::http::response;
+use crate::http::Status;
 use crate::logging::level::Level;
 
 /// Connections each server (the unix socket, the TCP port) keeps: a flood on one cannot
@@ -299,7 +300,7 @@ impl Daemon {
             AuthResult::BadRequest => response::error(
                 version,
                 Status::BadRequest,
-                crate::http::request::Connection::Close,
+                crate::http::Connection::Close,
                 wall,
             ),
         };

@@ -17,8 +17,9 @@ use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
 use crate::daemon::outbuf::OutBuf;
-use crate::http::request::{Connection, Progress, RequestParser, Version};
+use crate::http::request::{Progress, RequestParser};
 use crate::http::response;
+use crate::http::{Connection, Version};
 use crate::logging::level::Level;
 use crate::rpc::pending::Pending;
 

@@ -12,8 +12,8 @@ use std::time::SystemTime;
 
 use crate::daemon::core::Daemon;
 use crate::daemon::model::Channel;
-use crate::http::request::{Connection, Version};
-use crate::http::response::{Response, Status};
+use crate::http::response::Response;
+use crate::http::{Connection, Status, Version};
 use crate::states::ProcessState;
 
 /// The media type of the text format.

@@ -10,9 +10,10 @@ use crate::daemon::core::Daemon;
 use crate::daemon::logtail::Tail;
 use crate::daemon::model::Channel;
 use crate::http::auth::{self, AuthResult};
-use crate::http::request::{Connection, Request, Version};
-use crate::http::response::{self, AccelBuffering, Response, Status};
+use crate::http::request::Request;
+use crate::http::response::{self, AccelBuffering, Response};
 use crate::http::url;
+use crate::http::{Connection, Method, Status, Version};
 use crate::logging::level::Level;
 use crate::rpc::faults::Fault;
 use crate::rpc::{codec, info, table, Reply};
@@ -31,7 +32,7 @@ impl Daemon {
             .get(&id)
             .and_then(|c| self.http.servers.get(c.server))
             .and_then(|s| s.config.username.clone().zip(s.config.password.clone()));
-        let head = req.method == "HEAD";
+        let head = req.method == Method::Head;
         let finish = |bytes| {
             if head {
                 response::head_only(bytes)
@@ -61,7 +62,7 @@ impl Daemon {
         let handled = ["/RPC2", "/logtail", "/mainlogtail"]
             .iter()
             .any(|prefix| path.starts_with(prefix));
-        if head || (!handled && !matches!(req.method.as_str(), "GET" | "POST")) {
+        if head || (!handled && !matches!(req.method, Method::Get | Method::Post)) {
             // As the reference: its handlers take GET or POST only; HEAD elsewhere finds no
             // such file, any other method is a bad request.
             let status = if head && !handled {
@@ -115,7 +116,7 @@ impl Daemon {
 
     fn serve_rpc(&mut self, id: u64, req: Request) {
         let (version, connection) = (req.version, req.connection);
-        if req.method != "POST" {
+        if req.method != Method::Post {
             self.send(
                 id,
                 response::error(version, Status::BadRequest, connection, self.now.wall),
@@ -223,7 +224,7 @@ impl Daemon {
     /// Answers a log stream, or 404 when there is no such file (yet).
     fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
         let wall = self.now.wall;
-        if req.method != "GET" {
+        if req.method != Method::Get {
             self.send(
                 id,
                 response::error(req.version, Status::BadRequest, req.connection, wall),

@@ -14,9 +14,10 @@ use crate::rpc::Value;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, Process};
-use crate::http::request::{Connection, Request, Version};
-use crate::http::response::{self, Response, Status};
+use crate::http::request::Request;
+use crate::http::response::{self, Response};
 use crate::http::url;
+use crate::http::{Connection, Method, Status, Version};
 use crate::logging::level::Level;
 use crate::logging::tail::decode_lossy;
 use crate::rpc::faults::{Fault, FaultCode};
@@ -53,7 +54,7 @@ struct Form {
 
 impl Form {
     fn new(req: &Request) -> Form {
-        let body = if req.method == "POST" {
+        let body = if req.method == Method::Post {
             url::parse_query(&String::from_utf8_lossy(&req.body))
         } else {
             Vec::new()
@@ -99,7 +100,7 @@ impl Daemon {
 
     fn web_index(&mut self, id: u64, req: &Request) {
         let form = Form::new(req);
-        let post = req.method == "POST";
+        let post = req.method == Method::Post;
         let identifier = self.config.supervisord.identifier.clone();
         if post && !form.token().is_some_and(|t| self.csrf.matches(t)) {
             self.log.log(
