@@ -114,12 +114,23 @@ pub struct Server {
     pub retry_armed: bool,
 }
 
+/// An HTTP connection's number. Numbers are never reused, so a stale timer, poll event or
+/// access record finds nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Every HTTP server and connection.
 #[derive(Debug, Default)]
 pub struct HttpState {
     pub servers: Vec<Server>,
-    pub conns: std::collections::HashMap<u64, Conn>,
-    next_conn: u64,
+    pub conns: std::collections::HashMap<ConnId, Conn>,
+    next_conn: ConnId,
     /// A descriptor kept in reserve: freed to accept (and then place or refuse) a client
     /// when the process is out of descriptors, so the backlog never stays full (D9).
     pub reserve: Option<std::fs::File>,
@@ -160,7 +171,7 @@ impl Daemon {
 
     /// Closes every server and connection; removes unix socket files.
     pub fn close_servers(&mut self) {
-        let ids: Vec<u64> = self.http.conns.keys().copied().collect();
+        let ids: Vec<ConnId> = self.http.conns.keys().copied().collect();
         for id in ids {
             self.close_conn(id);
         }
@@ -215,7 +226,7 @@ impl Daemon {
 
     fn add_conn(&mut self, index: usize, mut stream: Stream) {
         let id = self.http.next_conn;
-        self.http.next_conn += 1;
+        self.http.next_conn = ConnId(id.0.wrapping_add(1));
         let token = self.token(Source::HttpConn(id));
         if self
             .poll
@@ -248,7 +259,7 @@ impl Daemon {
     }
 
     /// A connection is readable or writable.
-    pub fn on_conn_event(&mut self, id: u64) {
+    pub fn on_conn_event(&mut self, id: ConnId) {
         self.flush_conn(id);
         self.read_conn(id);
         self.process_requests(id);
@@ -261,7 +272,7 @@ impl Daemon {
         }
     }
 
-    fn read_conn(&mut self, id: u64) {
+    fn read_conn(&mut self, id: ConnId) {
         // Until its head is authenticated, a request gets one buffer per turn (D9).
         let cap = if self.read_sparingly(id) {
             self.read_buf.len()
@@ -328,7 +339,7 @@ impl Daemon {
     }
 
     /// Handles the complete requests buffered on an open connection.
-    pub fn process_requests(&mut self, id: u64) {
+    pub fn process_requests(&mut self, id: ConnId) {
         loop {
             let Some(conn) = self.http.conns.get_mut(&id) else {
                 return;
@@ -377,7 +388,7 @@ impl Daemon {
     }
 
     /// Queues `bytes` and writes what the socket takes now.
-    pub fn send(&mut self, id: u64, bytes: Vec<u8>) {
+    pub fn send(&mut self, id: ConnId, bytes: Vec<u8>) {
         if let Some(access) = self.access.get_mut(&id) {
             access.sent(&bytes);
         }
@@ -389,7 +400,7 @@ impl Daemon {
 
     /// Writes queued output until the socket is full; manages WRITABLE interest; finishes a
     /// closing connection once everything is out.
-    pub fn flush_conn(&mut self, id: u64) {
+    pub fn flush_conn(&mut self, id: ConnId) {
         let Some(conn) = self.http.conns.get_mut(&id) else {
             return;
         };
@@ -449,7 +460,7 @@ impl Daemon {
     }
 
     /// After an error or `Connection: close`: flush, then close the sending side.
-    pub fn set_closing(&mut self, id: u64) {
+    pub fn set_closing(&mut self, id: ConnId) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.state = ConnState::Closing;
             conn.last_input = self.now.mono;
@@ -460,7 +471,7 @@ impl Daemon {
         self.arm_stall_timer(id);
     }
 
-    pub fn close_conn(&mut self, id: u64) {
+    pub fn close_conn(&mut self, id: ConnId) {
         if let Some(mut conn) = self.http.conns.remove(&id) {
             let _ = self.poll.registry().deregister(conn.stream.source());
             self.sources.remove(&conn.token);
@@ -469,7 +480,7 @@ impl Daemon {
 
     /// Completes waiting RPC answers whose state was reached.
     pub fn poll_waiting(&mut self) {
-        let ids: Vec<u64> = self
+        let ids: Vec<ConnId> = self
             .http
             .conns
             .iter()
@@ -512,7 +523,7 @@ impl Daemon {
     }
 
     /// After an answer: read on (edge-triggered input may already be waiting).
-    pub fn resume(&mut self, id: u64) {
+    pub fn resume(&mut self, id: ConnId) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.since = self.now.mono;
         }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind, ProcessConfig};
-use crate::daemon::conn::HttpState;
+use crate::daemon::conn::{ConnId, HttpState};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::lifecycle::auto_log_name;
 use crate::daemon::model::{Channel, ChannelState, Counters, Group, ProcId, Process};
@@ -33,7 +33,7 @@ pub enum Source {
     ChildOutput(ProcId, Channel),
     ChildStdin(ProcId),
     HttpListener(usize),
-    HttpConn(u64),
+    HttpConn(ConnId),
     /// A readiness or health check's socket or pipe (issue 14).
     Watch(ProcId, crate::daemon::probe::Slot),
 }
@@ -81,7 +81,7 @@ pub struct Daemon {
     pub csrf: crate::web::csrf::CsrfToken,
     pub fcgi: FcgiSockets,
     /// Connections whose reads were capped this turn.
-    pub(crate) http_carry: Vec<u64>,
+    pub(crate) http_carry: Vec<ConnId>,
     /// A log file grew this turn: followers have something to read.
     pub(crate) tail_dirty: bool,
     /// Scratch space for machine actions, reused to avoid allocating per step.
@@ -93,7 +93,7 @@ pub struct Daemon {
     /// systemd's `$NOTIFY_SOCKET`, if the daemon runs in a `Type=notify` unit.
     pub sd_notify: crate::daemon::sd_notify::SdNotify,
     /// Requests being answered, by connection, for their access lines (trace only).
-    pub(crate) access: HashMap<u64, crate::daemon::access::Access>,
+    pub(crate) access: HashMap<ConnId, crate::daemon::access::Access>,
     /// The loop turn, counted: a sliced multicall goes on in a later turn than it paused.
     pub turn: u64,
     /// A sliced multicall paused: poll the waiting answers next turn without sleeping.

@@ -10,6 +10,7 @@
 use std::fmt::Write;
 use std::time::SystemTime;
 
+use crate::daemon::conn::ConnId;
 use crate::daemon::core::Daemon;
 use crate::daemon::model::Channel;
 use crate::http::response::Response;
@@ -260,7 +261,7 @@ fn parse_stat(stat: &str, ticks: f64, page: u64) -> Option<Usage> {
 
 impl Daemon {
     /// True when the server connection `id` came in on serves `/metrics`.
-    pub(crate) fn metrics_enabled(&self, id: u64) -> bool {
+    pub(crate) fn metrics_enabled(&self, id: ConnId) -> bool {
         self.http
             .conns
             .get(&id)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::rpc::Value;
 
-use crate::daemon::conn::ConnState;
+use crate::daemon::conn::{ConnId, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::logtail::Tail;
 use crate::daemon::model::Channel;
@@ -23,7 +23,7 @@ use crate::web;
 const LOGGED_BODY: usize = 2048;
 
 impl Daemon {
-    pub(crate) fn handle_request(&mut self, id: u64, req: Request) {
+    pub(crate) fn handle_request(&mut self, id: ConnId, req: Request) {
         let (version, connection) = (req.version, req.connection);
         let wall = self.now.wall;
         let creds = self
@@ -103,7 +103,7 @@ impl Daemon {
         self.close_if_asked(id, connection);
     }
 
-    fn close_if_asked(&mut self, id: u64, connection: Connection) {
+    fn close_if_asked(&mut self, id: ConnId, connection: Connection) {
         let open = self
             .http
             .conns
@@ -114,7 +114,7 @@ impl Daemon {
         }
     }
 
-    fn serve_rpc(&mut self, id: u64, req: Request) {
+    fn serve_rpc(&mut self, id: ConnId, req: Request) {
         let (version, connection) = (req.version, req.connection);
         if req.method != Method::Post {
             self.send(
@@ -192,7 +192,7 @@ impl Daemon {
 
     pub(crate) fn answer_rpc(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         result: Result<Value, Fault>,
@@ -206,7 +206,7 @@ impl Daemon {
         self.close_if_asked(id, connection);
     }
 
-    fn serve_logtail(&mut self, id: u64, req: &Request, path: &str) {
+    fn serve_logtail(&mut self, id: ConnId, req: &Request, path: &str) {
         let rest = path.trim_start_matches("/logtail").trim_start_matches('/');
         let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
         let chan = match channel {
@@ -222,7 +222,13 @@ impl Daemon {
     }
 
     /// Answers a log stream, or 404 when there is no such file (yet).
-    fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
+    fn start_tail(
+        &mut self,
+        id: ConnId,
+        req: &Request,
+        path: Option<PathBuf>,
+        accel: AccelBuffering,
+    ) {
         let wall = self.now.wall;
         if req.method != Method::Get {
             self.send(
@@ -268,7 +274,7 @@ impl Daemon {
 
     /// Sends followers what their logs gained, keeping each one's queue short.
     pub fn pump_tails(&mut self) {
-        let ids: Vec<u64> = self
+        let ids: Vec<ConnId> = self
             .http
             .conns
             .iter()
@@ -284,7 +290,7 @@ impl Daemon {
     }
 
     /// Sends one follower what its log gained.
-    pub(crate) fn pump_tail(&mut self, id: u64) {
+    pub(crate) fn pump_tail(&mut self, id: ConnId) {
         let data = match self.http.conns.get_mut(&id).map(|c| &mut c.state) {
             Some(ConnState::Streaming(tail)) => tail.pump(),
             _ => return,

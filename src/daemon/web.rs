@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::rpc::Value;
 
-use crate::daemon::conn::ConnState;
+use crate::daemon::conn::{ConnId, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::model::{Channel, Process};
 use crate::http::request::Request;
@@ -84,7 +84,7 @@ impl Form {
 
 impl Daemon {
     /// Answers a web interface path (`crate::web::serves` said it is one).
-    pub(crate) fn serve_web(&mut self, id: u64, req: &Request, path: &str) {
+    pub(crate) fn serve_web(&mut self, id: ConnId, req: &Request, path: &str) {
         match path {
             "/" | "/index.html" => self.web_index(id, req),
             "/tail.html" => self.web_tail(id, req),
@@ -98,7 +98,7 @@ impl Daemon {
         }
     }
 
-    fn web_index(&mut self, id: u64, req: &Request) {
+    fn web_index(&mut self, id: ConnId, req: &Request) {
         let form = Form::new(req);
         let post = req.method == Method::Post;
         let identifier = self.config.supervisord.identifier.clone();
@@ -158,7 +158,7 @@ impl Daemon {
         .render()
     }
 
-    fn web_act(&mut self, id: u64, version: Version, connection: Connection, action: Action) {
+    fn web_act(&mut self, id: ConnId, version: Version, connection: Connection, action: Action) {
         if action
             .process()
             .is_some_and(|name| lookup_process(self, name).is_err())
@@ -174,7 +174,7 @@ impl Daemon {
     }
 
     /// Runs the job's current call; parks the connection when it has to wait.
-    fn web_step(&mut self, id: u64, version: Version, connection: Connection, job: Job) {
+    fn web_step(&mut self, id: ConnId, version: Version, connection: Connection, job: Job) {
         let params: Vec<Value> = job
             .action
             .process()
@@ -214,7 +214,7 @@ impl Daemon {
     /// status page with the message.
     pub(crate) fn web_step_done(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         mut job: Job,
@@ -240,7 +240,7 @@ impl Daemon {
     // path prefix).
     fn web_answer(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         action: &Action,
@@ -255,7 +255,7 @@ impl Daemon {
         }
     }
 
-    fn web_tail(&mut self, id: u64, req: &Request) {
+    fn web_tail(&mut self, id: ConnId, req: &Request) {
         let form = Form::new(req);
         let name = form.get("processname");
         let channel = LogChannel::parse(form.get("channel"));
@@ -309,7 +309,7 @@ impl Daemon {
         }
     }
 
-    fn web_asset(&mut self, id: u64, req: &Request, asset: &Asset) {
+    fn web_asset(&mut self, id: ConnId, req: &Request, asset: &Asset) {
         let etag = asset.etag();
         let status = if asset.not_modified(req.headers.get("if-none-match")) {
             Status::NotModified
@@ -335,7 +335,7 @@ impl Daemon {
     /// framing it or running anything in it.
     fn send_page(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         status: Status,
