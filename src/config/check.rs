@@ -254,7 +254,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn quoted(path: impl AsRef<std::ffi::OsStr>) -> String {
-    crate::signame::py_repr(&path.as_ref().to_string_lossy())
+    crate::pytext::repr(&path.as_ref().to_string_lossy())
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use crate::config::ConfigError;
 use crate::logging::level::Level;
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// One section after merging: its name, the file it first appeared in (as Supervisor names
 /// it in errors) and its options in first-appearance order.
@@ -224,8 +224,8 @@ pub fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
         if out.is_empty() {
             return Err(ConfigError::new(format!(
                 "File contains no section headers.\nfile: {}, line: {lineno}\n{}",
-                py_repr(shown),
-                py_repr(raw_line)
+                pytext::repr(shown),
+                pytext::repr(raw_line)
             )));
         }
         if value.starts_with('[') {
@@ -233,7 +233,7 @@ pub fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
             // of the previous section, which then silently takes the lines that follow; a
             // header that lacks its `]` is refused, as `[programx` already is.
             flush(&mut out, &mut option);
-            errors.push((lineno, py_repr(raw_line)));
+            errors.push((lineno, pytext::repr(raw_line)));
             continue;
         }
         match value.find(['=', ':']) {
@@ -246,16 +246,16 @@ pub fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
             Some(_) => {
                 // An empty key: an error, and (as in ConfigParser) no option to continue.
                 flush(&mut out, &mut option);
-                errors.push((lineno, py_repr(raw_line)));
+                errors.push((lineno, pytext::repr(raw_line)));
             }
-            None => errors.push((lineno, py_repr(raw_line))),
+            None => errors.push((lineno, pytext::repr(raw_line))),
         }
     }
     flush(&mut out, &mut option);
     if errors.is_empty() {
         return Ok(out);
     }
-    let mut message = format!("Source contains parsing errors: {}", py_repr(shown));
+    let mut message = format!("Source contains parsing errors: {}", pytext::repr(shown));
     for (lineno, line) in errors {
         message.push_str(&format!("\n\t[line {lineno:2}]: {line}"));
     }

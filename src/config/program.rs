@@ -28,7 +28,8 @@ use crate::config::{
 use crate::events::types::EventType;
 use crate::logging::file::Period;
 use crate::logging::level::Level;
-use crate::signame::{parse_signal, py_repr};
+use crate::pytext;
+use crate::signame::parse_signal;
 
 /// The most processes a configuration may define, all sections together: ten times the scale
 /// the daemon is measured at (10,000 programs), and small enough that loading stays under a
@@ -470,8 +471,8 @@ fn processes_from_section(
 fn within(section: &Section) -> String {
     format!(
         "in section {} (file: {})",
-        py_repr(&section.name),
-        py_repr(&section.file)
+        pytext::repr(&section.name),
+        pytext::repr(&section.file)
     )
 }
 
@@ -732,7 +733,7 @@ fn channel(
                 format!(
                     "invalid {} value {}: expected daily or hourly",
                     key("logfile_rotate"),
-                    crate::signame::py_repr(&v)
+                    crate::pytext::repr(&v)
                 )
             })?)
         }

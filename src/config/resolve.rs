@@ -15,7 +15,7 @@ use nix::unistd::{Gid, Group, Uid, User};
 
 use crate::config::expand::{expand, Names};
 use crate::config::UserSpec;
-use crate::signame::parse_py_int;
+use crate::pytext;
 
 /// A passwd entry, as much of it as the configuration uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +308,7 @@ impl<'a> Resolver<'a> {
     /// # Errors
     /// `Invalid user name nosuchuserxyz` / `Invalid user id 12345`.
     pub fn user(&mut self, value: &str) -> Result<UserSpec, String> {
-        let found = match parse_py_int(value) {
+        let found = match pytext::parse_int(value) {
             Some(n) => u32::try_from(n)
                 .ok()
                 .and_then(|uid| self.user_by_uid(uid))
@@ -326,7 +326,7 @@ impl<'a> Resolver<'a> {
 
     /// A group by name or gid.
     fn group(&self, value: &str) -> Option<u32> {
-        match parse_py_int(value) {
+        match pytext::parse_int(value) {
             Some(n) => self.lookups.group_by_gid(u32::try_from(n).ok()?),
             None => self.lookups.group_by_name(value),
         }
