@@ -1,9 +1,9 @@
-//! The daemon: the event loop, the model of groups and processes, and its life cycle.
+//! The daemon: the reactor (one `mio::Poll`, timers, HTTP connections, sockets, children) that
+//! owns the model (`crate::model`) and carries out its verbs, and its life cycle.
 
 pub mod access;
 pub mod args;
 pub mod budget;
-pub mod clock;
 pub mod conn;
 pub mod core;
 pub mod depends;
@@ -13,7 +13,6 @@ pub mod lifecycle;
 pub mod listen;
 pub mod logtail;
 pub mod metrics;
-pub mod model;
 pub mod notify;
 pub mod outbuf;
 pub mod output;
@@ -24,5 +23,6 @@ pub mod sd_notify;
 pub mod serve;
 pub mod stop;
 pub mod timers;
+pub mod verbs;
 pub mod watch;
 pub mod web;

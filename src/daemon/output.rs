@@ -8,15 +8,15 @@
 use std::os::fd::{AsFd, AsRawFd};
 
 use mio::unix::SourceFd;
-use mio::Interest;
+use mio::{Interest, Token};
 use nix::fcntl::{fcntl, FcntlArg};
 
 use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, ProcId};
 use crate::events::capture::CaptureOutput;
 use crate::events::payload::Event;
 use crate::logging::ansi::strip_ansi;
 use crate::logging::level::Level;
+use crate::model::{Channel, ProcId};
 
 /// How a read pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,15 @@ const WIDE_PIPE: usize = 1 << 20;
 /// 128 KiB as there (rotation is checked after each write).
 const WIDE_READ: usize = 128 << 10;
 
+/// Whether logged output may also be a PROCESS_LOG event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogEvents {
+    /// When the channel's `events_enabled` says so.
+    IfEnabled,
+    /// Never: a listener's protocol chatter on stdout.
+    Never,
+}
+
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
     pub fn drain_output(&mut self, id: ProcId, chan: Channel, cap: Option<usize>) -> Drained {
@@ -48,6 +57,7 @@ impl Daemon {
                 break Drained::Capped;
             }
             let read = match self
+                .model
                 .procs
                 .get(&id)
                 .and_then(|p| p.channel(chan).pipe.as_ref())
@@ -62,7 +72,7 @@ impl Daemon {
                 }
                 Ok(n) => {
                     total += n;
-                    if let Some(p) = self.procs.get_mut(&id) {
+                    if let Some(p) = self.model.procs.get_mut(&id) {
                         p.channel_mut(chan).bytes_read += n as u64;
                     }
                     self.on_output(id, chan, buf.get(..n).unwrap_or(&[]));
@@ -91,6 +101,7 @@ impl Daemon {
             buf.resize(WIDE_READ, 0);
         }
         let Some(pipe) = self
+            .model
             .procs
             .get(&id)
             .and_then(|p| p.channel(chan).pipe.as_ref())
@@ -107,7 +118,7 @@ impl Daemon {
     /// One chunk of child output: the listener protocol, capture mode, then the log.
     fn on_output(&mut self, id: ProcId, chan: Channel, data: &[u8]) {
         self.watch_output(id, data);
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let listener_stdout = chan == Channel::Stdout && p.listener.is_some();
@@ -117,14 +128,17 @@ impl Daemon {
         }
         match captured {
             Some(outputs) => self.on_captured(id, chan, outputs),
-            None => self.log_output(id, chan, data, !listener_stdout),
+            None if listener_stdout => self.log_output(id, chan, data, LogEvents::Never),
+            None => self.log_output(id, chan, data, LogEvents::IfEnabled),
         }
     }
 
     fn on_captured(&mut self, id: ProcId, chan: Channel, outputs: Vec<CaptureOutput>) {
         for out in outputs {
             match out {
-                CaptureOutput::Log(bytes) => self.log_output(id, chan, &bytes, true),
+                CaptureOutput::Log(bytes) => {
+                    self.log_output(id, chan, &bytes, LogEvents::IfEnabled)
+                }
                 CaptureOutput::Comm(bytes) => {
                     let bytes = self.strip(&bytes);
                     self.emit_comm(id, chan, &bytes);
@@ -134,7 +148,7 @@ impl Daemon {
     }
 
     fn strip<'a>(&self, data: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-        if self.config.supervisord.strip_ansi {
+        if self.model.config.supervisord.strip_ansi {
             strip_ansi(data)
         } else {
             std::borrow::Cow::Borrowed(data)
@@ -142,26 +156,31 @@ impl Daemon {
     }
 
     /// Output that belongs in the log: the file, syslog, the activity log at debug level,
-    /// and a PROCESS_LOG event when enabled (`events` false for listener protocol chatter).
-    fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: bool) {
+    /// and a PROCESS_LOG event when `events` allows and the channel enables it.
+    fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: LogEvents) {
         if self
+            .model
             .procs
             .get(&id)
             .is_some_and(|p| p.channel(chan).open_on_output)
         {
-            self.create_pending_log(id, chan);
+            self.model.create_pending_log(id, chan);
             self.open_log(id, chan);
         }
         let data = self.strip(raw);
-        let debug = self.log.enabled(Level::Debug);
-        let Some(p) = self.procs.get_mut(&id) else {
+        let debug = self.model.log.enabled(Level::Debug);
+        let now = self.now.wall;
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let ccfg = match chan {
             Channel::Stdout => &p.config.stdout,
             Channel::Stderr => &p.config.stderr,
         };
-        let (syslog, events_enabled) = (ccfg.syslog, ccfg.events_enabled && events);
+        let (syslog, events_enabled) = (
+            ccfg.syslog,
+            ccfg.events_enabled && events == LogEvents::IfEnabled,
+        );
         let name = &p.config.name;
         let c = match chan {
             Channel::Stdout => &mut p.stdout,
@@ -169,7 +188,7 @@ impl Daemon {
         };
         let mut failure = None;
         if let Some(log) = c.log.as_mut() {
-            match log.write(&data) {
+            match log.write(&data, now) {
                 Ok(_) => c.write_failed = false,
                 Err(e) if !c.write_failed => {
                     c.write_failed = true;
@@ -199,13 +218,13 @@ impl Daemon {
             )
         });
         if let Some(msg) = failure {
-            self.log.log(Level::Error, &msg);
+            self.model.log.log(Level::Error, &msg);
         }
         if let Some(text) = copy {
-            self.log.log(Level::Debug, &text);
+            self.model.log.log(Level::Debug, &text);
         }
         if let Some(event) = event {
-            self.emit(event);
+            self.model.emit(event);
         }
         self.tail_dirty = true;
     }
@@ -213,6 +232,7 @@ impl Daemon {
     /// Deregisters and closes one output pipe.
     pub fn close_output(&mut self, id: ProcId, chan: Channel) {
         let Some(pipe) = self
+            .model
             .procs
             .get_mut(&id)
             .and_then(|p| p.channel_mut(chan).pipe.take())
@@ -223,12 +243,12 @@ impl Daemon {
             .poll
             .registry()
             .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
-        self.sources.remove(&pipe.token);
+        self.sources.remove(&Token(pipe.token));
     }
 
     /// Closes the stdin pipe (exit, EPIPE).
     pub fn close_stdin(&mut self, id: ProcId) {
-        let Some(stdin) = self.procs.get_mut(&id).and_then(|p| p.stdin.take()) else {
+        let Some(stdin) = self.model.procs.get_mut(&id).and_then(|p| p.stdin.take()) else {
             return;
         };
         if stdin.writable_registered {
@@ -237,7 +257,7 @@ impl Daemon {
                 .registry()
                 .deregister(&mut SourceFd(&stdin.pipe.fd.as_raw_fd()));
         }
-        self.sources.remove(&stdin.pipe.token);
+        self.sources.remove(&Token(stdin.pipe.token));
     }
 
     /// A reaped child: drain what it left in its pipes, then close them and its logs.
@@ -248,6 +268,7 @@ impl Daemon {
             }
             // DIVERGENCE(Q5): output held back by capture mode is logged, not lost.
             let rest = self
+                .model
                 .procs
                 .get_mut(&id)
                 .and_then(|p| p.channel_mut(chan).capture.take());
@@ -268,17 +289,17 @@ impl Daemon {
     /// # Errors
     /// `false` when the process has no open stdin, or the child has closed it (EPIPE now).
     pub fn send_stdin(&mut self, id: ProcId, data: &[u8]) -> bool {
-        match self.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
+        match self.model.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
             Some(stdin) => stdin.pending.extend_from_slice(data),
             None => return false,
         }
         self.flush_stdin(id);
-        self.stdin_backlog(id).is_some()
+        self.model.stdin_backlog(id).is_some()
     }
 
     /// The bytes queued for the child's stdin; `None` when it has no open stdin.
     pub fn stdin_backlog(&self, id: ProcId) -> Option<usize> {
-        let stdin = self.procs.get(&id)?.stdin.as_ref()?;
+        let stdin = self.model.procs.get(&id)?.stdin.as_ref()?;
         Some(stdin.pending.len())
     }
 
@@ -286,7 +307,7 @@ impl Daemon {
     /// while something is left.
     pub fn flush_stdin(&mut self, id: ProcId) {
         let mut broken = None;
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let name = p.config.name.clone();
@@ -310,7 +331,7 @@ impl Daemon {
             let want = !stdin.pending.is_empty();
             if want != stdin.writable_registered {
                 let fd = stdin.pipe.fd.as_raw_fd();
-                let token = stdin.pipe.token;
+                let token = Token(stdin.pipe.token);
                 let registry = self.poll.registry();
                 let r = if want {
                     registry.register(&mut SourceFd(&fd), token, Interest::WRITABLE)
@@ -324,7 +345,8 @@ impl Daemon {
             return;
         }
         if let Some(e) = broken {
-            self.log
+            self.model
+                .log
                 .log(Level::Debug, &format!("{name}: stdin closed: {e}"));
         }
         self.close_stdin(id);
@@ -335,7 +357,7 @@ impl Daemon {
     /// # Errors
     /// The first OS error.
     pub fn clear_process_logs(&mut self, id: ProcId) -> std::io::Result<()> {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return Ok(());
         };
         for chan in [Channel::Stdout, Channel::Stderr] {

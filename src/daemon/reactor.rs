@@ -2,7 +2,8 @@
 //!
 //! Heads up, the turn order matters:
 //! 1. Sleep until the earliest deadline of the timer heap, or block when there is none
-//!    (zero when a capped pipe was carried over from the previous turn).
+//!    (zero when a capped pipe was carried over from the previous turn). On waking, read the
+//!    clock once: every step of the turn sees that time ([`Daemon::set_now`]).
 //! 2. Signals first: drain the self-pipe completely; SIGCHLD reaps every dead child with
 //!    `waitpid(-1, WNOHANG)`, draining its pipes before its exit is processed. Reaping
 //!    comes before timers, so a child that dies during `startsecs` goes to BACKOFF, never
@@ -19,13 +20,13 @@ use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
-use crate::daemon::clock;
+use crate::clock::Now;
 use crate::daemon::core::{Daemon, Source};
-use crate::daemon::model::{Channel, ProcId};
 use crate::daemon::output::{Drained, TURN_CAP};
 use crate::daemon::stop::Exit;
 use crate::daemon::timers::TimerKey;
 use crate::logging::level::Level;
+use crate::model::{Channel, ProcId};
 use crate::process::exit::ExitStatus;
 use crate::process::machine::Input;
 use crate::signame::signame;
@@ -41,6 +42,13 @@ pub const HANDLED: [i32; 6] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHL
 const MAX_POLL_ERRORS: u32 = 100;
 
 impl Daemon {
+    /// Sets the time every step sees until the next reading: the turn's, or the fork's
+    /// (see `exec`). The activity log stamps its lines with it.
+    pub fn set_now(&mut self, now: Now) {
+        self.now = now;
+        self.model.log.set_now(now.wall);
+    }
+
     /// Runs turns until a shutdown or restart has stopped everything.
     pub fn run_loop(&mut self, signals: &mut Signals) -> Exit {
         let mut events = Events::with_capacity(1024);
@@ -51,14 +59,24 @@ impl Daemon {
         loop {
             self.turn = self.turn.wrapping_add(1);
             let timeout = if carry.is_empty() && self.http_carry.is_empty() && !self.resume_rpc {
-                self.timers.timeout(clock::now())
+                // Sized from a fresh reading, not the turn's: the turn's work since then
+                // (up to the ~20 ms budget of D9) would make every timer late by as much.
+                // This reading only sizes the sleep; nothing else sees it.
+                #[allow(clippy::disallowed_methods)]
+                let before_sleep = Now::read().mono;
+                self.timers.timeout(before_sleep)
             } else {
                 Some(Duration::ZERO)
             };
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
+            let polled = self.poll.poll(&mut events, timeout);
+            #[allow(clippy::disallowed_methods)] // The turn's one reading.
+            self.set_now(Now::read());
+            if let Err(e) = polled {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     poll_errors += 1;
-                    self.log.log(Level::Critical, &format!("poll failed: {e}"));
+                    self.model
+                        .log
+                        .log(Level::Critical, &format!("poll failed: {e}"));
                     if poll_errors >= MAX_POLL_ERRORS {
                         self.request_shutdown();
                     }
@@ -100,7 +118,7 @@ impl Daemon {
                     Source::Signals => {}
                 }
             }
-            self.timers.pop_due(clock::now(), &mut due);
+            self.timers.pop_due(self.now.mono, &mut due);
             for key in due.drain(..) {
                 match key {
                     TimerKey::Process(id, gen) => self.on_process_timer(id, gen),
@@ -114,7 +132,7 @@ impl Daemon {
                 }
             }
             self.end_turn();
-            if self.mood != SupervisorState::Running {
+            if self.model.mood != SupervisorState::Running {
                 if let Some(exit) = self.continue_stopping() {
                     return exit;
                 }
@@ -134,11 +152,11 @@ impl Daemon {
             }
         }
         self.dispatch_events();
-        if !self.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
-            self.changed.clear();
+        if !self.model.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
+            self.model.changed.clear();
             self.poll_waiting();
         }
-        if std::mem::take(&mut self.tail_dirty) | self.log.take_appended() {
+        if std::mem::take(&mut self.tail_dirty) | self.model.log.take_appended() {
             self.pump_tails();
         }
     }
@@ -150,20 +168,21 @@ impl Daemon {
         for sig in pending {
             match sig {
                 SIGCHLD => {
-                    self.log
+                    self.model
+                        .log
                         .log(Level::Debug, "received SIGCHLD indicating a child quit");
                     self.reap_all();
                 }
                 SIGTERM | SIGINT | SIGQUIT => {
-                    self.log.log(
+                    self.model.log.log(
                         Level::Warn,
                         &format!("received {} indicating exit request", signame(sig)),
                     );
                     self.request_shutdown();
                 }
                 SIGHUP => {
-                    if self.mood == SupervisorState::Shutdown {
-                        self.log.log(
+                    if self.model.mood == SupervisorState::Shutdown {
+                        self.model.log.log(
                             Level::Warn,
                             "ignored SIGHUP indicating restart request (shutdown in progress)",
                         );
@@ -172,15 +191,15 @@ impl Daemon {
                     }
                 }
                 SIGUSR2 => {
-                    self.log.log(
+                    self.model.log.log(
                         Level::Info,
                         "received SIGUSR2 indicating log reopen request",
                     );
                     // Written before the reopen, as the reference: the new file starts empty.
-                    self.log.log(Level::Info, "supervisord logreopen");
+                    self.model.log.log(Level::Info, "supervisord logreopen");
                     self.reopen_logs();
                 }
-                other => self.log.log(
+                other => self.model.log.log(
                     Level::Blather,
                     &format!("received {} indicating nothing", signame(other)),
                 ),
@@ -188,28 +207,33 @@ impl Daemon {
         }
     }
 
-    /// Reaps every dead child; each known one gets its pipes drained, then its exit.
+    /// Reaps every dead child.
     pub fn reap_all(&mut self) {
         while let Some((pid, status)) = crate::sys::reap_one() {
-            let status = ExitStatus::from_raw(status);
-            match self.pids.remove(&pid) {
-                Some(id) => {
-                    self.finish_io(id);
-                    self.step(id, Input::Exited(status));
-                }
-                None if self.probe_reaped(pid, &status) => {}
-                None => self.log.log(
-                    Level::Info,
-                    &format!("reaped unknown pid {pid} ({})", status.text),
-                ),
+            self.on_reaped(pid, ExitStatus::from_raw(status));
+        }
+    }
+
+    /// A reaped child: a known one gets its pipes drained, then its exit; a probe's ends
+    /// its attempt; any other is logged.
+    pub(crate) fn on_reaped(&mut self, pid: i32, status: ExitStatus) {
+        match self.model.pids.remove(&pid) {
+            Some(id) => {
+                self.finish_io(id);
+                self.step(id, Input::Exited(status));
             }
+            None if self.probe_reaped(pid, &status) => {}
+            None => self.model.log.log(
+                Level::Info,
+                &format!("reaped unknown pid {pid} ({})", status.text),
+            ),
         }
     }
 
     /// SIGUSR2: reopen the activity log and every open child log.
     fn reopen_logs(&mut self) {
-        self.log.reopen();
-        for p in self.procs.values_mut() {
+        self.model.log.reopen();
+        for p in self.model.procs.values_mut() {
             for chan in [Channel::Stdout, Channel::Stderr] {
                 if let Some(log) = p.channel_mut(chan).log.as_mut() {
                     let _ = log.reopen();

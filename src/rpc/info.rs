@@ -6,9 +6,7 @@
 use crate::rpc::Value;
 
 use crate::config::{LogTarget, ProcessConfig};
-use crate::daemon::clock;
-use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, ProcId, Process};
+use crate::model::{Channel, Model, ProcId, Process, Supervisor};
 use crate::rpc::args::{self, record};
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::Reply;
@@ -27,21 +25,21 @@ pub enum Target {
 ///
 /// # Errors
 /// BAD_NAME with the name as given.
-pub fn lookup(d: &Daemon, name: &str) -> Result<Target, Fault> {
+pub fn lookup(m: &Model, name: &str) -> Result<Target, Fault> {
     let bad = || Fault::with_detail(FaultCode::BadName, name);
     let (group, process) = match name.split_once(':') {
         Some((g, p)) if p.is_empty() || p == "*" => (g, None),
         Some((g, p)) => (g, Some(p)),
         None => (name, Some(name)),
     };
-    let g = d.group(group).ok_or_else(bad)?;
+    let g = m.group(group).ok_or_else(bad)?;
     match process {
         None => Ok(Target::Group(g.name.clone())),
         Some(pname) => g
             .procs
             .iter()
             .copied()
-            .find(|id| d.procs.get(id).is_some_and(|p| p.config.name == pname))
+            .find(|id| m.procs.get(id).is_some_and(|p| p.config.name == pname))
             .map(Target::Process)
             .ok_or_else(bad),
     }
@@ -51,8 +49,8 @@ pub fn lookup(d: &Daemon, name: &str) -> Result<Target, Fault> {
 ///
 /// # Errors
 /// BAD_NAME.
-pub fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
-    match lookup(d, name)? {
+pub fn lookup_process(m: &Model, name: &str) -> Result<ProcId, Fault> {
+    match lookup(m, name)? {
         Target::Process(id) => Ok(id),
         Target::Group(_) => Err(Fault::with_detail(FaultCode::BadName, name)),
     }
@@ -62,8 +60,8 @@ pub fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
 ///
 /// # Errors
 /// SHUTDOWN_STATE.
-pub fn require_running(d: &Daemon) -> Result<(), Fault> {
-    if d.mood == SupervisorState::Running {
+pub fn require_running(m: &Model) -> Result<(), Fault> {
+    if m.mood == SupervisorState::Running {
         Ok(())
     } else {
         Err(Fault::new(FaultCode::ShutdownState))
@@ -169,23 +167,24 @@ fn reference_info(p: &Process, now: f64) -> Value {
     ])
 }
 
-pub fn get_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
-    require_running(d)?;
-    let id = lookup_process(d, args::string(params, 0)?)?;
-    let p = d
+    let m = d.model();
+    require_running(m)?;
+    let id = lookup_process(m, args::string(params, 0)?)?;
+    let p = m
         .procs
         .get(&id)
         .ok_or_else(|| Fault::new(FaultCode::BadName))?;
-    Ok(Reply::Now(process_info(p, clock::wall())))
+    Ok(Reply::Now(process_info(p, d.wall())))
 }
 
 /// Every process, by group name then process name.
-pub fn get_all_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_all_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
-    let now = clock::wall();
-    let mut all: Vec<&Process> = d.procs.values().collect();
+    require_running(d.model())?;
+    let now = d.wall();
+    let mut all: Vec<&Process> = d.model().procs.values().collect();
     all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
     Ok(Reply::Now(Value::Array(
         all.into_iter().map(|p| process_info(p, now)).collect(),
@@ -282,17 +281,18 @@ fn config_info(
 }
 
 /// One struct per configured process of the last configuration read, by process name.
-pub fn get_all_config_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_all_config_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    let m = d.model();
+    require_running(m)?;
     let mut rows: Vec<(String, Value)> = Vec::new();
-    for g in &d.config.groups {
-        let active = d.group(&g.name);
+    for g in &m.config.groups {
+        let active = m.group(&g.name);
         for c in &g.processes {
             let running = active.and_then(|a| {
                 a.procs
                     .iter()
-                    .filter_map(|id| d.procs.get(id))
+                    .filter_map(|id| m.procs.get(id))
                     .find(|p| p.config.name == c.name)
             });
             rows.push((
@@ -307,9 +307,9 @@ pub fn get_all_config_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fa
     )))
 }
 
-pub fn get_state(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_state(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let s = SupervisorState::Running;
     Ok(Reply::Now(record([
         ("statecode", Value::Int(s.code())),
@@ -317,29 +317,29 @@ pub fn get_state(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     ])))
 }
 
-pub fn get_pid(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_pid(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::Int(std::process::id() as i32)))
 }
 
 /// `getAPIVersion` and `getVersion`: "3.0" (D6).
-pub fn get_api_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_api_version(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String("3.0".into())))
 }
 
-pub fn get_supervisor_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_supervisor_version(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String(env!("CARGO_PKG_VERSION").into())))
 }
 
-pub fn get_identification(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_identification(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String(
-        d.config.supervisord.identifier.clone(),
+        d.model().config.supervisord.identifier.clone(),
     )))
 }
