@@ -22,7 +22,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
@@ -79,8 +79,7 @@ pub struct Launch {
     /// Owned through a raw pointer: the child reads it concurrently, so no `Box` (which
     /// claims unique access) may exist while it runs.
     prepared: *mut Prepared,
-    /// `None` only while dropping, once given back.
-    stack: Option<Stack>,
+    stack: Stack,
     /// Read end of a close-on-exec pipe whose only write end is the child's: end of file
     /// once it has exec'd or exited.
     done: OwnedFd,
@@ -133,12 +132,9 @@ impl Drop for Launch {
             )];
             let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
         }
-        // SAFETY: created by Box::into_raw in `spawn`; the child is done with it, and with
-        // its stack.
+        // SAFETY: created by Box::into_raw in `spawn`; the child is done with it. The stack
+        // is unmapped when `self.stack` drops, after this.
         drop(unsafe { Box::from_raw(self.prepared) });
-        if let Some(stack) = self.stack.take() {
-            stack.give_back();
-        }
     }
 }
 
@@ -190,33 +186,6 @@ impl Stack {
             .cast::<u8>()
             .wrapping_add(self.len)
             .cast()
-    }
-}
-
-// SAFETY: a `Stack` owns its mapping; nothing else points into it once its child is done.
-unsafe impl Send for Stack {}
-
-/// Stacks of finished children, for the next ones: no mmap, mprotect and munmap per start.
-static SPARE_STACKS: Mutex<Vec<Stack>> = Mutex::new(Vec::new());
-
-impl Stack {
-    fn take() -> nix::Result<Stack> {
-        let spare = SPARE_STACKS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        spare.map_or_else(Stack::map, Ok)
-    }
-
-    /// Keeps the stack of a child that has exec'd or exited for the next one.
-    fn give_back(self) {
-        const KEEP: usize = 64;
-        let mut spare = SPARE_STACKS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if spare.len() < KEEP {
-            spare.push(self);
-        }
     }
 }
 
@@ -309,20 +278,18 @@ fn spawn_copying(
     (done_read, done_write): (OwnedFd, OwnedFd),
 ) -> nix::Result<(i32, Launch)> {
     prepared.fds.done = done_write.as_raw_fd();
-    let stack = Stack::take()?;
-    let top = stack.top();
     let launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
-        stack: Some(stack),
+        stack: Stack::map()?,
         done: done_read,
         shared: None,
     };
     // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
-    // which stay alive and untouched until `launch` reports it finished.
+    // which stays alive and untouched until `launch` reports it finished.
     let pid = unsafe {
         clone_child(
             child_entry,
-            top,
+            launch.stack.top(),
             libc::CLONE_VM | VFORK,
             launch.prepared.cast(),
             std::ptr::null_mut(),
@@ -346,7 +313,7 @@ fn spawn_shared(
     prepared.unshared = Some(Arc::clone(&sharing));
     let stack = held
         .place(&set, &mut prepared.fds)
-        .and_then(|()| Stack::take());
+        .and_then(|()| Stack::map());
     let stack = match stack {
         Ok(stack) => stack,
         Err(e) => {
@@ -354,10 +321,9 @@ fn spawn_shared(
             return Err(e);
         }
     };
-    let top = stack.top();
     let mut launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
-        stack: Some(stack),
+        stack,
         done: done_read,
         shared: None,
     };
@@ -365,7 +331,7 @@ fn spawn_shared(
     let pid = unsafe {
         clone_child(
             child_entry,
-            top,
+            launch.stack.top(),
             libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_CHILD_CLEARTID | VFORK,
             launch.prepared.cast(),
             sharing.as_ptr(),
