@@ -38,7 +38,7 @@ pub struct ChildFds {
     pub ready_to: i32,
     /// -1: the child has its own copy of the daemon's fd table. Else it shares the daemon's
     /// table ([`crate::process::window`]) and keeps only the fds below this number, where the
-    /// daemon put the ones above.
+    /// daemon put the ones above (then slot numbers).
     pub keep_below: i32,
     /// The child's write end of the exec pipe, which must stay open until the exec; -1 when
     /// unknown.
