@@ -78,13 +78,19 @@ pub struct CStrings {
 
 impl CStrings {
     /// One string per item, each the concatenation of its parts; `Err` if one holds a NUL.
+    /// Every buffer is allocated once at its final size (growing ones fragment the heap).
     pub fn new<'a, I, P>(items: I) -> Result<CStrings, NulInside>
     where
-        I: IntoIterator<Item = P>,
+        I: IntoIterator<Item = P> + Clone,
         P: IntoIterator<Item = &'a [u8]>,
     {
-        let mut bytes = Vec::new();
-        let mut starts = Vec::new();
+        let (mut count, mut len) = (0, 0);
+        for parts in items.clone() {
+            count += 1;
+            len += parts.into_iter().map(<[u8]>::len).sum::<usize>() + 1;
+        }
+        let mut bytes = Vec::with_capacity(len);
+        let mut starts = Vec::with_capacity(count);
         for parts in items {
             starts.push(bytes.len());
             for part in parts {
@@ -97,10 +103,12 @@ impl CStrings {
         }
         // Pointers last: `bytes` no longer moves.
         let base = bytes.as_ptr();
-        let mut ptrs: Vec<_> = starts
-            .into_iter()
-            .map(|at| base.wrapping_add(at).cast::<libc::c_char>())
-            .collect();
+        let mut ptrs = Vec::with_capacity(count + 1);
+        ptrs.extend(
+            starts
+                .into_iter()
+                .map(|at| base.wrapping_add(at).cast::<libc::c_char>()),
+        );
         ptrs.push(std::ptr::null());
         Ok(CStrings {
             _bytes: bytes,
