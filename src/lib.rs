@@ -8,7 +8,9 @@
 //! (the few libc calls nix lacks), [`clock`] (the only clock reads, and deadline sums).
 //!
 //! Pure cores (inputs in, decisions out; no syscalls, no clock):
-//! - [`config`]: `supervisord.conf` → typed, validated structs that compare by value (§1);
+//! - [`config::parse`]: `supervisord.conf`'s sections and the environment → typed, validated
+//!   structs that compare by value, users and paths still as written (§1); [`config::load`]
+//!   puts file reading before it and one pass of system lookups after it ([`config::resolve()`]);
 //! - [`process::machine`]: the per-process state machine (§3);
 //! - [`events`]: event payloads, listener pools, the listener protocol, capture mode (§6);
 //! - [`http`] and [`rpc`]: HTTP framing, Basic auth, the XML-RPC codec and the method table

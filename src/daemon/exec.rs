@@ -407,3 +407,7 @@ impl Daemon {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "exec_tests.rs"]
+mod tests;

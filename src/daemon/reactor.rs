@@ -207,21 +207,26 @@ impl Daemon {
         }
     }
 
-    /// Reaps every dead child; each known one gets its pipes drained, then its exit.
+    /// Reaps every dead child.
     pub fn reap_all(&mut self) {
         while let Some((pid, status)) = crate::sys::reap_one() {
-            let status = ExitStatus::from_raw(status);
-            match self.model.pids.remove(&pid) {
-                Some(id) => {
-                    self.finish_io(id);
-                    self.step(id, Input::Exited(status));
-                }
-                None if self.probe_reaped(pid, &status) => {}
-                None => self.model.log.log(
-                    Level::Info,
-                    &format!("reaped unknown pid {pid} ({})", status.text),
-                ),
+            self.on_reaped(pid, ExitStatus::from_raw(status));
+        }
+    }
+
+    /// A reaped child: a known one gets its pipes drained, then its exit; a probe's ends
+    /// its attempt; any other is logged.
+    pub(crate) fn on_reaped(&mut self, pid: i32, status: ExitStatus) {
+        match self.model.pids.remove(&pid) {
+            Some(id) => {
+                self.finish_io(id);
+                self.step(id, Input::Exited(status));
             }
+            None if self.probe_reaped(pid, &status) => {}
+            None => self.model.log.log(
+                Level::Info,
+                &format!("reaped unknown pid {pid} ({})", status.text),
+            ),
         }
     }
 

@@ -2,8 +2,9 @@
 //! carried out with children, pipes and timers.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use crate::clock::Stopwatch;
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::daemon::core::{Autostart, Daemon};
 use crate::events::payload::Event;
@@ -22,6 +23,10 @@ impl Supervisor for Daemon {
 
     fn wall(&self) -> f64 {
         self.now.secs()
+    }
+
+    fn elapsed(&self, work: &Stopwatch) -> Duration {
+        work.elapsed()
     }
 
     fn turn(&self) -> u64 {

@@ -7,6 +7,8 @@
 //! verbs of [`Supervisor`], which the reactor implements (and tests fake).
 
 pub mod depends;
+#[cfg(test)]
+pub mod fake;
 pub mod process;
 pub mod verbs;
 
@@ -308,5 +310,92 @@ impl Model {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fake::Fake;
+
+    const CONF: &str = "[program:b]\ncommand=/bin/sh\npriority=5\n\
+                        [program:a]\ncommand=/bin/sh\npriority=5\n\
+                        [program:first]\ncommand=/bin/sh\npriority=1\n\
+                        [program:dep]\ncommand=/bin/sh\ndepends_on=a\n\
+                        [eventlistener:l]\ncommand=/bin/sh\nevents=TICK_5\n";
+
+    fn names(m: &Model) -> Vec<&str> {
+        m.groups.iter().map(|g| g.name.as_str()).collect()
+    }
+
+    #[test]
+    fn groups_stay_in_priority_then_name_order_and_are_found_by_name() {
+        let mut f = Fake::new(CONF);
+        let m = &mut f.model;
+        // An event listener pool's default priority is -1.
+        assert_eq!(names(m), ["l", "first", "a", "b", "dep"]);
+        assert_eq!(m.with_depends, 1);
+        assert!(m.events.pool("l").is_some());
+        let l = m.group("l").unwrap().procs[0];
+        assert!(m.procs[&l].listener.is_some(), "a listener pool's process");
+        let removed = m.remove_group("a");
+        assert_eq!(removed.len(), 1);
+        assert!(removed.iter().all(|id| !m.procs.contains_key(id)));
+        assert!(m.group("a").is_none() && m.group("b").is_some());
+        m.remove_group("dep");
+        assert_eq!(m.with_depends, 0);
+        m.remove_group("l");
+        assert!(m.events.pool("l").is_none());
+        assert_eq!(names(m), ["first", "b"]);
+        let cfg = m
+            .config
+            .groups
+            .iter()
+            .find(|g| g.name == "a")
+            .cloned()
+            .unwrap();
+        m.insert_group(&cfg);
+        assert_eq!(names(m), ["first", "a", "b"]);
+        assert_eq!(m.remove_all_groups().len(), 3);
+        assert!(m.groups.is_empty() && m.procs.is_empty());
+    }
+
+    #[test]
+    fn members_are_set_in_order_and_ids_are_never_reused() {
+        let mut f = Fake::new(CONF);
+        let m = &mut f.model;
+        let old = m.group("b").unwrap().procs[0];
+        let pcfg = m.procs[&old].config.clone();
+        m.remove_process(old);
+        let fresh = m.add_process("b", &pcfg, Role::Program);
+        assert!(fresh > old);
+        m.set_members("b", vec![fresh]);
+        assert_eq!(m.group("b").unwrap().procs, [fresh]);
+        assert_eq!(m.all_ids().len(), 5);
+    }
+
+    #[test]
+    fn logs_are_cleared_and_rotated_by_path() {
+        let mut f = Fake::new(
+            "[program:p]\ncommand=/bin/sh\nstdout_logfile=%(here)s/p.log\n\
+             stdout_logfile_backups=1\nredirect_stderr=true\n",
+        );
+        let path = f.dir.join("p.log");
+        let id = f.id("p");
+        let m = &mut f.model;
+        assert!(m.procs[&id].stderr.log_path.is_none(), "redirected");
+        std::fs::write(&path, "x").unwrap();
+        m.process_logs(id, LogOp::Reopen).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"x",
+            "reopen: only open logs"
+        );
+        m.process_logs(id, LogOp::Rotate).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
+        assert_eq!(std::fs::read(path.with_extension("log.1")).unwrap(), b"x");
+        std::fs::write(&path, "y").unwrap();
+        m.process_logs(id, LogOp::Clear).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
     }
 }

@@ -26,3 +26,6 @@ pub enum Reply {
     Now(Value),
     Later(pending::Pending),
 }
+
+#[cfg(test)]
+mod tests;
