@@ -18,7 +18,6 @@ fn daemon(name: &str, text: &str) -> (Daemon, ProcId, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let full = format!("[supervisord]\nchildlogdir=%(here)s\n{text}");
     let cfg = config(&dir, &full);
-    let now = crate::clock::Now::read();
     let log = MainLog::open(
         &MainLogSettings {
             level: Level::Debug,
@@ -27,9 +26,10 @@ fn daemon(name: &str, text: &str) -> (Daemon, ProcId, std::path::PathBuf) {
             backups: 0,
             echo: false,
         },
-        now.wall,
+        std::time::SystemTime::UNIX_EPOCH,
     )
     .unwrap();
+    let now = crate::clock::Now::read();
     let mut d = Daemon::new(Box::new(|| Err("unused".into())), cfg.clone(), log, now).unwrap();
     let ids = d.add_group(&cfg.groups[0], Autostart::Later);
     (d, ids[0], dir)
@@ -42,8 +42,10 @@ fn state(d: &Daemon, id: ProcId) -> ProcessState {
 /// The process timers armed, delivered now (the machine does not look at the clock).
 fn fire_process_timers(d: &mut Daemon) {
     let mut due = Vec::new();
-    d.timers
-        .pop_due(crate::clock::after_secs(d.now.mono, 3600), &mut due);
+    d.timers.pop_due(
+        crate::clock::after_secs(crate::clock::Now::read().mono, 3600),
+        &mut due,
+    );
     for key in due {
         if let TimerKey::Process(id, gen) = key {
             d.on_process_timer(id, gen);
@@ -103,11 +105,10 @@ fn a_reaped_child_leaves_the_pid_table_and_its_exit_reaches_the_machine() {
     let (mut d, id, dir) = daemon("reap", "[program:a]\ncommand=/bin/sh\nstartsecs=5\n");
     // STARTING with a pid no process can have (pid_max is far lower): no fork, no signal.
     let pid = i32::MAX - 7;
-    let now = d.now.mono;
     let p = d.model.procs.get_mut(&id).unwrap();
     let ctx = Ctx {
         cfg: &p.config,
-        now,
+        now: crate::clock::Now::read().mono,
         wall: 0.0,
         auto_allowed: true,
     };

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::clock::Stopwatch;
+
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::daemon::core::{Autostart, Daemon};
 use crate::events::payload::Event;
@@ -25,8 +26,8 @@ impl Supervisor for Daemon {
         self.now.secs()
     }
 
-    fn elapsed(&self, work: &Stopwatch) -> Duration {
-        work.elapsed()
+    fn elapsed(&self, since: Stopwatch) -> Duration {
+        since.elapsed()
     }
 
     fn turn(&self) -> u64 {

@@ -114,7 +114,7 @@ impl Fake {
                 backups: 0,
                 echo: false,
             },
-            std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            std::time::SystemTime::UNIX_EPOCH,
         )
         .expect("activity log");
         let mut model = Model::new(cfg.clone(), log);
@@ -256,7 +256,7 @@ impl Supervisor for Fake {
         self.wall
     }
 
-    fn elapsed(&self, _work: &Stopwatch) -> Duration {
+    fn elapsed(&self, _since: Stopwatch) -> Duration {
         self.elapsed
     }
 

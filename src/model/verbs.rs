@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::clock::Stopwatch;
+
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::events::payload::Event;
 use crate::logging::level::Level;
@@ -44,9 +45,8 @@ pub trait Supervisor {
     fn now(&self) -> Instant;
     /// Wall time of this loop turn, in seconds since the epoch.
     fn wall(&self) -> f64;
-    /// The time spent on `work`, for a work budget within a turn (a multicall's slice,
-    /// D9): the reactor reads the stopwatch, a fake answers what the test wants.
-    fn elapsed(&self, work: &Stopwatch) -> Duration;
+    /// The loop's own work since `since`, for a budget within a turn (D9).
+    fn elapsed(&self, since: Stopwatch) -> Duration;
     /// The loop turn, counted.
     fn turn(&self) -> u64;
     /// Polls the waiting answers again next turn, without sleeping.

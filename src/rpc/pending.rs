@@ -227,7 +227,7 @@ pub fn run_calls(
             Err(f) => Err(f),
         };
         push_result(results, bytes, outcome)?;
-        if !rest.is_empty() && d.elapsed(&started) >= MULTICALL_SLICE {
+        if !rest.is_empty() && d.elapsed(started) >= MULTICALL_SLICE {
             d.resume_next_turn();
             return Ok(Some(Pending::Yielded { turn: d.turn() }));
         }
