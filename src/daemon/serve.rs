@@ -197,9 +197,9 @@ impl Daemon {
         connection: Connection,
         result: Result<Value, Fault>,
     ) {
-        let body = match &result {
-            Ok(v) => codec::write_response(v),
-            Err(f) => codec::write_fault(f),
+        let body = match result {
+            Ok(v) => codec::into_response(v),
+            Err(f) => codec::write_fault(&f),
         };
         self.send(
             id,

@@ -199,6 +199,7 @@ fn encoded_size(value: &Value) -> usize {
     match value {
         Value::String(s) => TAGS + s.len(),
         Value::Base64(b) => TAGS + b.len() / 3 * 4 + 4,
+        Value::Encoded(e) => e.len(),
         Value::Array(items) => items
             .iter()
             .fold(TAGS, |n, v| n.saturating_add(encoded_size(v))),

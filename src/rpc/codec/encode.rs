@@ -5,8 +5,8 @@ use crate::rpc::Value;
 
 use super::Fault;
 
-const RESPONSE_START: &str = "<?xml version='1.0'?>\n<methodResponse>\n";
-const RESPONSE_END: &str = "</methodResponse>\n";
+pub(super) const RESPONSE_START: &str = "<?xml version='1.0'?>\n<methodResponse>\n";
+pub(super) const RESPONSE_END: &str = "</methodResponse>\n";
 
 /// A successful `<methodResponse>` carrying `value`, as Python's marshaller writes it.
 ///
@@ -22,6 +22,15 @@ pub fn write_response(value: &Value) -> Vec<u8> {
     out.push_str("</param>\n</params>\n");
     out.push_str(RESPONSE_END);
     out.into_bytes()
+}
+
+/// [`write_response`] of an owned value: an answer written straight from the model
+/// ([`Value::Encoded`]) is finished in place rather than copied.
+pub fn into_response(value: Value) -> Vec<u8> {
+    match value {
+        Value::Encoded(e) => e.into_response(),
+        other => write_response(&other),
+    }
 }
 
 /// A fault `<methodResponse>` (HTTP 200), as Python's marshaller writes it.
@@ -48,7 +57,11 @@ pub fn write_method_call(method: &str, params: &[Value]) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write_value(out: &mut String, value: &Value) {
+pub(super) fn write_value(out: &mut String, value: &Value) {
+    if let Value::Encoded(e) = value {
+        out.push_str(e.as_str());
+        return;
+    }
     out.push_str("<value>");
     match value {
         Value::Int(n) => push_int(out, "int", i64::from(*n)),
@@ -98,13 +111,14 @@ fn write_value(out: &mut String, value: &Value) {
             out.push_str("</data></array>");
         }
         Value::Nil => out.push_str("<nil/>"),
+        Value::Encoded(_) => {}
     }
     out.push_str("</value>\n");
 }
 
 /// `<tag>n</tag>`, the digits made on the stack (no String and no formatter per number:
 /// answers carry thousands of them).
-fn push_int(out: &mut String, tag: &str, n: i64) {
+pub(super) fn push_int(out: &mut String, tag: &str, n: i64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n.unsigned_abs();
@@ -139,7 +153,7 @@ fn push_tagged(out: &mut String, tag: &str, text: &str) {
 }
 
 /// Python's `escape`: `&`, `<`, `>`.
-fn escape_into(out: &mut String, text: &str) {
+pub(super) fn escape_into(out: &mut String, text: &str) {
     // Fast path: most text (names, states, descriptions) needs no escaping at all.
     let plain =
         |b: &u8| !matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
