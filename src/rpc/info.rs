@@ -15,6 +15,8 @@ use crate::daemon::model::{Channel, ProcId, Process};
 use crate::rpc::args::{self, record};
 use crate::rpc::codec::Writer;
 use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::listing::{ConfigRow, Listing, Rows};
+use crate::rpc::pending::Pending;
 use crate::rpc::Reply;
 use crate::states::{ProcessState, SupervisorState};
 use crate::timefmt;
@@ -177,20 +179,30 @@ pub fn get_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault
     Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
-/// Every process, by group name then process name, written straight from the model.
+/// Every process, by group name then process name, written straight from the model over as
+/// many loop turns as it takes ([`listing`](crate::rpc::listing)).
 pub fn get_all_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
     require_running(d)?;
-    let now = clock::wall();
-    let mut all: Vec<&Process> = d.procs.values().collect();
-    all.sort_unstable_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
-    let mut w = Writer::with_capacity(all.len().saturating_mul(PROCESS_INFO_BYTES));
-    w.begin_array();
-    for p in all {
-        write_process_info(&mut w, p, now);
+    let ids = process_rows(d);
+    let capacity = ids.len().saturating_mul(PROCESS_INFO_BYTES);
+    Ok(answer(Listing::start(d, Rows::Processes(ids), capacity)))
+}
+
+/// Every process, by group name then process name.
+pub(crate) fn process_rows(d: &Daemon) -> Vec<ProcId> {
+    let mut all: Vec<(&Process, ProcId)> = d.procs.iter().map(|(id, p)| (p, *id)).collect();
+    all.sort_unstable_by(|(a, _), (b, _)| {
+        (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name))
+    });
+    all.into_iter().map(|(_, id)| id).collect()
+}
+
+fn answer(listing: Result<Value, Listing>) -> Reply {
+    match listing {
+        Ok(v) => Reply::Now(v),
+        Err(more) => Reply::Later(Pending::Listing(Box::new(more))),
     }
-    w.end_array();
-    Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
 /// The `*_logfile` of a channel in `getAllConfigInfo`.
@@ -238,7 +250,7 @@ const CHANNEL_KEYS: [[&str; 7]; 2] = [
 ];
 
 /// Writes the `getAllConfigInfo` struct of `c`, members in name order.
-fn write_config_info(
+pub(crate) fn write_config_info(
     w: &mut Writer,
     c: &ProcessConfig,
     group: &str,
@@ -334,38 +346,43 @@ fn write_config_info(
 }
 
 /// One struct per configured process of the last configuration read, by process name,
-/// written straight from the configuration.
+/// written straight from the configuration over as many loop turns as it takes.
 pub fn get_all_config_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
     require_running(d)?;
+    let rows = config_rows(d);
+    let capacity = rows.len().saturating_mul(CONFIG_INFO_BYTES);
+    Ok(answer(Listing::start(d, Rows::Configs(rows), capacity)))
+}
+
+/// Every configured process of the last configuration read, by process name.
+pub(crate) fn config_rows(d: &Daemon) -> Vec<ConfigRow> {
     let mut rows = Vec::new();
-    for g in &d.config.groups {
+    for (gi, g) in d.config.groups.iter().enumerate() {
         let active = d.group(&g.name);
         // By name, once per group: a search per process was quadratic in the group's size.
-        let running: HashMap<&str, &Process> = active
+        let running: HashMap<&str, ProcId> = active
             .map(|a| {
                 a.procs
                     .iter()
-                    .filter_map(|id| d.procs.get(id))
                     .rev()
-                    .map(|p| (p.config.name.as_str(), p))
+                    .filter_map(|id| d.procs.get(id).map(|p| (p.config.name.as_str(), *id)))
                     .collect()
             })
             .unwrap_or_default();
-        for c in &g.processes {
-            let p = running.get(c.name.as_str()).copied();
-            rows.push((c, g, active.is_some(), p));
+        for (pi, c) in g.processes.iter().enumerate() {
+            rows.push(ConfigRow {
+                group: gi,
+                process: pi,
+                name: c.name.as_str().into(),
+                inuse: active.is_some(),
+                running: running.get(c.name.as_str()).copied(),
+            });
         }
     }
     // Stable: the same name in two groups stays in group order.
-    rows.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-    let mut w = Writer::with_capacity(rows.len().saturating_mul(CONFIG_INFO_BYTES));
-    w.begin_array();
-    for (c, g, inuse, p) in rows {
-        write_config_info(&mut w, c, &g.name, g.priority, inuse, p);
-    }
-    w.end_array();
-    Ok(Reply::Now(Value::Encoded(w.finish())))
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
 }
 
 /// About the encoded size of one `getAllConfigInfo` struct, to size buffers.
@@ -410,4 +427,4 @@ pub fn get_identification(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
 
 #[cfg(test)]
 #[path = "info_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -169,10 +169,10 @@ fn old_all_config_info(d: &Daemon) -> Value {
 }
 
 /// A directory of this test's own, removed when dropped.
-struct TempDir(std::path::PathBuf);
+pub(crate) struct TempDir(std::path::PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(crate) fn new() -> TempDir {
         static SERIAL: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "rs-info-test-{}-{}",
@@ -191,7 +191,7 @@ impl Drop for TempDir {
 }
 
 /// A daemon (no sockets, nothing spawned) whose configuration is `programs`.
-fn daemon(dir: &TempDir, programs: &str) -> Daemon {
+pub(crate) fn daemon(dir: &TempDir, programs: &str) -> Daemon {
     let d = dir.0.display();
     let text = format!(
         "[supervisord]\nlogfile={d}/sd.log\nchildlogdir={d}\n\n\
