@@ -24,7 +24,7 @@ use crate::rpc::info::{write_config_info, write_process_info};
 use crate::rpc::Value;
 
 /// Work one listing may do per loop turn.
-const SLICE: Duration = Duration::from_millis(4);
+const SLICE: Duration = Duration::from_millis(2);
 /// Entries written between two readings of the clock.
 const BETWEEN_CLOCKS: usize = 32;
 
