@@ -5,6 +5,8 @@
 
 use crate::rpc::Value;
 
+use super::client::Rows;
+
 /// One `getProcessInfo` / `getAllProcessInfo` struct (the keys supervisorctl uses).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessInfo {
@@ -121,7 +123,45 @@ impl ProcessInfo {
     pub fn list(v: &Value) -> Shape<Vec<ProcessInfo>> {
         array(v)?.iter().map(ProcessInfo::from_value).collect()
     }
+
+    /// [`ProcessInfo::list`] of rows of [`PROCESS_INFO_KEYS`], with the same errors.
+    pub fn from_rows(rows: Rows) -> Shape<Vec<ProcessInfo>> {
+        let rows = match rows {
+            Rows::Rows(rows) => rows,
+            Rows::Other(v) => return ProcessInfo::list(&v),
+        };
+        rows.into_iter()
+            .map(|row| {
+                let mut members = PROCESS_INFO_KEYS.iter().zip(row);
+                let mut next = || {
+                    let (key, v) = members.next().ok_or("no such member")?;
+                    v.map(|v| (*key, v))
+                        .ok_or_else(|| format!("no {key:?} field"))
+                };
+                let text = |(key, v): (&str, Value)| match v {
+                    Value::String(s) => Ok(s),
+                    _ => Err(format!("{key:?} is not a string")),
+                };
+                let integer = |(key, v): (&str, Value)| {
+                    int(&v).ok_or_else(|| format!("{key:?} is not an integer"))
+                };
+                Ok(ProcessInfo {
+                    group: text(next()?)?,
+                    name: text(next()?)?,
+                    state: integer(next()?)?,
+                    statename: text(next()?)?,
+                    description: text(next()?)?,
+                    pid: integer(next()?)?,
+                })
+            })
+            .collect()
+    }
 }
+
+/// The members of a `getProcessInfo` struct supervisorctl reads, in the order
+/// [`ProcessInfo::from_value`] checks them.
+pub const PROCESS_INFO_KEYS: [&str; 6] =
+    ["group", "name", "state", "statename", "description", "pid"];
 
 impl ProcessResult {
     pub fn from_value(v: &Value) -> Shape<ProcessResult> {
@@ -236,6 +276,38 @@ mod tests {
                 pid: 5,
             }])
         );
+    }
+
+    /// Read from rows (the table's way) or from the whole structs, the same records and
+    /// the same complaints.
+    #[test]
+    fn rows_read_as_the_whole_structs() {
+        let good = st(&[
+            ("group", s("g")),
+            ("name", s("p")),
+            ("state", Value::Int(20)),
+            ("statename", s("RUNNING")),
+            ("description", s("pid 5, uptime 0:00:01")),
+            ("pid", Value::Int64(5)),
+            ("spawnerr", s("")),
+        ]);
+        let cases = [
+            Value::Array(vec![good.clone(), good.clone()]),
+            Value::Array(vec![]),
+            Value::Array(vec![good.clone(), st(&[("group", s("g"))])]),
+            Value::Array(vec![st(&[("group", s("g")), ("name", Value::Int(1))])]),
+            Value::Array(vec![st(&[
+                ("group", s("g")),
+                ("name", s("p")),
+                ("state", s("x")),
+            ])]),
+            Value::Array(vec![good.clone(), s("x")]),
+            s("x"),
+        ];
+        for v in cases {
+            let rows = Rows::from_value(v.clone(), &PROCESS_INFO_KEYS);
+            assert_eq!(ProcessInfo::from_rows(rows), ProcessInfo::list(&v), "{v:?}");
+        }
     }
 
     #[test]

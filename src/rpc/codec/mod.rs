@@ -14,7 +14,7 @@ mod decode;
 mod encode;
 mod writer;
 
-pub use decode::{parse_method_call, parse_method_response, Answer};
+pub use decode::{parse_method_call, parse_method_response, parse_struct_rows, Answer, Row};
 pub use encode::{into_response, write_fault, write_method_call, write_response};
 pub use writer::{Encoded, Writer};
 
