@@ -152,12 +152,35 @@ fn push_tagged(out: &mut String, tag: &str, text: &str) {
     out.push('>');
 }
 
+/// The ASCII bytes [`escape_into`] cannot copy as they are, as a bit set: `&`, `<`, `>` and
+/// the control characters XML forbids.
+const SPECIAL_ASCII: u128 = {
+    let mut set = 0u128;
+    let mut b = 0u8;
+    while b < 0x80 {
+        if matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f) {
+            set |= 1 << b;
+        }
+        b += 1;
+    }
+    set
+};
+
+/// True for a byte copied as it is. 0xEF leads U+FFFE/U+FFFF (and other text, which then
+/// takes the slow path).
+fn plain(b: u8) -> bool {
+    if b < 0x80 {
+        SPECIAL_ASCII >> b & 1 == 0
+    } else {
+        b != 0xef
+    }
+}
+
 /// Python's `escape`: `&`, `<`, `>`.
 pub(super) fn escape_into(out: &mut String, text: &str) {
-    // Fast path: most text (names, states, descriptions) needs no escaping at all.
-    let plain =
-        |b: &u8| !matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
-    if text.as_bytes().iter().all(plain) {
+    // Fast path: most text (names, states, descriptions) needs no escaping at all (answers
+    // carry megabytes of it).
+    if text.bytes().all(plain) {
         out.push_str(text);
         return;
     }
@@ -369,6 +392,15 @@ mod tests {
             text.contains("<string>a\u{fffd}b\u{fffd}[0mc\rd\u{fffd}</string>"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn plain_bytes_are_the_ones_copied_as_they_are() {
+        for b in 0..=u8::MAX {
+            let special =
+                matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
+            assert_eq!(plain(b), !special, "{b:#x}");
+        }
     }
 
     #[test]
