@@ -13,9 +13,18 @@
 //! - [`http`] and [`rpc`]: HTTP framing, Basic auth, the XML-RPC codec and the method table
 //!   (§5); [`logging::tail`], [`logging::ansi`]; [`web`], the web interface's pages.
 //!
-//! The daemon ([`daemon`]): one thread, one `mio::Poll`. The reactor's turn (signals and
-//! reaping, then I/O, then timers, then event delivery, then shutdown progress) is written in
-//! [`daemon::reactor`]; only `daemon` and `process::spawn` touch children, sockets and files.
+//! The model ([`model`]): configuration, groups, processes, the pid table, supervisord's
+//! state, event pools and the activity log, with no poll and no timers; and
+//! [`model::Supervisor`], the verbs (start, stop, signal, stdin, groups, logs, reload,
+//! shutdown, the turn's clock) through which the RPC handlers and the web actions act.
+//!
+//! The daemon ([`daemon`]): the reactor, one thread, one `mio::Poll`, owning the model and
+//! implementing its verbs (`daemon::verbs`). Its turn (signals and reaping, then I/O, then
+//! timers, then event delivery, then shutdown progress) is written in [`daemon::reactor`];
+//! only `daemon` and `process::spawn` touch children and sockets.
+//!
+//! Dependencies point one way: `daemon` → `rpc` → `model` → (`config`, `process`,
+//! `events`, `logging`, vocabulary); `web` renders pages and knows neither.
 //!
 //! The client ([`ctl`]): `supervisorctl`, a small synchronous program over blocking sockets.
 //!
@@ -29,6 +38,7 @@ pub mod daemon;
 pub mod events;
 pub mod http;
 pub mod logging;
+pub mod model;
 pub mod process;
 pub mod rpc;
 pub mod signame;

@@ -36,7 +36,7 @@ impl Access {
 impl Daemon {
     /// Handles one request, with its access line when tracing.
     pub(crate) fn serve_logged(&mut self, id: u64, req: Request) {
-        if self.log.enabled(Level::Trace) {
+        if self.model.log.enabled(Level::Trace) {
             self.begin_access(id, &req);
         }
         self.handle_request(id, req);
@@ -92,7 +92,8 @@ impl Daemon {
             .is_some_and(|c| matches!(c.state, ConnState::Streaming(_)));
         if !streaming {
             let status = a.status.unwrap_or(0);
-            self.log
+            self.model
+                .log
                 .log(Level::Trace, &format!("{} {status} {}", a.head, a.sent));
         }
     }

@@ -122,7 +122,7 @@ impl Daemon {
             _ => conn.timer_at = None,
         }
         if deadline(conn).is_some_and(|at| at <= now) {
-            self.log.log(
+            self.model.log.log(
                 Level::Debug,
                 &format!(
                     "closing HTTP connection {id}: timed out ({:?})",
@@ -234,7 +234,7 @@ impl Daemon {
         };
         if !std::mem::replace(&mut server.accept_failing, true) {
             let section = server.config.section.clone();
-            self.log.log(
+            self.model.log.log(
                 Level::Error,
                 &format!("unable to accept HTTP connections on {section}: {e}; {then}"),
             );
@@ -254,7 +254,7 @@ impl Daemon {
         if let Some(server) = self.http.servers.get_mut(index) {
             if std::mem::take(&mut server.accept_failing) {
                 let section = server.config.section.clone();
-                self.log.log(
+                self.model.log.log(
                     Level::Info,
                     &format!("accepting HTTP connections on {section} again"),
                 );

@@ -143,7 +143,7 @@ impl Daemon {
                 }
             };
             if let Err(e) = registered {
-                self.log.log(
+                self.model.log.log(
                     Level::Critical,
                     &format!("unable to watch an HTTP server: {e}"),
                 );
@@ -361,7 +361,7 @@ impl Daemon {
                     self.serve_logged(id, req);
                 }
                 Progress::Reject(reject) => {
-                    self.log.log(
+                    self.model.log.log(
                         Level::Debug,
                         &format!("refused an HTTP request: {}", reject.reason),
                     );

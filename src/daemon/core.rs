@@ -1,29 +1,25 @@
-//! The daemon's state: configuration, groups, processes, the poll and its sources, timers
-//! and the activity log, plus the operations that add and remove groups.
+//! The reactor's state: the model it owns, the poll and its sources, timers, HTTP
+//! connections, sockets and launches, plus adding and removing groups.
 //!
 //! Everything the loop owns lives in [`Daemon`]; behaviour is split by concern into
-//! `exec` (process actions), `output` (child pipes), `stop` (shutdown/restart) and
-//! `reactor` (the turn). Only the loop thread ever touches it.
+//! `exec` (process actions), `output` (child pipes), `stop` (shutdown/restart), `verbs`
+//! (what the RPC handlers may do) and `reactor` (the turn). Only the loop thread ever
+//! touches it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 
 use mio::{Poll, Token};
 
-use crate::config::{Config, GroupConfig, GroupKind, HttpServerKind, ProcessConfig};
+use crate::config::{Config, GroupConfig, HttpServerKind};
 use crate::daemon::conn::HttpState;
 use crate::daemon::fcgi::FcgiSockets;
-use crate::daemon::lifecycle::auto_log_name;
-use crate::daemon::model::{Channel, ChannelState, Counters, Group, ProcId, Process};
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
-use crate::events::listener::ListenerProtocol;
-use crate::events::payload::Event;
-use crate::events::pool::{EventBus, Pool};
 use crate::events::tick::TickState;
 use crate::logging::level::Level;
 use crate::logging::main_log::MainLog;
-use crate::process::machine::{Action, Input, Machine};
+use crate::model::{Channel, Model, ProcId, Process};
+use crate::process::machine::{Action, Input};
 use crate::states::SupervisorState;
 
 /// What a poll token stands for.
@@ -46,35 +42,19 @@ pub const SIGNALS: Token = Token(0);
 pub type Loader = Box<dyn Fn() -> Result<Config, String>>;
 
 pub struct Daemon {
+    /// What supervisord knows: configuration, groups, processes, events, the activity log.
+    pub model: Model,
     pub loader: Loader,
-    /// The configuration last read (start-up, reread or reload).
-    pub config: Config,
     /// supervisord's own environment, the base of every child's.
     pub environ: Vec<(String, String)>,
     /// `SUPERVISOR_SERVER_URL` for children whose `serverurl` is AUTO.
     pub server_url: Option<String>,
-    pub mood: SupervisorState,
-    /// Active groups in (priority, name) order.
-    pub groups: Vec<Group>,
-    /// The priority of each active group, so a name is found by binary search in `groups`
-    /// (linear scans made reload quadratic in the number of groups).
-    group_prio: HashMap<String, i32>,
-    pub procs: HashMap<ProcId, Process>,
-    /// Live (not yet reaped) child pids.
-    pub pids: HashMap<i32, ProcId>,
-    next_proc: ProcId,
     pub poll: Poll,
     pub sources: HashMap<Token, Source>,
     next_token: usize,
     pub timers: Timers,
-    pub log: MainLog,
-    pub events: EventBus,
     pub ticks: TickState,
     pub tick_armed: bool,
-    /// Set when pools may have something to deliver; cleared by `dispatch_events`.
-    pub dispatch_pending: bool,
-    /// Processes whose state changed this turn (for `wait=true` replies).
-    pub changed: Vec<ProcId>,
     pub stopping: Stopping,
     pub http: HttpState,
     /// The token the web interface's forms carry (D8).
@@ -100,6 +80,16 @@ pub struct Daemon {
     pub resume_rpc: bool,
     /// `exec:` probe children and notify socket names (issue 14).
     pub watch_shared: crate::daemon::watch::WatchShared,
+    /// The sockets, pipes and probes watching each process (issue 14).
+    pub(crate) watches: HashMap<ProcId, crate::daemon::watch::Watch>,
+}
+
+/// Whether a group's autostart processes start when it is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Autostart {
+    Yes,
+    /// At start-up: every group is added first, then all start in priority order.
+    Later,
 }
 
 impl Daemon {
@@ -110,26 +100,16 @@ impl Daemon {
     pub fn new(loader: Loader, config: Config, log: MainLog) -> std::io::Result<Daemon> {
         let server_url = auto_server_url(&config);
         Ok(Daemon {
+            model: Model::new(config, log),
             loader,
-            config,
             environ: std::env::vars().collect(),
             server_url,
-            mood: SupervisorState::Running,
-            groups: Vec::new(),
-            group_prio: HashMap::new(),
-            procs: HashMap::new(),
-            pids: HashMap::new(),
-            next_proc: 1,
             poll: Poll::new()?,
             sources: HashMap::new(),
             next_token: 1,
             timers: Timers::new(),
-            log,
-            events: EventBus::new(),
             ticks: TickState::new(),
             tick_armed: false,
-            dispatch_pending: false,
-            changed: Vec::new(),
             stopping: Stopping::default(),
             http: HttpState::default(),
             csrf: crate::web::csrf::CsrfToken::generate(),
@@ -144,6 +124,7 @@ impl Daemon {
             turn: 0,
             resume_rpc: false,
             watch_shared: Default::default(),
+            watches: HashMap::new(),
         })
     }
 
@@ -156,96 +137,28 @@ impl Daemon {
     }
 
     pub fn log(&mut self, level: Level, msg: &str) {
-        self.log.log(level, msg);
+        self.model.log.log(level, msg);
     }
 
-    /// Instantiates a group from its configuration: processes, AUTO log files, its event
-    /// pool, PROCESS_GROUP_ADDED and, with `autostart`, the start of its autostart processes.
-    pub fn add_group(&mut self, cfg: &GroupConfig, autostart: bool) {
-        let listener = match &cfg.kind {
-            GroupKind::EventListener(pool) => {
-                self.events
-                    .add_pool(Pool::new(&cfg.name, pool.events.clone(), pool.buffer_size));
-                true
-            }
-            GroupKind::Program => false,
-        };
-        let ids: Vec<ProcId> = cfg
-            .processes
-            .iter()
-            .map(|pcfg| self.add_process(&cfg.name, pcfg, listener))
-            .collect();
-        let group = Group {
-            name: cfg.name.clone(),
-            priority: cfg.priority,
-            kind: cfg.kind.clone(),
-            procs: ids.clone(),
-        };
-        let at = self.groups.partition_point(|g| {
-            (g.priority, g.name.as_str()) < (group.priority, group.name.as_str())
-        });
-        self.groups.insert(at, group);
-        self.group_prio.insert(cfg.name.clone(), cfg.priority);
-        self.emit(Event::group_added(&cfg.name));
+    /// Instantiates a group from its configuration: processes, AUTO log names, its event
+    /// pool, PROCESS_GROUP_ADDED and, with [`Autostart::Yes`], the start of its autostart
+    /// processes.
+    pub fn add_group(&mut self, cfg: &GroupConfig, autostart: Autostart) -> Vec<ProcId> {
+        let ids = self.model.insert_group(cfg);
         self.arm_ticks();
-        if autostart {
+        if autostart == Autostart::Yes {
             self.autostart(&ids);
         }
-    }
-
-    /// Creates the entry of one process of `group` (AUTO log files included); `listener`
-    /// for the processes of an event listener pool. The caller puts it in its group.
-    pub fn add_process(&mut self, group: &str, pcfg: &ProcessConfig, listener: bool) -> ProcId {
-        let id = self.next_proc;
-        self.next_proc += 1;
-        let dir = self.config.supervisord.childlogdir.clone();
-        let ident = self.config.supervisord.identifier.clone();
-        let (mut stdout, mut stderr) = (ChannelState::default(), ChannelState::default());
-        for (chan, ccfg) in [
-            (Channel::Stdout, &pcfg.stdout),
-            (Channel::Stderr, &pcfg.stderr),
-        ] {
-            if chan == Channel::Stderr && pcfg.redirect_stderr {
-                continue;
-            }
-            let state = ChannelState::new(&ccfg.logfile, || {
-                auto_log_name(&dir, &pcfg.name, chan.name(), &ident)
-            });
-            match chan {
-                Channel::Stdout => stdout = state,
-                Channel::Stderr => stderr = state,
-            }
-        }
-        if !pcfg.beyond.depends_on.is_empty() {
-            self.watch_shared.with_depends = self.watch_shared.with_depends.saturating_add(1);
-        }
-        self.procs.insert(
-            id,
-            Process {
-                group: group.to_string(),
-                config: pcfg.clone(),
-                machine: Machine::new(),
-                stdout,
-                stderr,
-                stdin: None,
-                listener: listener.then(|| ListenerProtocol::new(&pcfg.name)),
-                scheduled: None,
-                timer_gen: 0,
-                stop_reported: None,
-                counters: Counters::default(),
-                watch: Default::default(),
-            },
-        );
-        id
+        ids
     }
 
     /// Starts the processes among `ids` that have `autostart=true`, while running.
     pub fn autostart(&mut self, ids: &[ProcId]) {
-        if self.mood != SupervisorState::Running {
+        if self.model.mood != SupervisorState::Running {
             return;
         }
         for id in ids {
-            if self.procs.get(id).is_some_and(|p| p.config.autostart) {
+            if self.model.procs.get(id).is_some_and(|p| p.config.autostart) {
                 self.step(*id, Input::Start);
             }
         }
@@ -253,78 +166,22 @@ impl Daemon {
 
     /// Drops a group whose processes are all stopped.
     pub fn remove_group(&mut self, name: &str) {
-        if let Some(pos) = self.group_position(name) {
-            let group = self.groups.remove(pos);
-            self.drop_group(group);
+        for id in self.model.remove_group(name) {
+            self.watches.remove(&id);
         }
     }
 
-    /// Drops every group (all stopped), in order, without shifting the list each time.
+    /// Drops every group (all stopped).
     pub fn remove_all_groups(&mut self) {
-        for group in std::mem::take(&mut self.groups) {
-            self.drop_group(group);
+        for id in self.model.remove_all_groups() {
+            self.watches.remove(&id);
         }
     }
 
-    fn drop_group(&mut self, group: Group) {
-        self.group_prio.remove(&group.name);
-        for id in &group.procs {
-            self.remove_process(*id);
-        }
-        self.events.remove_pool(&group.name);
-        self.emit(Event::group_removed(&group.name));
-    }
-
-    /// Forgets a process entry (its group keeps or drops its id).
-    pub fn remove_process(&mut self, id: ProcId) -> Option<Process> {
-        let p = self.procs.remove(&id)?;
-        if !p.config.beyond.depends_on.is_empty() {
-            self.watch_shared.with_depends = self.watch_shared.with_depends.saturating_sub(1);
-        }
-        Some(p)
-    }
-
-    fn group_position(&self, name: &str) -> Option<usize> {
-        let prio = *self.group_prio.get(name)?;
-        self.groups
-            .binary_search_by(|g| (g.priority, g.name.as_str()).cmp(&(prio, name)))
-            .ok()
-    }
-
-    /// The log path of a process channel for reading, its pending AUTO file created first
-    /// (an empty log reads as empty, not as missing, as in the reference).
-    pub fn readable_log(&mut self, id: ProcId, chan: Channel) -> Option<PathBuf> {
-        self.create_pending_log(id, chan);
-        self.procs.get(&id)?.channel(chan).log_path.clone()
-    }
-
-    /// Creates a channel's pending AUTO log file, reporting a failure.
-    pub fn create_pending_log(&mut self, id: ProcId, chan: Channel) {
-        let Some(p) = self.procs.get_mut(&id) else {
-            return;
-        };
-        if let Err(e) = p.channel_mut(chan).create_pending_log() {
-            let msg = format!(
-                "unable to create the {} log of {}: {e}",
-                chan.name(),
-                p.config.name
-            );
-            self.log.log(Level::Error, &msg);
-        }
-    }
-
-    pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.get(self.group_position(name)?)
-    }
-
-    /// The process configs of an active group, in order.
-    pub fn group_process_configs(&self, group: &Group) -> Vec<&crate::config::ProcessConfig> {
-        group
-            .procs
-            .iter()
-            .filter_map(|id| self.procs.get(id))
-            .map(|p| &p.config)
-            .collect()
+    /// Forgets a stopped process entry (its group keeps or drops its id).
+    pub fn remove_process(&mut self, id: ProcId) {
+        self.model.remove_process(id);
+        self.watches.remove(&id);
     }
 
     /// The child environment: supervisord's own, then the configured `environment=`, then

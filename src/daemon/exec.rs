@@ -12,11 +12,11 @@ use mio::Interest;
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::fcgi::Acquired;
-use crate::daemon::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::daemon::timers::TimerKey;
 use crate::events::capture::Capture;
 use crate::logging::file::LogFile;
 use crate::logging::level::Level;
+use crate::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::process::command;
 use crate::process::machine::{Action, Ctx, Input};
 use crate::process::spawn::{self, errno_name};
@@ -47,7 +47,7 @@ impl Daemon {
                             self.feed(id, failed, &mut pending);
                         }
                     }
-                    Action::Log(level, text) => self.log.log(level, &text),
+                    Action::Log(level, text) => self.model.log.log(level, &text),
                     Action::Changed(change) => self.on_change(id, &change),
                 }
             }
@@ -57,8 +57,8 @@ impl Daemon {
     }
 
     fn feed(&mut self, id: ProcId, input: Input, out: &mut Vec<Action>) {
-        let auto_allowed = self.mood == SupervisorState::Running;
-        let Some(p) = self.procs.get_mut(&id) else {
+        let auto_allowed = self.model.mood == SupervisorState::Running;
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let ctx = Ctx {
@@ -72,7 +72,7 @@ impl Daemon {
 
     /// Arms the machine's deadline in the timer heap if it changed.
     fn sync_deadline(&mut self, id: ProcId) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let deadline = p.machine.deadline();
@@ -87,7 +87,7 @@ impl Daemon {
 
     /// A process timer popped: deliver it if it is still the armed one.
     pub fn on_process_timer(&mut self, id: ProcId, gen: u64) {
-        let current = self.procs.get_mut(&id).is_some_and(|p| {
+        let current = self.model.procs.get_mut(&id).is_some_and(|p| {
             let live = p.timer_gen == gen;
             if live {
                 p.scheduled = None;
@@ -101,7 +101,7 @@ impl Daemon {
 
     /// Resolves the command, opens the logs and forks. Returns `Spawned` or `SpawnFailed`.
     fn spawn_child(&mut self, id: ProcId) -> Input {
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return Input::SpawnFailed("process is gone".into());
         };
         let resolved = match command::resolve(&p.config.command, &p.config.environment) {
@@ -138,7 +138,7 @@ impl Daemon {
                 return Input::SpawnFailed(msg);
             }
         };
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return Input::SpawnFailed("process is gone".into());
         };
         let req = spawn::Request {
@@ -162,7 +162,7 @@ impl Daemon {
         };
         let pid = child.pid;
         self.keep_launch(child.launch);
-        self.pids.insert(pid, id);
+        self.model.pids.insert(pid, id);
         self.ready_begin(id, ready);
         let out = self.register_pipe(id, child.stdout, Source::ChildOutput(id, Channel::Stdout));
         let err = child
@@ -171,12 +171,12 @@ impl Daemon {
         let stdin = child.stdin.map(|fd| {
             let token = self.token(Source::ChildStdin(id));
             StdinPipe {
-                pipe: Pipe { fd, token },
+                pipe: Pipe { fd, token: token.0 },
                 pending: Vec::new(),
                 writable_registered: false,
             }
         });
-        if let Some(p) = self.procs.get_mut(&id) {
+        if let Some(p) = self.model.procs.get_mut(&id) {
             p.stdout.pipe = out;
             p.stderr.pipe = err.flatten();
             p.stdin = stdin;
@@ -216,14 +216,15 @@ impl Daemon {
             token,
             Interest::READABLE,
         ) {
-            Ok(()) => Some(Pipe { fd, token }),
+            Ok(()) => Some(Pipe { fd, token: token.0 }),
             Err(e) => {
                 self.sources.remove(&token);
                 let name = self
+                    .model
                     .procs
                     .get(&id)
                     .map_or(String::new(), |p| p.config.name.clone());
-                self.log.log(
+                self.model.log.log(
                     Level::Error,
                     &format!("{name}: unable to watch an output pipe: {e}"),
                 );
@@ -234,7 +235,7 @@ impl Daemon {
 
     /// The `[fcgi-program:x]` socket for a spawn, created if no process holds it.
     fn acquire_fcgi(&mut self, id: ProcId) -> Result<Option<std::os::fd::RawFd>, String> {
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return Ok(None);
         };
         let Some(cfg) = p.config.fcgi.clone() else {
@@ -243,7 +244,8 @@ impl Daemon {
         let group = p.group.clone();
         match self.fcgi.acquire(&group, &cfg)? {
             Acquired::Created(fd) => {
-                self.log
+                self.model
+                    .log
                     .log(Level::Info, &format!("Creating socket {}", cfg.url));
                 Ok(Some(fd))
             }
@@ -253,13 +255,17 @@ impl Daemon {
 
     /// Drops a process's reference to its group's FastCGI socket (at exit).
     pub(crate) fn release_fcgi(&mut self, id: ProcId) {
-        let Some(p) = self.procs.get(&id) else { return };
+        let Some(p) = self.model.procs.get(&id) else {
+            return;
+        };
         let Some(url) = p.config.fcgi.as_ref().map(|c| c.url.to_string()) else {
             return;
         };
         let group = p.group.clone();
         if self.fcgi.release(&group) {
-            self.log.log(Level::Info, &format!("Closing socket {url}"));
+            self.model
+                .log
+                .log(Level::Info, &format!("Closing socket {url}"));
         }
     }
 
@@ -271,7 +277,7 @@ impl Daemon {
 
     /// Opens a channel's log for a run; a pending AUTO log waits for the first output.
     pub(crate) fn open_log(&mut self, id: ProcId, chan: Channel) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let ccfg = match chan {
@@ -308,13 +314,13 @@ impl Daemon {
             }
         }
         if let Some(e) = error {
-            self.log.log(Level::Error, &e);
+            self.model.log.log(Level::Error, &e);
         }
     }
 
     /// Closes the log files after a run (they are reopened at the next spawn).
     pub(crate) fn close_logs(&mut self, id: ProcId) {
-        if let Some(p) = self.procs.get_mut(&id) {
+        if let Some(p) = self.model.procs.get_mut(&id) {
             p.stdout.log = None;
             p.stderr.log = None;
             p.stdout.open_on_output = false;
@@ -325,11 +331,12 @@ impl Daemon {
     /// Sends a signal to a live child; `Some(SignalFailed)` on an unexpected error.
     fn kill_child(&mut self, id: ProcId, pid: i32, sig: i32, to_group: bool) -> Option<Input> {
         let name = self
+            .model
             .procs
             .get(&id)
             .map_or(String::new(), |p| p.config.name.clone());
-        if pid <= 0 || !self.pids.contains_key(&pid) {
-            self.log.log(
+        if pid <= 0 || !self.model.pids.contains_key(&pid) {
+            self.model.log.log(
                 Level::Debug,
                 &format!(
                     "attempted to kill {name} with sig {} but it wasn't running",
@@ -342,7 +349,7 @@ impl Daemon {
         match crate::sys::kill(target, sig) {
             Ok(()) => None,
             Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
-                self.log.log(
+                self.model.log.log(
                     Level::Debug,
                     &format!("unable to signal {name} (pid {pid}), it probably just exited on its own: {e}"),
                 );
@@ -360,26 +367,26 @@ impl Daemon {
     /// # Errors
     /// The text of an unexpected `kill` error.
     pub fn signal_process(&mut self, id: ProcId, sig: i32) -> Result<(), String> {
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return Ok(());
         };
         let (pid, name) = (p.machine.pid(), p.config.name.clone());
         let signame = crate::signame::signame(sig);
-        if pid <= 0 || !self.pids.contains_key(&pid) {
-            self.log.log(
+        if pid <= 0 || !self.model.pids.contains_key(&pid) {
+            self.model.log.log(
                 Level::Debug,
                 &format!("attempted to signal {name} with sig {signame} but it wasn't running"),
             );
             return Ok(());
         }
-        self.log.log(
+        self.model.log.log(
             Level::Debug,
             &format!("sending {name} (pid {pid}) sig {signame}"),
         );
         match crate::sys::kill(pid, sig) {
             Ok(()) => Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
-                self.log.log(
+                self.model.log.log(
                     Level::Debug,
                     &format!("unable to signal {name} (pid {pid}), it probably just now exited on its own: {e}"),
                 );
@@ -393,3 +400,7 @@ impl Daemon {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "exec_tests.rs"]
+mod tests;

@@ -11,9 +11,9 @@ use std::fmt::Write;
 use std::time::SystemTime;
 
 use crate::daemon::core::Daemon;
-use crate::daemon::model::Channel;
 use crate::http::request::{Connection, Version};
 use crate::http::response::{Response, Status};
+use crate::model::Channel;
 use crate::states::ProcessState;
 
 /// The media type of the text format.
@@ -286,11 +286,12 @@ impl Daemon {
         let (ticks, page) = (crate::sys::clock_ticks() as f64, crate::sys::page_size());
         let mut buf = Vec::with_capacity(512);
         let mut samples: Vec<Sample> = self
+            .model
             .procs
             .values()
             .map(|p| {
                 let m = &p.machine;
-                let live = m.pid() > 0 && self.pids.contains_key(&m.pid());
+                let live = m.pid() > 0 && self.model.pids.contains_key(&m.pid());
                 Sample {
                     group: &p.group,
                     name: &p.config.name,
@@ -308,9 +309,10 @@ impl Daemon {
             .collect();
         samples.sort_by(|a, b| (a.group, a.name).cmp(&(b.group, b.name)));
         let mut pools: Vec<(&str, u64)> = self
+            .model
             .groups
             .iter()
-            .filter_map(|g| self.events.pool(&g.name))
+            .filter_map(|g| self.model.events.pool(&g.name))
             .map(|p| (p.name(), p.overflows()))
             .collect();
         pools.sort_unstable();

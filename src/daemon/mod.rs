@@ -1,4 +1,5 @@
-//! The daemon: the event loop, the model of groups and processes, and its life cycle.
+//! The daemon: the reactor (one `mio::Poll`, timers, HTTP connections, sockets, children) that
+//! owns the model (`crate::model`) and carries out its verbs, and its life cycle.
 
 pub mod access;
 pub mod args;
@@ -13,7 +14,6 @@ pub mod lifecycle;
 pub mod listen;
 pub mod logtail;
 pub mod metrics;
-pub mod model;
 pub mod notify;
 pub mod outbuf;
 pub mod output;
@@ -24,5 +24,6 @@ pub mod sd_notify;
 pub mod serve;
 pub mod stop;
 pub mod timers;
+pub mod verbs;
 pub mod watch;
 pub mod web;

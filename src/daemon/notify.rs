@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use crate::daemon::clock;
 use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, ProcId};
 use crate::daemon::timers::TimerKey;
 use crate::events::capture::comm_event_text;
 use crate::events::listener::ListenerOutput;
@@ -17,36 +16,41 @@ use crate::events::payload::{state_event_type, Event, StateFacts};
 use crate::events::pool::sent_text;
 use crate::events::types::EventType;
 use crate::logging::level::Level;
+use crate::model::{Channel, ProcId};
 use crate::process::machine::Change;
 use crate::states::{ListenerState, ProcessState};
 
 impl Daemon {
     /// Offers an event to every subscribed pool.
     pub fn emit(&mut self, event: Event) {
-        for (level, msg) in self.events.publish(event) {
-            self.log.log(level, &msg);
+        for (level, msg) in self.model.events.publish(event) {
+            self.model.log.log(level, &msg);
         }
-        self.dispatch_pending = true;
+        self.model.dispatch_pending = true;
     }
 
     /// A process changed state: its PROCESS_STATE event, and a note for waiters.
     pub(crate) fn on_change(&mut self, id: ProcId, change: &Change) {
-        self.changed.push(id);
-        if let Some(c) = self.procs.get_mut(&id).map(|p| &mut p.counters) {
+        self.model.changed.push(id);
+        if let Some(c) = self.model.procs.get_mut(&id).map(|p| &mut p.counters) {
             c.state_changes = c.state_changes.saturating_add(1);
             c.starts = c
                 .starts
                 .saturating_add(u64::from(change.to == ProcessState::Starting));
         }
         self.watch_changed(id, change);
-        let listener = self.procs.get(&id).is_some_and(|p| p.listener.is_some());
+        let listener = self
+            .model
+            .procs
+            .get(&id)
+            .is_some_and(|p| p.listener.is_some());
         if change.to == ProcessState::Running && listener {
-            self.dispatch_pending = true;
+            self.model.dispatch_pending = true;
         }
-        if !self.events.wants(state_event_type(change.to)) {
+        if !self.model.events.wants(state_event_type(change.to)) {
             return;
         }
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return;
         };
         let facts = StateFacts {
@@ -57,33 +61,36 @@ impl Daemon {
             expected: change.expected,
         };
         let event = Event::process_state(change.to, change.from, &facts);
-        self.emit(event);
+        self.model.emit(event);
     }
 
     pub fn on_supervisor_stopping(&mut self) {
-        self.emit(Event::supervisor_stopping());
+        self.model.emit(Event::supervisor_stopping());
     }
 
     /// Delivers buffered events to RUNNING + READY listeners, oldest first.
     pub fn dispatch_events(&mut self) {
-        if !std::mem::take(&mut self.dispatch_pending) {
+        if !std::mem::take(&mut self.model.dispatch_pending) {
             return;
         }
         // The pools (not every group: this runs after every state change, and scanning
         // 10,000 groups each time made event delivery quadratic), in group order.
-        let mut pools: Vec<String> = self.events.names().map(str::to_string).collect();
-        pools.sort_by_cached_key(|name| self.group(name).map(|g| (g.priority, g.name.clone())));
+        let mut pools: Vec<String> = self.model.events.names().map(str::to_string).collect();
+        pools.sort_by_cached_key(|name| {
+            self.model.group(name).map(|g| (g.priority, g.name.clone()))
+        });
         for pool in pools {
-            if self.events.pool(&pool).is_none_or(|p| p.is_empty()) {
+            if self.model.events.pool(&pool).is_none_or(|p| p.is_empty()) {
                 continue;
             }
             let mut ready: std::collections::VecDeque<ProcId> = self
+                .model
                 .group(&pool)
                 .map(|g| g.procs.clone())
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|id| {
-                    self.procs.get(id).is_some_and(|p| {
+                    self.model.procs.get(id).is_some_and(|p| {
                         p.machine.state() == ProcessState::Running
                             && p.stdin.is_some()
                             && p.listener
@@ -96,7 +103,7 @@ impl Daemon {
                 continue;
             }
             let mut assigned = Vec::new();
-            let logs = match self.events.pool_mut(&pool) {
+            let logs = match self.model.events.pool_mut(&pool) {
                 Some(p) => p.dispatch(|_, qe| match ready.pop_front() {
                     Some(id) => {
                         assigned.push((id, qe));
@@ -107,26 +114,32 @@ impl Daemon {
                 None => Vec::new(),
             };
             for (level, msg) in logs {
-                self.log.log(level, &msg);
+                self.model.log.log(level, &msg);
             }
-            let identifier = self.config.supervisord.identifier.clone();
+            let identifier = self.model.config.supervisord.identifier.clone();
             for (id, qe) in assigned {
                 let envelope = qe.envelope(&identifier, &pool);
                 let serial = qe.serial;
                 let name = self
+                    .model
                     .procs
                     .get(&id)
                     .map_or(String::new(), |p| p.config.name.clone());
                 let sent = self.send_stdin(id, &envelope);
-                let taken = match self.procs.get_mut(&id).and_then(|p| p.listener.as_mut()) {
+                let taken = match self
+                    .model
+                    .procs
+                    .get_mut(&id)
+                    .and_then(|p| p.listener.as_mut())
+                {
                     Some(proto) if sent => proto.event_sent(qe),
                     _ => Err(qe),
                 };
                 match taken {
-                    Ok(()) => self.log.log(Level::Debug, &sent_text(serial, &name)),
+                    Ok(()) => self.model.log.log(Level::Debug, &sent_text(serial, &name)),
                     Err(qe) => {
-                        for (level, msg) in self.events.rejected(&pool, qe) {
-                            self.log.log(level, &msg);
+                        for (level, msg) in self.model.events.rejected(&pool, qe) {
+                            self.model.log.log(level, &msg);
                         }
                     }
                 }
@@ -136,7 +149,7 @@ impl Daemon {
 
     /// Output of a listener on its stdout: the protocol's answer.
     pub(crate) fn feed_listener(&mut self, id: ProcId, data: &[u8]) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let pool = p.group.clone();
@@ -146,17 +159,17 @@ impl Daemon {
         // The protocol already returned the `event was processed/rejected` log lines.
         for out in proto.feed(data) {
             match out {
-                ListenerOutput::Log(level, msg) => self.log.log(level, &msg),
-                ListenerOutput::Ready => self.dispatch_pending = true,
-                ListenerOutput::Result { accepted: true, .. } => self.dispatch_pending = true,
+                ListenerOutput::Log(level, msg) => self.model.log.log(level, &msg),
+                ListenerOutput::Ready => self.model.dispatch_pending = true,
+                ListenerOutput::Result { accepted: true, .. } => self.model.dispatch_pending = true,
                 ListenerOutput::Result {
                     accepted: false,
                     event,
                 } => {
-                    for (level, msg) in self.events.rejected(&pool, event) {
-                        self.log.log(level, &msg);
+                    for (level, msg) in self.model.events.rejected(&pool, event) {
+                        self.model.log.log(level, &msg);
                     }
-                    self.dispatch_pending = true;
+                    self.model.dispatch_pending = true;
                 }
             }
         }
@@ -164,28 +177,28 @@ impl Daemon {
 
     /// A listener exited or is about to be spawned: the event it held goes back to its pool.
     pub(crate) fn reset_listener(&mut self, id: ProcId) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let pool = p.group.clone();
         if let Some(event) = p.listener.as_mut().and_then(|l| l.reset()) {
-            for (level, msg) in self.events.rejected(&pool, event) {
-                self.log.log(level, &msg);
+            for (level, msg) in self.model.events.rejected(&pool, event) {
+                self.model.log.log(level, &msg);
             }
-            self.dispatch_pending = true;
+            self.model.dispatch_pending = true;
         }
     }
 
     /// A PROCESS_COMMUNICATION event from captured output.
     pub(crate) fn emit_comm(&mut self, id: ProcId, chan: Channel, data: &[u8]) {
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return;
         };
         let event =
             Event::process_communication(chan, &p.config.name, &p.group, p.machine.pid(), data);
         let text = comm_event_text(&p.config.name, chan);
-        self.log.log(Level::Debug, &text);
-        self.emit(event);
+        self.model.log.log(Level::Debug, &text);
+        self.model.emit(event);
     }
 
     /// Arms the TICK timer when some pool subscribes to TICK events and none is armed.
@@ -208,7 +221,7 @@ impl Daemon {
         let wall = Duration::from_secs_f64(clock::wall());
         let (events, next) = self.ticks.on_wake(wall);
         for e in events {
-            self.emit(e);
+            self.model.emit(e);
         }
         if self.wants_ticks() {
             self.timers.push(
@@ -222,6 +235,6 @@ impl Daemon {
     fn wants_ticks(&self) -> bool {
         [EventType::Tick5, EventType::Tick60, EventType::Tick3600]
             .iter()
-            .any(|t| self.events.wants(*t))
+            .any(|t| self.model.events.wants(*t))
     }
 }

@@ -8,15 +8,15 @@
 use std::os::fd::{AsFd, AsRawFd};
 
 use mio::unix::SourceFd;
-use mio::Interest;
+use mio::{Interest, Token};
 use nix::fcntl::{fcntl, FcntlArg};
 
 use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, ProcId};
 use crate::events::capture::CaptureOutput;
 use crate::events::payload::Event;
 use crate::logging::ansi::strip_ansi;
 use crate::logging::level::Level;
+use crate::model::{Channel, ProcId};
 
 /// How a read pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,7 @@ impl Daemon {
                 break Drained::Capped;
             }
             let read = match self
+                .model
                 .procs
                 .get(&id)
                 .and_then(|p| p.channel(chan).pipe.as_ref())
@@ -62,7 +63,7 @@ impl Daemon {
                 }
                 Ok(n) => {
                     total += n;
-                    if let Some(p) = self.procs.get_mut(&id) {
+                    if let Some(p) = self.model.procs.get_mut(&id) {
                         p.channel_mut(chan).bytes_read += n as u64;
                     }
                     self.on_output(id, chan, buf.get(..n).unwrap_or(&[]));
@@ -91,6 +92,7 @@ impl Daemon {
             buf.resize(WIDE_READ, 0);
         }
         let Some(pipe) = self
+            .model
             .procs
             .get(&id)
             .and_then(|p| p.channel(chan).pipe.as_ref())
@@ -107,7 +109,7 @@ impl Daemon {
     /// One chunk of child output: the listener protocol, capture mode, then the log.
     fn on_output(&mut self, id: ProcId, chan: Channel, data: &[u8]) {
         self.watch_output(id, data);
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let listener_stdout = chan == Channel::Stdout && p.listener.is_some();
@@ -134,7 +136,7 @@ impl Daemon {
     }
 
     fn strip<'a>(&self, data: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-        if self.config.supervisord.strip_ansi {
+        if self.model.config.supervisord.strip_ansi {
             strip_ansi(data)
         } else {
             std::borrow::Cow::Borrowed(data)
@@ -145,16 +147,17 @@ impl Daemon {
     /// and a PROCESS_LOG event when enabled (`events` false for listener protocol chatter).
     fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: bool) {
         if self
+            .model
             .procs
             .get(&id)
             .is_some_and(|p| p.channel(chan).open_on_output)
         {
-            self.create_pending_log(id, chan);
+            self.model.create_pending_log(id, chan);
             self.open_log(id, chan);
         }
         let data = self.strip(raw);
-        let debug = self.log.enabled(Level::Debug);
-        let Some(p) = self.procs.get_mut(&id) else {
+        let debug = self.model.log.enabled(Level::Debug);
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let ccfg = match chan {
@@ -199,13 +202,13 @@ impl Daemon {
             )
         });
         if let Some(msg) = failure {
-            self.log.log(Level::Error, &msg);
+            self.model.log.log(Level::Error, &msg);
         }
         if let Some(text) = copy {
-            self.log.log(Level::Debug, &text);
+            self.model.log.log(Level::Debug, &text);
         }
         if let Some(event) = event {
-            self.emit(event);
+            self.model.emit(event);
         }
         self.tail_dirty = true;
     }
@@ -213,6 +216,7 @@ impl Daemon {
     /// Deregisters and closes one output pipe.
     pub fn close_output(&mut self, id: ProcId, chan: Channel) {
         let Some(pipe) = self
+            .model
             .procs
             .get_mut(&id)
             .and_then(|p| p.channel_mut(chan).pipe.take())
@@ -223,12 +227,12 @@ impl Daemon {
             .poll
             .registry()
             .deregister(&mut SourceFd(&pipe.fd.as_raw_fd()));
-        self.sources.remove(&pipe.token);
+        self.sources.remove(&Token(pipe.token));
     }
 
     /// Closes the stdin pipe (exit, EPIPE).
     pub fn close_stdin(&mut self, id: ProcId) {
-        let Some(stdin) = self.procs.get_mut(&id).and_then(|p| p.stdin.take()) else {
+        let Some(stdin) = self.model.procs.get_mut(&id).and_then(|p| p.stdin.take()) else {
             return;
         };
         if stdin.writable_registered {
@@ -237,7 +241,7 @@ impl Daemon {
                 .registry()
                 .deregister(&mut SourceFd(&stdin.pipe.fd.as_raw_fd()));
         }
-        self.sources.remove(&stdin.pipe.token);
+        self.sources.remove(&Token(stdin.pipe.token));
     }
 
     /// A reaped child: drain what it left in its pipes, then close them and its logs.
@@ -248,6 +252,7 @@ impl Daemon {
             }
             // DIVERGENCE(Q5): output held back by capture mode is logged, not lost.
             let rest = self
+                .model
                 .procs
                 .get_mut(&id)
                 .and_then(|p| p.channel_mut(chan).capture.take());
@@ -268,17 +273,17 @@ impl Daemon {
     /// # Errors
     /// `false` when the process has no open stdin, or the child has closed it (EPIPE now).
     pub fn send_stdin(&mut self, id: ProcId, data: &[u8]) -> bool {
-        match self.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
+        match self.model.procs.get_mut(&id).and_then(|p| p.stdin.as_mut()) {
             Some(stdin) => stdin.pending.extend_from_slice(data),
             None => return false,
         }
         self.flush_stdin(id);
-        self.stdin_backlog(id).is_some()
+        self.model.stdin_backlog(id).is_some()
     }
 
     /// The bytes queued for the child's stdin; `None` when it has no open stdin.
     pub fn stdin_backlog(&self, id: ProcId) -> Option<usize> {
-        let stdin = self.procs.get(&id)?.stdin.as_ref()?;
+        let stdin = self.model.procs.get(&id)?.stdin.as_ref()?;
         Some(stdin.pending.len())
     }
 
@@ -286,7 +291,7 @@ impl Daemon {
     /// while something is left.
     pub fn flush_stdin(&mut self, id: ProcId) {
         let mut broken = None;
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let name = p.config.name.clone();
@@ -310,7 +315,7 @@ impl Daemon {
             let want = !stdin.pending.is_empty();
             if want != stdin.writable_registered {
                 let fd = stdin.pipe.fd.as_raw_fd();
-                let token = stdin.pipe.token;
+                let token = Token(stdin.pipe.token);
                 let registry = self.poll.registry();
                 let r = if want {
                     registry.register(&mut SourceFd(&fd), token, Interest::WRITABLE)
@@ -324,7 +329,8 @@ impl Daemon {
             return;
         }
         if let Some(e) = broken {
-            self.log
+            self.model
+                .log
                 .log(Level::Debug, &format!("{name}: stdin closed: {e}"));
         }
         self.close_stdin(id);
@@ -335,7 +341,7 @@ impl Daemon {
     /// # Errors
     /// The first OS error.
     pub fn clear_process_logs(&mut self, id: ProcId) -> std::io::Result<()> {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return Ok(());
         };
         for chan in [Channel::Stdout, Channel::Stderr] {

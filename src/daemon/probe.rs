@@ -14,7 +14,7 @@ use mio::{Interest, Token};
 
 use crate::config::beyond::Probe;
 use crate::daemon::core::{Daemon, Source};
-use crate::daemon::model::ProcId;
+use crate::model::ProcId;
 use crate::process::command;
 use crate::process::readiness::http_status;
 use crate::process::spawn;
@@ -136,7 +136,7 @@ impl Daemon {
     }
 
     fn exec_probe(&mut self, id: ProcId, purpose: Purpose, cmd: &str) -> Result<Attempt, String> {
-        let p = self.procs.get(&id).ok_or("process is gone")?;
+        let p = self.model.procs.get(&id).ok_or("process is gone")?;
         let resolved = command::resolve(cmd, &p.config.environment).map_err(|e| e.to_string())?;
         let env = self.child_env(p);
         let req = spawn::Request {

@@ -21,11 +21,11 @@ use signal_hook::iterator::exfiltrator::SignalOnly;
 
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
-use crate::daemon::model::{Channel, ProcId};
 use crate::daemon::output::{Drained, TURN_CAP};
 use crate::daemon::stop::Exit;
 use crate::daemon::timers::TimerKey;
 use crate::logging::level::Level;
+use crate::model::{Channel, ProcId};
 use crate::process::exit::ExitStatus;
 use crate::process::machine::Input;
 use crate::signame::signame;
@@ -58,7 +58,9 @@ impl Daemon {
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     poll_errors += 1;
-                    self.log.log(Level::Critical, &format!("poll failed: {e}"));
+                    self.model
+                        .log
+                        .log(Level::Critical, &format!("poll failed: {e}"));
                     if poll_errors >= MAX_POLL_ERRORS {
                         self.request_shutdown();
                     }
@@ -114,7 +116,7 @@ impl Daemon {
                 }
             }
             self.end_turn();
-            if self.mood != SupervisorState::Running {
+            if self.model.mood != SupervisorState::Running {
                 if let Some(exit) = self.continue_stopping() {
                     return exit;
                 }
@@ -134,11 +136,11 @@ impl Daemon {
             }
         }
         self.dispatch_events();
-        if !self.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
-            self.changed.clear();
+        if !self.model.changed.is_empty() | std::mem::take(&mut self.resume_rpc) {
+            self.model.changed.clear();
             self.poll_waiting();
         }
-        if std::mem::take(&mut self.tail_dirty) | self.log.take_appended() {
+        if std::mem::take(&mut self.tail_dirty) | self.model.log.take_appended() {
             self.pump_tails();
         }
     }
@@ -150,20 +152,21 @@ impl Daemon {
         for sig in pending {
             match sig {
                 SIGCHLD => {
-                    self.log
+                    self.model
+                        .log
                         .log(Level::Debug, "received SIGCHLD indicating a child quit");
                     self.reap_all();
                 }
                 SIGTERM | SIGINT | SIGQUIT => {
-                    self.log.log(
+                    self.model.log.log(
                         Level::Warn,
                         &format!("received {} indicating exit request", signame(sig)),
                     );
                     self.request_shutdown();
                 }
                 SIGHUP => {
-                    if self.mood == SupervisorState::Shutdown {
-                        self.log.log(
+                    if self.model.mood == SupervisorState::Shutdown {
+                        self.model.log.log(
                             Level::Warn,
                             "ignored SIGHUP indicating restart request (shutdown in progress)",
                         );
@@ -172,15 +175,15 @@ impl Daemon {
                     }
                 }
                 SIGUSR2 => {
-                    self.log.log(
+                    self.model.log.log(
                         Level::Info,
                         "received SIGUSR2 indicating log reopen request",
                     );
                     // Written before the reopen, as the reference: the new file starts empty.
-                    self.log.log(Level::Info, "supervisord logreopen");
+                    self.model.log.log(Level::Info, "supervisord logreopen");
                     self.reopen_logs();
                 }
-                other => self.log.log(
+                other => self.model.log.log(
                     Level::Blather,
                     &format!("received {} indicating nothing", signame(other)),
                 ),
@@ -188,28 +191,33 @@ impl Daemon {
         }
     }
 
-    /// Reaps every dead child; each known one gets its pipes drained, then its exit.
+    /// Reaps every dead child.
     pub fn reap_all(&mut self) {
         while let Some((pid, status)) = crate::sys::reap_one() {
-            let status = ExitStatus::from_raw(status);
-            match self.pids.remove(&pid) {
-                Some(id) => {
-                    self.finish_io(id);
-                    self.step(id, Input::Exited(status));
-                }
-                None if self.probe_reaped(pid, &status) => {}
-                None => self.log.log(
-                    Level::Info,
-                    &format!("reaped unknown pid {pid} ({})", status.text),
-                ),
+            self.on_reaped(pid, ExitStatus::from_raw(status));
+        }
+    }
+
+    /// A reaped child: a known one gets its pipes drained, then its exit; a probe's ends
+    /// its attempt; any other is logged.
+    pub(crate) fn on_reaped(&mut self, pid: i32, status: ExitStatus) {
+        match self.model.pids.remove(&pid) {
+            Some(id) => {
+                self.finish_io(id);
+                self.step(id, Input::Exited(status));
             }
+            None if self.probe_reaped(pid, &status) => {}
+            None => self.model.log.log(
+                Level::Info,
+                &format!("reaped unknown pid {pid} ({})", status.text),
+            ),
         }
     }
 
     /// SIGUSR2: reopen the activity log and every open child log.
     fn reopen_logs(&mut self) {
-        self.log.reopen();
-        for p in self.procs.values_mut() {
+        self.model.log.reopen();
+        for p in self.model.procs.values_mut() {
             for chan in [Channel::Stdout, Channel::Stderr] {
                 if let Some(log) = p.channel_mut(chan).log.as_mut() {
                     let _ = log.reopen();

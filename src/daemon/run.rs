@@ -13,7 +13,7 @@ use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
 use crate::config::{Config, HttpServerConfig, MainLogTarget};
-use crate::daemon::core::{auto_server_url, Daemon, Loader, SIGNALS};
+use crate::daemon::core::{auto_server_url, Autostart, Daemon, Loader, SIGNALS};
 use crate::daemon::lifecycle;
 use crate::daemon::listen::{self, Listener};
 use crate::daemon::reactor::{Signals, HANDLED};
@@ -50,7 +50,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     log_startup_notes(&mut d, notes);
     match sd_notify {
         Ok(sd_notify) => d.sd_notify = sd_notify,
-        Err(e) => d.log.log(Level::Warn, &e),
+        Err(e) => d.model.log.log(Level::Warn, &e),
     }
     announce_servers(&mut d);
     d.add_servers(servers);
@@ -60,12 +60,12 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
         .map_err(|e| StartupError(e.to_string()))?;
     d.sources
         .insert(SIGNALS, crate::daemon::core::Source::Signals);
-    if !d.config.supervisord.nodaemon {
-        let dir = d.config.supervisord.directory.clone();
+    if !d.model.config.supervisord.nodaemon {
+        let dir = d.model.config.supervisord.directory.clone();
         let msgs = lifecycle::daemonize(dir.as_deref()).map_err(StartupError)?;
-        d.log.set_echo(false);
+        d.model.log.set_echo(false);
         for (level, msg) in msgs {
-            d.log.log(level, &msg);
+            d.model.log.log(level, &msg);
         }
     }
     let mut pidfile = write_pidfile(&mut d);
@@ -79,7 +79,7 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
                 // As the reference, each start removes the pidfile it wrote, then writes
                 // the one configured now.
                 if let Some(old) = pidfile.take() {
-                    if old != d.config.supervisord.pidfile {
+                    if old != d.model.config.supervisord.pidfile {
                         let _ = std::fs::remove_file(&old);
                     }
                 }
@@ -144,11 +144,12 @@ fn privilege_notes(sd: &crate::config::SupervisordConfig) -> Result<Vec<(Level, 
 /// The lines each configured server gets at every start, as the reference's
 /// `openhttpservers` (also after a restart, whether or not the listener was reopened).
 fn announce_servers(d: &mut Daemon) {
-    for server in d.config.http_servers.clone() {
-        d.log
+    for server in d.model.config.http_servers.clone() {
+        d.model
+            .log
             .log(Level::Info, "RPC interface 'supervisor' initialized");
         if server.username.is_none() {
-            d.log.log(
+            d.model.log.log(
                 Level::Critical,
                 &format!(
                     "Server '{}' running without any HTTP authentication checking",
@@ -206,15 +207,15 @@ fn log_settings(config: &Config) -> MainLogSettings {
 /// The parse messages and start-up notes, criticals first, then warnings, then infos.
 fn log_startup_notes(d: &mut Daemon, notes: Vec<(Level, String)>) {
     let mut all = notes;
-    all.extend(d.config.messages.iter().cloned());
+    all.extend(d.model.config.messages.iter().cloned());
     all.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
     for (level, msg) in all {
-        d.log.log(level, &msg);
+        d.model.log.log(level, &msg);
     }
-    if !d.config.supervisord.nocleanup {
-        let dir: PathBuf = d.config.supervisord.childlogdir.clone();
-        for w in lifecycle::clear_auto_logs(&dir, &d.config.supervisord.identifier) {
-            d.log.log(Level::Warn, &w);
+    if !d.model.config.supervisord.nocleanup {
+        let dir: PathBuf = d.model.config.supervisord.childlogdir.clone();
+        for w in lifecycle::clear_auto_logs(&dir, &d.model.config.supervisord.identifier) {
+            d.model.log.log(Level::Warn, &w);
         }
     }
 }
@@ -224,15 +225,16 @@ fn log_startup_notes(d: &mut Daemon, notes: Vec<(Level, String)>) {
 /// removed later.
 fn write_pidfile(d: &mut Daemon) -> Option<PathBuf> {
     let pid = std::process::id();
-    let path = d.config.supervisord.pidfile.clone();
+    let path = d.model.config.supervisord.pidfile.clone();
     match lifecycle::write_pidfile(&path, pid) {
         Ok(()) => {
-            d.log
+            d.model
+                .log
                 .log(Level::Info, &format!("supervisord started with pid {pid}"));
             Some(path)
         }
         Err(msg) => {
-            d.log.log(Level::Critical, &msg);
+            d.model.log.log(Level::Critical, &msg);
             None
         }
     }
@@ -241,13 +243,18 @@ fn write_pidfile(d: &mut Daemon) -> Option<PathBuf> {
 /// Creates every configured group, announces RUNNING, then starts the autostart processes
 /// in priority order.
 fn start_groups(d: &mut Daemon) {
-    d.mood = SupervisorState::Running;
-    let groups = d.config.groups.clone();
+    d.model.mood = SupervisorState::Running;
+    let groups = d.model.config.groups.clone();
     for g in &groups {
-        d.add_group(g, false);
+        d.add_group(g, Autostart::Later);
     }
-    d.emit(Event::supervisor_running());
-    let ids: Vec<_> = d.groups.iter().flat_map(|g| g.procs.clone()).collect();
+    d.model.emit(Event::supervisor_running());
+    let ids: Vec<_> = d
+        .model
+        .groups
+        .iter()
+        .flat_map(|g| g.procs.clone())
+        .collect();
     d.autostart(&ids);
 }
 
@@ -258,28 +265,28 @@ fn restart(d: &mut Daemon, config: Config) {
     d.remove_all_groups();
     let relog = log_settings(&config);
     d.server_url = auto_server_url(&config);
-    d.config = config;
-    if relog.path.as_deref() != d.log.path() || relog.level != d.log.level() {
+    d.model.config = config;
+    if relog.path.as_deref() != d.model.log.path() || relog.level != d.model.log.level() {
         match MainLog::open(&relog) {
             Ok(mut log) => {
-                log.set_echo(relog.echo && d.config.supervisord.nodaemon);
-                d.log = log;
+                log.set_echo(relog.echo && d.model.config.supervisord.nodaemon);
+                d.model.log = log;
             }
-            Err(e) => d.log.log(Level::Error, &e),
+            Err(e) => d.model.log.log(Level::Error, &e),
         }
     }
     // As the reference, a restart never exits: a user that can no longer be switched to
     // is logged, and the daemon carries on as it is.
     let notes =
-        privilege_notes(&d.config.supervisord).unwrap_or_else(|e| vec![(Level::Critical, e)]);
+        privilege_notes(&d.model.config.supervisord).unwrap_or_else(|e| vec![(Level::Critical, e)]);
     log_startup_notes(d, notes);
-    let wanted = d.config.http_servers.clone();
+    let wanted = d.model.config.http_servers.clone();
     let current: Vec<HttpServerConfig> = d.http.servers.iter().map(|s| s.config.clone()).collect();
     if wanted != current {
         d.close_servers();
-        match open_servers(&d.config) {
+        match open_servers(&d.model.config) {
             Ok(servers) => d.add_servers(servers),
-            Err(StartupError(e)) => d.log.log(Level::Critical, &e),
+            Err(StartupError(e)) => d.model.log.log(Level::Critical, &e),
         }
     }
     announce_servers(d);

@@ -76,7 +76,7 @@ impl Daemon {
     /// Tells systemd about a state change; a failure is logged and changes nothing else.
     pub fn notify_systemd(&mut self, state: &str) {
         if let Err(e) = self.sd_notify.send(state) {
-            self.log.log(
+            self.model.log.log(
                 Level::Warn,
                 &format!("could not notify systemd ({state}): {e}"),
             );

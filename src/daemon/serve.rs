@@ -9,12 +9,12 @@ use crate::rpc::Value;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
 use crate::daemon::logtail::Tail;
-use crate::daemon::model::Channel;
 use crate::http::auth::{self, AuthResult};
 use crate::http::request::{Connection, Request, Version};
 use crate::http::response::{self, AccelBuffering, Response, Status};
 use crate::http::url;
 use crate::logging::level::Level;
+use crate::model::Channel;
 use crate::rpc::faults::Fault;
 use crate::rpc::{codec, info, table, Reply};
 use crate::web;
@@ -82,7 +82,7 @@ impl Daemon {
         } else if path.starts_with("/logtail") {
             self.serve_logtail(id, &req, &path);
         } else if path.starts_with("/mainlogtail") {
-            let log = self.log.path().map(PathBuf::from);
+            let log = self.model.log.path().map(PathBuf::from);
             self.start_tail(id, &req, log, AccelBuffering::Default);
         } else if path == "/metrics" && self.metrics_enabled(id) {
             let bytes = self.metrics_response(version, connection, wall);
@@ -125,7 +125,7 @@ impl Daemon {
         }
         if let Err(n) = crate::rpc::budget::check_markup(&req.body) {
             // DIVERGENCE(D9): the reference parses any number of elements.
-            self.log.log(
+            self.model.log.log(
                 Level::Warn,
                 &format!(
                     "refused an XML-RPC request of {n} tags (at most {})",
@@ -146,7 +146,7 @@ impl Daemon {
             Ok(call) => call,
             Err(e) => {
                 let shown = req.body.get(..LOGGED_BODY).unwrap_or(&req.body);
-                self.log.log(Level::Error, &e.log_message(shown));
+                self.model.log.log(Level::Error, &e.log_message(shown));
                 self.send(
                     id,
                     response::error(version, Status::BadRequest, connection, SystemTime::now()),
@@ -154,9 +154,10 @@ impl Daemon {
                 return;
             }
         };
-        let tracing = self.log.enabled(Level::Trace);
+        let tracing = self.model.log.enabled(Level::Trace);
         if tracing {
-            self.log
+            self.model
+                .log
                 .log(Level::Trace, &format!("XML-RPC method called: {name}()"));
         }
         let reply = table::call(self, &name, &params);
@@ -169,7 +170,7 @@ impl Daemon {
                     f.code.code()
                 ),
             };
-            self.log.log(Level::Trace, &line);
+            self.model.log.log(Level::Trace, &line);
         }
         match reply {
             Ok(Reply::Now(v)) => self.answer_rpc(id, version, connection, Ok(v)),
@@ -218,8 +219,8 @@ impl Daemon {
             _ => None,
         };
         let log = chan.and_then(|chan| {
-            let pid = info::lookup_process(self, name).ok()?;
-            self.readable_log(pid, chan)
+            let pid = info::lookup_process(&self.model, name).ok()?;
+            self.model.readable_log(pid, chan)
         });
         self.start_tail(id, req, log, AccelBuffering::Off);
     }

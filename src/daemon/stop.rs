@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::daemon::clock;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
-use crate::daemon::model::ProcId;
 use crate::daemon::timers::TimerKey;
 use crate::logging::level::Level;
+use crate::model::ProcId;
 use crate::process::machine::Input;
 use crate::states::{ProcessState, SupervisorState};
 
@@ -54,11 +54,11 @@ pub struct Stopping {
 impl Daemon {
     /// SIGTERM, SIGINT, SIGQUIT or `supervisor.shutdown`.
     pub fn request_shutdown(&mut self) {
-        if self.mood == SupervisorState::Shutdown {
+        if self.model.mood == SupervisorState::Shutdown {
             return;
         }
-        let was_running = self.mood == SupervisorState::Running;
-        self.mood = SupervisorState::Shutdown;
+        let was_running = self.model.mood == SupervisorState::Running;
+        self.model.mood = SupervisorState::Shutdown;
         self.notify_systemd("STOPPING=1");
         self.stopping.next = None;
         if was_running {
@@ -71,14 +71,14 @@ impl Daemon {
     /// # Errors
     /// The configuration error text; nothing changes then.
     pub fn request_restart(&mut self) -> Result<(), String> {
-        if self.mood == SupervisorState::Shutdown {
+        if self.model.mood == SupervisorState::Shutdown {
             return Ok(());
         }
-        let config = (self.loader)().inspect_err(|e| self.log.log(Level::Error, e))?;
+        let config = (self.loader)().inspect_err(|e| self.model.log.log(Level::Error, e))?;
         self.stopping.next = Some(Box::new(config));
         self.stopping.hup_pending = false;
-        if self.mood == SupervisorState::Running {
-            self.mood = SupervisorState::Restarting;
+        if self.model.mood == SupervisorState::Running {
+            self.model.mood = SupervisorState::Restarting;
             self.notify_systemd("RELOADING=1");
             self.begin_stopping();
         }
@@ -89,20 +89,21 @@ impl Daemon {
     /// again when it applies); less than [`RELOAD_GAP`] after one began, merge into the one
     /// reload due at the end of the gap. A storm of signals costs at most two reloads.
     pub fn on_sighup(&mut self) {
-        let merged = match self.mood {
+        let merged = match self.model.mood {
             SupervisorState::Restarting => std::mem::replace(&mut self.stopping.reread, true),
             _ => self.stopping.hup_pending,
         };
         if merged {
-            self.log.log(
+            self.model.log.log(
                 Level::Debug,
                 "received SIGHUP indicating restart request (merged into the pending one)",
             );
             return;
         }
-        self.log
+        self.model
+            .log
             .log(Level::Warn, "received SIGHUP indicating restart request");
-        if self.mood == SupervisorState::Restarting {
+        if self.model.mood == SupervisorState::Restarting {
             return;
         }
         let now = clock::now();
@@ -122,7 +123,9 @@ impl Daemon {
 
     /// The merged reload is due (unless a restart took it up meanwhile).
     pub fn on_reload_timer(&mut self) {
-        if std::mem::take(&mut self.stopping.hup_pending) && self.mood == SupervisorState::Running {
+        if std::mem::take(&mut self.stopping.hup_pending)
+            && self.model.mood == SupervisorState::Running
+        {
             self.stopping.last_hup = Some(clock::now());
             let _ = self.request_restart();
         }
@@ -130,8 +133,8 @@ impl Daemon {
 
     fn begin_stopping(&mut self) {
         self.on_supervisor_stopping();
-        let mut queue: Vec<String> = self.groups.iter().map(|g| g.name.clone()).collect();
-        self.order_stop_queue(&mut queue);
+        let mut queue: Vec<String> = self.model.groups.iter().map(|g| g.name.clone()).collect();
+        self.model.order_stop_queue(&mut queue);
         self.stopping.queue = queue;
         self.stopping.first_report = true;
     }
@@ -141,14 +144,15 @@ impl Daemon {
     pub fn continue_stopping(&mut self) -> Option<Exit> {
         while let Some(name) = self.stopping.queue.last().cloned() {
             let ids: Vec<_> = self
+                .model
                 .group(&name)
                 .map(|g| g.procs.iter().rev().copied().collect())
                 .unwrap_or_default();
             for id in &ids {
-                if self.dependents_alive(*id, &ids) {
+                if self.model.dependents_alive(*id, &ids) {
                     continue;
                 }
-                match self.procs.get(id).map(|p| p.machine.state()) {
+                match self.model.procs.get(id).map(|p| p.machine.state()) {
                     Some(ProcessState::Running | ProcessState::Starting) => {
                         self.step(*id, Input::Stop)
                     }
@@ -157,7 +161,8 @@ impl Daemon {
                 }
             }
             let done = ids.iter().all(|id| {
-                self.procs
+                self.model
+                    .procs
                     .get(id)
                     .is_none_or(|p| p.machine.state().is_stopped())
             });
@@ -169,40 +174,48 @@ impl Daemon {
             }
             self.stopping.queue.pop();
         }
-        if self.procs.values().any(|p| !p.machine.state().is_stopped()) {
+        if self
+            .model
+            .procs
+            .values()
+            .any(|p| !p.machine.state().is_stopped())
+        {
             return None;
         }
-        if std::mem::take(&mut self.stopping.reread) && self.mood == SupervisorState::Restarting {
+        if std::mem::take(&mut self.stopping.reread)
+            && self.model.mood == SupervisorState::Restarting
+        {
             // SIGHUPs merged into this restart: apply the configuration as it is now.
             match (self.loader)() {
                 Ok(config) => self.stopping.next = Some(Box::new(config)),
-                Err(e) => self.log.log(Level::Error, &e),
+                Err(e) => self.model.log.log(Level::Error, &e),
             }
         }
         Some(match self.stopping.next.take() {
-            Some(config) if self.mood == SupervisorState::Restarting => Exit::Restart(config),
+            Some(config) if self.model.mood == SupervisorState::Restarting => Exit::Restart(config),
             _ => Exit::Shutdown,
         })
     }
 
     /// Names what is still alive every few seconds while stopping.
     pub fn on_shutdown_report(&mut self) {
-        if self.mood == SupervisorState::Running {
+        if self.model.mood == SupervisorState::Running {
             return;
         }
         // In group order, then the group's own order, as the reference lists them.
         let names: Vec<String> = self
+            .model
             .groups
             .iter()
             .flat_map(|g| g.procs.iter())
-            .filter_map(|id| self.procs.get(id))
+            .filter_map(|id| self.model.procs.get(id))
             .filter(|p| !p.machine.state().is_stopped())
             .map(|p| p.config.name.clone())
             .collect();
         if names.is_empty() {
             return;
         }
-        self.log.log(
+        self.model.log.log(
             Level::Info,
             &format!("waiting for {} to die", names.join(", ")),
         );
@@ -216,7 +229,7 @@ impl Daemon {
     /// STOPPING process (the reference's `stop_report`, called as its wait is polled).
     pub fn stop_report(&mut self, id: ProcId) {
         let now = clock::now();
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         if p.machine.state() != ProcessState::Stopping
@@ -227,7 +240,7 @@ impl Daemon {
         }
         p.stop_reported = Some(now);
         let line = format!("waiting for {} to stop", p.config.name);
-        self.log.log(Level::Info, &line);
+        self.model.log.log(Level::Info, &line);
         self.timers.push(
             clock::after(now, STOP_REPORT_EVERY),
             TimerKey::StopReport(id),

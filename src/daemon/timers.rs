@@ -9,21 +9,23 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
+use crate::model::ProcId;
+
 /// Who a deadline belongs to; the `u64` is the owner's generation when it was armed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKey {
-    Process(u64, u64),
+    Process(ProcId, u64),
     HttpStall(u64),
     /// A listener retries `accept` after running out of descriptors (D9).
     Accept(usize),
     Tick,
     ShutdownReport,
     /// The next `waiting for <name> to stop` of a process whose stop is awaited.
-    StopReport(u64),
+    StopReport(ProcId),
     /// SIGHUPs merged into one more reload (D10).
     Reload,
     /// A process's readiness/health deadlines (issue 14), with the watch's generation.
-    Watch(u64, u64),
+    Watch(ProcId, u64),
 }
 
 #[derive(Debug, Default)]
@@ -74,7 +76,10 @@ mod tests {
         let mut t = Timers::new();
         assert_eq!(t.timeout(t0), None);
         t.push(t0 + Duration::from_micros(2500), TimerKey::Tick);
-        t.push(t0 + Duration::from_millis(1), TimerKey::Process(1, 0));
+        t.push(
+            t0 + Duration::from_millis(1),
+            TimerKey::Process(ProcId(1), 0),
+        );
         assert_eq!(t.timeout(t0), Some(Duration::from_millis(1)));
         assert_eq!(
             t.timeout(t0 + Duration::from_micros(100)),
@@ -82,7 +87,7 @@ mod tests {
         );
         let mut due = vec![];
         t.pop_due(t0 + Duration::from_millis(2), &mut due);
-        assert_eq!(due, [TimerKey::Process(1, 0)]);
+        assert_eq!(due, [TimerKey::Process(ProcId(1), 0)]);
         assert_eq!(
             t.timeout(t0 + Duration::from_millis(2)),
             Some(Duration::from_millis(1))

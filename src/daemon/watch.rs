@@ -15,11 +15,11 @@ use mio::{Interest, Token};
 use crate::config::beyond::{HealthAction, Probe, ReadyCheck};
 use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
-use crate::daemon::model::ProcId;
 use crate::daemon::probe::{Attempt, Progress, Purpose, Slot};
 use crate::daemon::timers::TimerKey;
 use crate::events::payload::Event;
 use crate::logging::level::Level;
+use crate::model::ProcId;
 use crate::process::exit::ExitStatus;
 use crate::process::machine::{Change, Input};
 use crate::process::readiness::{parse_notify, Health, HealthCounter, LineMatcher};
@@ -31,18 +31,14 @@ const READY_RETRY: Duration = Duration::from_millis(100);
 /// The longest one ready probe attempt may take.
 const READY_ATTEMPT: Duration = Duration::from_secs(1);
 
-/// What watches one process; empty for a process without issue 14's keys.
+/// What watches one process (its sockets, pipes and probes; what they found is in the
+/// model's `WatchState`); empty for a process without issue 14's keys.
 #[derive(Debug, Default)]
 pub struct Watch {
     /// The sd_notify socket while the child lives (`ready_check=notify`).
     notify: Option<(mio::net::UnixDatagram, Token)>,
-    /// The last `STATUS=` the child sent.
-    pub status: Option<String>,
     ready: Option<ReadyRun>,
     health: Option<HealthRun>,
-    pub health_counter: HealthCounter,
-    /// A start held for its dependencies (`depends.rs`).
-    pub waiting: Option<crate::daemon::depends::Waiting>,
     timer_at: Option<Instant>,
     timer_gen: u64,
 }
@@ -127,7 +123,7 @@ impl Daemon {
     /// # Errors
     /// The spawnerr when they cannot be made.
     pub(crate) fn ready_prepare(&mut self, id: ProcId) -> Result<ReadyPrep, String> {
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return Ok(ReadyPrep::default());
         };
         let mut prep = ReadyPrep::default();
@@ -161,7 +157,7 @@ impl Daemon {
     /// After a successful spawn: start watching for readiness.
     pub(crate) fn ready_begin(&mut self, id: ProcId, prep: ReadyPrep) {
         let now = clock::now();
-        let Some(p) = self.procs.get(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return;
         };
         let check = p.config.beyond.ready.clone();
@@ -177,7 +173,7 @@ impl Daemon {
                 Ok(()) => notify = Some((sock, token)),
                 Err(e) => {
                     self.sources.remove(&token);
-                    self.log.log(
+                    self.model.log.log(
                         Level::Error,
                         &format!("unable to watch a notify socket: {e}"),
                     );
@@ -194,7 +190,7 @@ impl Daemon {
                 Ok(()) => run.fd = Some((r, token)),
                 Err(e) => {
                     self.sources.remove(&token);
-                    self.log.log(
+                    self.model.log.log(
                         Level::Error,
                         &format!("unable to watch a readiness pipe: {e}"),
                     );
@@ -212,16 +208,14 @@ impl Daemon {
             }
             ReadyCheck::Startsecs | ReadyCheck::Notify | ReadyCheck::Fd(_) => {}
         }
-        let old = self.procs.get_mut(&id).map(|p| {
+        if let Some(p) = self.model.procs.get_mut(&id) {
             p.watch.status = None;
             p.watch.health_counter = HealthCounter::default();
-            let old_notify = std::mem::replace(&mut p.watch.notify, notify);
-            let old_run = p.watch.ready.replace(run);
-            (old_notify, old_run)
-        });
-        if let Some((n, r)) = old {
-            self.drop_notify(n);
-            self.drop_ready(r);
+            let w = self.watches.entry(id).or_default();
+            let old_notify = std::mem::replace(&mut w.notify, notify);
+            let old_run = w.ready.replace(run);
+            self.drop_notify(old_notify);
+            self.drop_ready(old_run);
         }
         self.watch_rearm(id);
     }
@@ -259,27 +253,44 @@ impl Daemon {
         use ProcessState as S;
         let now = clock::now();
         self.watch_shared.deps_dirty = true;
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
+        let health_check = p
+            .config
+            .beyond
+            .health
+            .as_ref()
+            .filter(|_| change.to == S::Running);
+        let w = match (self.watches.get_mut(&id), health_check) {
+            (Some(w), _) => w,
+            (None, Some(_)) => self.watches.entry(id).or_default(),
+            (None, None) => {
+                if change.to == S::Starting {
+                    p.watch.health_counter = HealthCounter::default();
+                }
+                self.watch_rearm(id);
+                return;
+            }
+        };
         let ready = if change.from == S::Starting {
-            p.watch.ready.take()
+            w.ready.take()
         } else {
             None
         };
         let health = if change.from == S::Running {
-            p.watch.health.take()
+            w.health.take()
         } else {
             None
         };
         let notify = if matches!(change.to, S::Starting | S::Running) {
             None
         } else {
-            p.watch.notify.take()
+            w.notify.take()
         };
         if change.to == S::Running {
-            if let Some(h) = &p.config.beyond.health {
-                p.watch.health = Some(HealthRun {
+            if let Some(h) = health_check {
+                w.health = Some(HealthRun {
                     probe: ProbeLoop {
                         probe: h.probe.clone(),
                         attempt: None,
@@ -300,17 +311,22 @@ impl Daemon {
 
     /// Arms the process's watch timer for its earliest deadline if that changed.
     pub(crate) fn watch_rearm(&mut self, id: ProcId) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get(&id) else {
             return;
         };
-        let w = &mut p.watch;
+        let waiting = p.watch.waiting.as_ref().map(|x| x.deadline);
+        let w = match self.watches.get_mut(&id) {
+            Some(w) => w,
+            None if waiting.is_some() => self.watches.entry(id).or_default(),
+            None => return,
+        };
         let earliest = [
             w.ready
                 .as_ref()
                 .and_then(|r| r.probe.as_ref())
                 .and_then(ProbeLoop::deadline),
             w.health.as_ref().and_then(|h| h.probe.deadline()),
-            w.waiting.as_ref().map(|x| x.deadline),
+            waiting,
         ]
         .into_iter()
         .flatten()
@@ -326,10 +342,10 @@ impl Daemon {
 
     /// The watch timer popped: time out attempts, start due ones.
     pub fn on_watch_timer(&mut self, id: ProcId, gen: u64) {
-        let live = self.procs.get_mut(&id).is_some_and(|p| {
-            let live = p.watch.timer_gen == gen;
+        let live = self.watches.get_mut(&id).is_some_and(|w| {
+            let live = w.timer_gen == gen;
             if live {
-                p.watch.timer_at = None;
+                w.timer_at = None;
             }
             live
         });
@@ -344,7 +360,7 @@ impl Daemon {
     }
 
     fn probe_loop(&mut self, id: ProcId, purpose: Purpose) -> Option<&mut ProbeLoop> {
-        let w = &mut self.procs.get_mut(&id)?.watch;
+        let w = self.watches.get_mut(&id)?;
         match purpose {
             Purpose::Ready => w.ready.as_mut()?.probe.as_mut(),
             Purpose::Health => w.health.as_mut().map(|h| &mut h.probe),
@@ -357,6 +373,7 @@ impl Daemon {
         let timeout = match purpose {
             Purpose::Ready => READY_ATTEMPT,
             Purpose::Health => self
+                .model
                 .procs
                 .get(&id)
                 .and_then(|p| p.config.beyond.health.as_ref())
@@ -400,9 +417,13 @@ impl Daemon {
                     if let Some(lp) = self.probe_loop(id, purpose) {
                         lp.next_at = Some(after(now, READY_RETRY));
                     }
-                    let name = self.procs.get(&id).map_or("", |p| p.config.name.as_str());
+                    let name = self
+                        .model
+                        .procs
+                        .get(&id)
+                        .map_or("", |p| p.config.name.as_str());
                     let text = format!("{name}: not ready yet: {why}");
-                    self.log.log(Level::Blather, &text);
+                    self.model.log.log(Level::Blather, &text);
                 }
             },
             Purpose::Health => self.health_result(id, result, now),
@@ -411,13 +432,13 @@ impl Daemon {
     }
 
     fn health_result(&mut self, id: ProcId, result: Result<(), String>, now: Instant) {
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
         let Some(h) = p.config.beyond.health.clone() else {
             return;
         };
-        let Some(run) = p.watch.health.as_mut() else {
+        let Some(run) = self.watches.get_mut(&id).and_then(|w| w.health.as_mut()) else {
             return;
         };
         run.probe.next_at = Some(after(now, h.interval));
@@ -436,7 +457,7 @@ impl Daemon {
             .cloned()
             .unwrap_or_default();
         if let Err(why) = &result {
-            self.log.log(
+            self.model.log.log(
                 Level::Info,
                 &format!(
                     "health check {check} of {name} failed ({failures}/{}): {why}",
@@ -447,11 +468,12 @@ impl Daemon {
         let Some(status) = changed else {
             return;
         };
-        self.log.log(
+        self.model.log.log(
             Level::Info,
             &format!("{name} is {} ({check})", status.name()),
         );
-        self.emit(Event::process_health(status, &name, &group, pid, failures));
+        self.model
+            .emit(Event::process_health(status, &name, &group, pid, failures));
         if status != Health::Unhealthy {
             return;
         }
@@ -459,7 +481,8 @@ impl Daemon {
         match h.action {
             HealthAction::Restart => self.step(id, Input::Unhealthy(why)),
             HealthAction::Stop => {
-                self.log
+                self.model
+                    .log
                     .log(Level::Warn, &format!("stopping {name}: {why}"));
                 self.step(id, Input::Stop);
             }
@@ -502,10 +525,10 @@ impl Daemon {
 
     fn read_notify(&mut self, id: ProcId) {
         let mut ready = false;
-        let Some(p) = self.procs.get_mut(&id) else {
+        let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
-        let Some((sock, _)) = p.watch.notify.as_ref() else {
+        let Some((sock, _)) = self.watches.get(&id).and_then(|w| w.notify.as_ref()) else {
             return;
         };
         let mut buf = [0u8; 4096];
@@ -531,9 +554,9 @@ impl Daemon {
 
     fn read_ready_fd(&mut self, id: ProcId) {
         let Some((fd, _)) = self
-            .procs
+            .watches
             .get(&id)
-            .and_then(|p| p.watch.ready.as_ref())
+            .and_then(|w| w.ready.as_ref())
             .and_then(|r| r.fd.as_ref())
         else {
             return;
@@ -559,9 +582,9 @@ impl Daemon {
         }
         if closed && !newline {
             let taken = self
-                .procs
+                .watches
                 .get_mut(&id)
-                .and_then(|p| p.watch.ready.as_mut())
+                .and_then(|w| w.ready.as_mut())
                 .and_then(|r| r.fd.take());
             if let Some((fd, token)) = taken {
                 let _ = self
@@ -579,9 +602,9 @@ impl Daemon {
     /// Child output while STARTING with `ready_check = log:REGEX`.
     pub(crate) fn watch_output(&mut self, id: ProcId, data: &[u8]) {
         let hit = self
-            .procs
+            .watches
             .get_mut(&id)
-            .and_then(|p| p.watch.ready.as_mut())
+            .and_then(|w| w.ready.as_mut())
             .and_then(|r| r.log.as_mut())
             .is_some_and(|m| m.feed(data));
         if hit {

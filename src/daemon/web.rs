@@ -15,14 +15,15 @@ use crate::rpc::Value;
 use crate::daemon::clock;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, Process};
 use crate::http::request::{Connection, Request, Version};
 use crate::http::response::{self, Response, Status};
 use crate::http::url;
 use crate::logging::level::Level;
 use crate::logging::tail::decode_lossy;
+use crate::model::{Channel, Process};
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::info::{description, lookup_process, require_running};
+use crate::rpc::table::Handler;
 use crate::rpc::{control, logs, Reply};
 use crate::timefmt;
 use crate::web::action::{self, Action, Outcome};
@@ -107,9 +108,9 @@ impl Daemon {
     fn web_index(&mut self, id: u64, req: &Request) {
         let form = Form::new(req);
         let post = req.method == "POST";
-        let identifier = self.config.supervisord.identifier.clone();
+        let identifier = self.model.config.supervisord.identifier.clone();
         if post && !form.token().is_some_and(|t| self.csrf.matches(t)) {
-            self.log.log(
+            self.model.log.log(
                 Level::Warn,
                 "refused a web form without this supervisord's token (nothing done)",
             );
@@ -142,7 +143,7 @@ impl Daemon {
     /// The status page: every process in (group, name) order.
     fn status_html(&self, message: Option<&str>, filter: &str, group: &str) -> String {
         let now = clock::wall();
-        let mut procs: Vec<&Process> = self.procs.values().collect();
+        let mut procs: Vec<&Process> = self.model.procs.values().collect();
         procs.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
         let rows: Vec<Row<'_>> = procs
             .iter()
@@ -157,7 +158,7 @@ impl Daemon {
             rows: &rows,
             message,
             token: self.csrf.as_str(),
-            identifier: &self.config.supervisord.identifier,
+            identifier: &self.model.config.supervisord.identifier,
             filter,
             group,
         }
@@ -167,7 +168,7 @@ impl Daemon {
     fn web_act(&mut self, id: u64, version: Version, connection: Connection, action: Action) {
         if action
             .process()
-            .is_some_and(|name| lookup_process(self, name).is_err())
+            .is_some_and(|name| lookup_process(&self.model, name).is_err())
         {
             return self.web_answer(id, version, connection, &action, Outcome::NoSuchProcess);
         }
@@ -186,7 +187,6 @@ impl Daemon {
             .process()
             .map(|n| vec![Value::String(n.to_string())])
             .unwrap_or_default();
-        type Handler = fn(&mut Daemon, &[Value]) -> Result<Reply, Fault>;
         let handler: Handler = match (&job.action, job.step) {
             (Action::Refresh, _) => |_, _| Ok(Reply::Now(Value::Bool(true))),
             (Action::StopAll, _) | (Action::RestartAll, Step::Stop) => control::stop_all_processes,
@@ -275,7 +275,7 @@ impl Daemon {
             channel,
             limit,
             body,
-            identifier: &self.config.supervisord.identifier,
+            identifier: &self.model.config.supervisord.identifier,
         }
         .render();
         self.send_page(id, req.version, req.connection, Status::Ok, &html);
@@ -290,7 +290,8 @@ impl Daemon {
                 f.fault_string()
             ))
         };
-        let id = match require_running(self).and_then(|()| lookup_process(self, name)) {
+        let id = match require_running(&self.model).and_then(|()| lookup_process(&self.model, name))
+        {
             Ok(id) => id,
             Err(f) => return unexpected(f),
         };
@@ -299,6 +300,7 @@ impl Daemon {
             LogChannel::Stderr => Channel::Stderr,
         };
         let path = self
+            .model
             .procs
             .get(&id)
             .and_then(|p| p.channel(chan).log_path.as_deref())

@@ -11,9 +11,7 @@
 use crate::rpc::Value;
 
 use crate::config::{GroupConfig, GroupKind};
-use crate::daemon::core::Daemon;
-use crate::daemon::model::ProcId;
-use crate::process::machine::Input;
+use crate::model::{Model, ProcId, Role, StopOrder, Supervisor};
 use crate::rpc::args::{self, record};
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::info::require_running;
@@ -65,7 +63,7 @@ fn entry(group: &str, name: &str, action: &str, outcome: Result<(), Fault>) -> V
 }
 
 /// `supervisor_rs.update([names])`: no names (or `all`) means every group.
-pub fn update(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn update(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 1)?;
     let wanted: Vec<String> = match params.first() {
         None => Vec::new(),
@@ -77,10 +75,11 @@ pub fn update(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
         Some(_) => return Err(Fault::new(FaultCode::IncorrectParameters)),
     };
     let all = wanted.is_empty() || wanted.iter().any(|n| n == "all");
-    require_running(d)?;
-    let fresh = (d.loader)().map_err(|e| Fault::with_detail(FaultCode::CantReread, e))?;
-    d.config.groups = fresh.groups;
-    let (added, changed, removed) = diff_to_active(d);
+    require_running(d.model())?;
+    d.reread()
+        .map_err(|e| Fault::with_detail(FaultCode::CantReread, e))?;
+    let m = d.model();
+    let (added, changed, removed) = diff_to_active(m);
     let mut plan = Apply {
         unknown: Vec::new(),
         steps: Vec::new(),
@@ -88,7 +87,7 @@ pub fn update(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     };
     if !all {
         for name in &wanted {
-            if d.group(name).is_none() && !added.contains(name) {
+            if m.group(name).is_none() && !added.contains(name) {
                 let fault = Fault::with_detail(FaultCode::BadName, name.clone());
                 plan.unknown
                     .push(entry(name, "", "no_such_group", Err(fault)));
@@ -97,18 +96,18 @@ pub fn update(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     }
     let selected = |g: &String| all || wanted.contains(g);
     for group in removed.into_iter().filter(selected) {
-        plan.stopping.extend(members(d, &group));
+        plan.stopping.extend(members(m, &group));
         plan.steps.push(Step::RemoveGroup(group));
     }
     for group in changed.into_iter().filter(selected) {
-        let step = plan_changed(d, &group);
+        let step = plan_changed(m, &group);
         match &step {
             Step::Members {
                 changed, removed, ..
             } => plan
                 .stopping
                 .extend(changed.iter().chain(removed).map(|(id, _)| *id)),
-            _ => plan.stopping.extend(members(d, &group)),
+            _ => plan.stopping.extend(members(m, &group)),
         }
         plan.steps.push(step);
     }
@@ -116,11 +115,12 @@ pub fn update(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
         plan.steps.push(Step::AddGroup(group));
     }
     for id in plan.stopping.clone() {
-        if d.procs
+        if d.model()
+            .procs
             .get(&id)
             .is_some_and(|p| p.machine.state().is_running())
         {
-            d.step(id, Input::Stop);
+            d.stop(id, StopOrder::Now);
         }
     }
     Ok(Reply::Later(Pending::Apply(Box::new(plan))))
@@ -133,16 +133,16 @@ impl Apply {
     }
 }
 
-fn members(d: &Daemon, group: &str) -> Vec<ProcId> {
-    d.group(group).map(|g| g.procs.clone()).unwrap_or_default()
+fn members(m: &Model, group: &str) -> Vec<ProcId> {
+    m.group(group).map(|g| g.procs.clone()).unwrap_or_default()
 }
 
 /// How to update a changed group: member by member when only members changed and one of
 /// them keeps running, else whole.
-fn plan_changed(d: &Daemon, name: &str) -> Step {
+fn plan_changed(m: &Model, name: &str) -> Step {
     let (Some(group), Some(cfg)) = (
-        d.group(name),
-        d.config.groups.iter().find(|g| g.name == name),
+        m.group(name),
+        m.config.groups.iter().find(|g| g.name == name),
     ) else {
         return Step::ReplaceGroup(name.to_string());
     };
@@ -153,10 +153,10 @@ fn plan_changed(d: &Daemon, name: &str) -> Step {
         || group
             .procs
             .iter()
-            .any(|id| d.procs.get(id).is_some_and(|p| p.config.fcgi.is_some()));
+            .any(|id| m.procs.get(id).is_some_and(|p| p.config.fcgi.is_some()));
     let (mut changed, mut removed, mut kept) = (Vec::new(), Vec::new(), 0);
     for id in &group.procs {
-        let Some(p) = d.procs.get(id) else { continue };
+        let Some(p) = m.procs.get(id) else { continue };
         match cfg.processes.iter().find(|c| c.name == p.config.name) {
             Some(c) if *c == p.config => kept += 1,
             Some(_) => changed.push((*id, p.config.name.clone())),
@@ -173,7 +173,7 @@ fn plan_changed(d: &Daemon, name: &str) -> Step {
             !group
                 .procs
                 .iter()
-                .any(|id| d.procs.get(id).is_some_and(|p| p.config.name == c.name))
+                .any(|id| m.procs.get(id).is_some_and(|p| p.config.name == c.name))
         })
         .map(|c| c.name.clone())
         .collect();
@@ -187,9 +187,10 @@ fn plan_changed(d: &Daemon, name: &str) -> Step {
 
 impl Apply {
     /// `Some` once every process to stop is stopped: the changes are then made.
-    pub fn poll(&mut self, d: &mut Daemon) -> Option<Result<Value, Fault>> {
+    pub fn poll(&mut self, d: &mut dyn Supervisor) -> Option<Result<Value, Fault>> {
         let busy = self.stopping.iter().any(|id| {
-            d.procs
+            d.model()
+                .procs
                 .get(id)
                 .is_some_and(|p| !p.machine.state().is_stopped())
         });
@@ -197,7 +198,7 @@ impl Apply {
             return None;
         }
         // A shutdown or restart began meanwhile: it owns the groups now.
-        if require_running(d).is_err() {
+        if require_running(d.model()).is_err() {
             return Some(Err(Fault::new(FaultCode::ShutdownState)));
         }
         let mut results = std::mem::take(&mut self.unknown);
@@ -208,11 +209,11 @@ impl Apply {
     }
 }
 
-fn config_of(d: &Daemon, group: &str) -> Option<GroupConfig> {
-    d.config.groups.iter().find(|g| g.name == group).cloned()
+fn config_of(m: &Model, group: &str) -> Option<GroupConfig> {
+    m.config.groups.iter().find(|g| g.name == group).cloned()
 }
 
-fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
+fn apply(d: &mut dyn Supervisor, step: Step, results: &mut Vec<Value>) {
     match step {
         Step::RemoveGroup(group) => {
             d.remove_group(&group);
@@ -220,16 +221,16 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
         }
         Step::ReplaceGroup(group) => {
             d.remove_group(&group);
-            if let Some(cfg) = config_of(d, &group) {
-                d.add_group(&cfg, true);
+            if let Some(cfg) = config_of(d.model(), &group) {
+                d.add_group(&cfg);
             }
             results.push(entry(&group, "", "update_group", Ok(())));
         }
         Step::AddGroup(group) => {
             // Someone may have added it meanwhile (addProcessGroup): then it is there.
-            if d.group(&group).is_none() {
-                if let Some(cfg) = config_of(d, &group) {
-                    d.add_group(&cfg, true);
+            if d.model().group(&group).is_none() {
+                if let Some(cfg) = config_of(d.model(), &group) {
+                    d.add_group(&cfg);
                 }
             }
             results.push(entry(&group, "", "add_group", Ok(())));
@@ -240,16 +241,19 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
             removed,
             added,
         } => {
-            let Some(cfg) = config_of(d, &group) else {
+            let Some(cfg) = config_of(d.model(), &group) else {
                 return;
             };
             // Removed meanwhile (removeProcessGroup): it comes back whole.
-            if d.group(&group).is_none() {
-                d.add_group(&cfg, true);
+            if d.model().group(&group).is_none() {
+                d.add_group(&cfg);
                 results.push(entry(&group, "", "add_group", Ok(())));
                 return;
             }
-            let listener = matches!(cfg.kind, GroupKind::EventListener(_));
+            let role = match cfg.kind {
+                GroupKind::EventListener(_) => Role::Listener,
+                GroupKind::Program => Role::Program,
+            };
             let mut fresh = Vec::new();
             for (id, name) in &removed {
                 d.remove_process(*id);
@@ -266,20 +270,26 @@ fn apply(d: &mut Daemon, step: Step, results: &mut Vec<Value>) {
                 if let Some(id) = id {
                     d.remove_process(id);
                 }
-                fresh.push(d.add_process(&group, pcfg, listener));
+                fresh.push(d.add_process(&group, pcfg, role));
                 let action = if id.is_some() { "update" } else { "add" };
                 results.push(entry(&group, name, action, Ok(())));
             }
             // The members in the configuration's (priority, name) order.
-            let procs = &d.procs;
-            if let Some(g) = d.groups.iter_mut().find(|g| g.name == group) {
-                g.procs.retain(|id| procs.contains_key(id));
-                g.procs.extend(&fresh);
-                g.procs.sort_by_key(|id| {
-                    procs
+            let m = d.model();
+            if let Some(g) = m.group(&group) {
+                let mut ids: Vec<ProcId> = g
+                    .procs
+                    .iter()
+                    .copied()
+                    .filter(|id| m.procs.contains_key(id))
+                    .chain(fresh.iter().copied())
+                    .collect();
+                ids.sort_by_key(|id| {
+                    m.procs
                         .get(id)
                         .and_then(|p| cfg.processes.iter().position(|c| c.name == p.config.name))
                 });
+                d.set_members(&group, ids);
             }
             d.autostart(&fresh);
         }

@@ -3,11 +3,9 @@
 
 use crate::rpc::Value;
 
-use crate::daemon::core::Daemon;
-use crate::daemon::model::ProcId;
 use crate::events::payload::Event;
+use crate::model::{Model, ProcId, StopOrder, StopRequest, Supervisor};
 use crate::process::command::{self, CommandError};
-use crate::process::machine::Input;
 use crate::rpc::args;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::info::{lookup, require_running, Target};
@@ -20,15 +18,32 @@ use crate::states::ProcessState;
 /// a pipe itself holds 64 KiB).
 const STDIN_BACKLOG: usize = 1 << 20;
 
-fn state(d: &Daemon, id: ProcId) -> ProcessState {
-    d.procs
+/// Whether a start or stop answers at once or once the state is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Yes,
+    No,
+}
+
+impl Wait {
+    fn param(params: &[Value], index: usize) -> Result<Wait, Fault> {
+        Ok(if args::flag(params, index, true)? {
+            Wait::Yes
+        } else {
+            Wait::No
+        })
+    }
+}
+
+fn state(m: &Model, id: ProcId) -> ProcessState {
+    m.procs
         .get(&id)
         .map_or(ProcessState::Stopped, |p| p.machine.state())
 }
 
 /// Starts one process (the namespec `name` is used in fault details).
-fn start_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply, Fault> {
-    let Some(p) = d.procs.get(&id) else {
+fn start_one(d: &mut dyn Supervisor, id: ProcId, name: &str, wait: Wait) -> Result<Reply, Fault> {
+    let Some(p) = d.model().procs.get(&id) else {
         return Err(Fault::with_detail(FaultCode::BadName, name));
     };
     match command::resolve(&p.config.command, &p.config.environment) {
@@ -48,14 +63,15 @@ fn start_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply
         }
         _ => {}
     }
-    d.step(id, Input::Start);
-    if d.procs
+    d.start(id);
+    if d.model()
+        .procs
         .get(&id)
         .is_some_and(|p| p.machine.spawnerr().is_some())
     {
         return Err(Fault::with_detail(FaultCode::SpawnError, name));
     }
-    if wait && state(d, id) != ProcessState::Running {
+    if wait == Wait::Yes && state(d.model(), id) != ProcessState::Running {
         return Ok(Reply::Later(Pending::Start {
             id,
             name: name.into(),
@@ -64,33 +80,27 @@ fn start_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply
     Ok(Reply::Now(Value::Bool(true)))
 }
 
-fn stop_one(d: &mut Daemon, id: ProcId, name: &str, wait: bool) -> Result<Reply, Fault> {
+fn stop_one(d: &mut dyn Supervisor, id: ProcId, name: &str, wait: Wait) -> Result<Reply, Fault> {
     // Issue 14: stopping a start that waits for its dependencies cancels it.
     if d.cancel_wait(id) {
         return Ok(Reply::Now(Value::Bool(true)));
     }
-    if !state(d, id).is_running() {
+    if !state(d.model(), id).is_running() {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
     }
-    if let Some(p) = d.procs.get_mut(&id) {
-        p.stop_reported = None;
-    }
-    // Issue 14: what a stopping process depends on is stopped after it.
-    if d.defer_stop(id) {
-        return Ok(if wait {
-            Reply::Later(Pending::Stop { id })
-        } else {
-            Reply::Now(Value::Bool(true))
+    if d.stop(id, StopOrder::AfterDependents) == StopRequest::Deferred {
+        return Ok(match wait {
+            Wait::Yes => Reply::Later(Pending::Stop { id }),
+            Wait::No => Reply::Now(Value::Bool(true)),
         });
     }
-    d.step(id, Input::Stop);
-    if state(d, id) == ProcessState::Unknown {
+    if state(d.model(), id) == ProcessState::Unknown {
         return Err(Fault::with_detail(
             FaultCode::Failed,
             format!("unknown problem stopping {name}"),
         ));
     }
-    if wait && !state(d, id).is_stopped() {
+    if wait == Wait::Yes && !state(d.model(), id).is_stopped() {
         return Ok(Reply::Later(Pending::Stop { id }));
     }
     Ok(Reply::Now(Value::Bool(true)))
@@ -107,12 +117,17 @@ fn signal_param(value: Option<&Value>) -> Result<i32, Fault> {
     parse_signal(&text).map_err(|_| Fault::with_detail(FaultCode::BadSignal, text))
 }
 
-fn signal_one(d: &mut Daemon, id: ProcId, name: &str, sig: Option<&Value>) -> Result<Reply, Fault> {
+fn signal_one(
+    d: &mut dyn Supervisor,
+    id: ProcId,
+    name: &str,
+    sig: Option<&Value>,
+) -> Result<Reply, Fault> {
     let sig = signal_param(sig)?;
-    if !state(d, id).is_signallable() {
+    if !state(d.model(), id).is_signallable() {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
     }
-    d.signal_process(id, sig)
+    d.signal(id, sig)
         .map_err(|msg| Fault::with_detail(FaultCode::Failed, msg))?;
     Ok(Reply::Now(Value::Bool(true)))
 }
@@ -120,15 +135,17 @@ fn signal_one(d: &mut Daemon, id: ProcId, name: &str, sig: Option<&Value>) -> Re
 /// Runs `op` on every process of `ids` that `wanted` selects; the answer lists them in
 /// this order, whenever each one finishes (DIVERGENCE(D10)).
 fn each(
-    d: &mut Daemon,
+    d: &mut dyn Supervisor,
     ids: Vec<ProcId>,
     wanted: fn(ProcessState) -> bool,
-    mut op: impl FnMut(&mut Daemon, ProcId, &str) -> Result<Reply, Fault>,
+    mut op: impl FnMut(&mut dyn Supervisor, ProcId, &str) -> Result<Reply, Fault>,
 ) -> Result<Reply, Fault> {
     let mut results = Vec::new();
     let mut waiting = Vec::new();
     for id in ids {
-        let Some(p) = d.procs.get(&id) else { continue };
+        let Some(p) = d.model().procs.get(&id) else {
+            continue;
+        };
         if !wanted(p.machine.state()) {
             continue;
         }
@@ -157,16 +174,8 @@ fn each(
     })
 }
 
-/// Every process in (group priority, process priority) order.
-fn all_ids(d: &Daemon) -> Vec<ProcId> {
-    d.groups
-        .iter()
-        .flat_map(|g| g.procs.iter().copied())
-        .collect()
-}
-
-fn group_ids(d: &Daemon, name: &str) -> Result<Vec<ProcId>, Fault> {
-    d.group(name)
+fn group_ids(m: &Model, name: &str) -> Result<Vec<ProcId>, Fault> {
+    m.group(name)
         .map(|g| g.procs.clone())
         .ok_or_else(|| Fault::with_detail(FaultCode::BadName, name))
 }
@@ -183,120 +192,120 @@ fn signallable(s: ProcessState) -> bool {
     s.is_signallable()
 }
 
-fn start_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> {
-    let ids = group_ids(d, group)?;
+fn start_group(d: &mut dyn Supervisor, group: &str, wait: Wait) -> Result<Reply, Fault> {
+    let ids = group_ids(d.model(), group)?;
     each(d, ids, not_running, |d, id, n| start_one(d, id, n, wait))
 }
 
 /// The order of a group or "all" stop: DIVERGENCE(Q18): descending priority (group, then
 /// process), as documented; equal priorities keep the start order, as the reference's.
-fn stop_order(d: &Daemon, mut ids: Vec<ProcId>) -> Vec<ProcId> {
-    let groups: std::collections::HashMap<&str, i32> = d
+fn stop_order(m: &Model, mut ids: Vec<ProcId>) -> Vec<ProcId> {
+    let groups: std::collections::HashMap<&str, i32> = m
         .groups
         .iter()
         .map(|g| (g.name.as_str(), g.priority))
         .collect();
     ids.sort_by_cached_key(|id| {
-        std::cmp::Reverse(d.procs.get(id).map_or((0, 0), |p| {
+        std::cmp::Reverse(m.procs.get(id).map_or((0, 0), |p| {
             let group = groups.get(p.group.as_str()).copied().unwrap_or(0);
             (group, p.config.priority)
         }))
     });
     // Issue 14: dependents first, then by priority (a stable sort keeps it among equals).
-    d.order_stops(&mut ids);
+    m.order_stops(&mut ids);
     ids
 }
 
-fn stop_group(d: &mut Daemon, group: &str, wait: bool) -> Result<Reply, Fault> {
-    let ids = stop_order(d, group_ids(d, group)?);
+fn stop_group(d: &mut dyn Supervisor, group: &str, wait: Wait) -> Result<Reply, Fault> {
+    let ids = stop_order(d.model(), group_ids(d.model(), group)?);
     each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
 }
 
-fn signal_group(d: &mut Daemon, group: &str, sig: Option<&Value>) -> Result<Reply, Fault> {
-    let ids = group_ids(d, group)?;
+fn signal_group(d: &mut dyn Supervisor, group: &str, sig: Option<&Value>) -> Result<Reply, Fault> {
+    let ids = group_ids(d.model(), group)?;
     each(d, ids, signallable, |d, id, n| signal_one(d, id, n, sig))
 }
 
-pub fn start_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn start_process(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let name = args::string(params, 0)?;
-    let wait = args::flag(params, 1, true)?;
-    match lookup(d, name)? {
+    let wait = Wait::param(params, 1)?;
+    match lookup(d.model(), name)? {
         Target::Process(id) => start_one(d, id, name, wait),
         Target::Group(g) => start_group(d, &g, wait),
     }
 }
 
-pub fn start_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn start_process_group(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 2)?;
-    require_running(d)?;
-    let wait = args::flag(params, 1, true)?;
+    require_running(d.model())?;
+    let wait = Wait::param(params, 1)?;
     start_group(d, args::string(params, 0)?, wait)
 }
 
-pub fn start_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn start_all_processes(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 1)?;
-    require_running(d)?;
-    let wait = args::flag(params, 0, true)?;
-    let ids = all_ids(d);
+    require_running(d.model())?;
+    let wait = Wait::param(params, 0)?;
+    let ids = d.model().all_ids();
     each(d, ids, not_running, |d, id, n| start_one(d, id, n, wait))
 }
 
-pub fn stop_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn stop_process(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let name = args::string(params, 0)?;
-    let wait = args::flag(params, 1, true)?;
-    match lookup(d, name)? {
+    let wait = Wait::param(params, 1)?;
+    match lookup(d.model(), name)? {
         Target::Process(id) => stop_one(d, id, name, wait),
         Target::Group(g) => stop_group(d, &g, wait),
     }
 }
 
-pub fn stop_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn stop_process_group(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 2)?;
-    require_running(d)?;
-    let wait = args::flag(params, 1, true)?;
+    require_running(d.model())?;
+    let wait = Wait::param(params, 1)?;
     stop_group(d, args::string(params, 0)?, wait)
 }
 
-pub fn stop_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn stop_all_processes(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 1)?;
-    require_running(d)?;
-    let wait = args::flag(params, 0, true)?;
-    let ids = stop_order(d, all_ids(d));
+    require_running(d.model())?;
+    let wait = Wait::param(params, 0)?;
+    let ids = stop_order(d.model(), d.model().all_ids());
     each(d, ids, running, |d, id, n| stop_one(d, id, n, wait))
 }
 
-pub fn signal_process(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn signal_process(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let name = args::string(params, 0)?;
-    match lookup(d, name)? {
+    match lookup(d.model(), name)? {
         Target::Process(id) => signal_one(d, id, name, params.get(1)),
         Target::Group(g) => signal_group(d, &g, params.get(1)),
     }
 }
 
-pub fn signal_process_group(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn signal_process_group(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     signal_group(d, args::string(params, 0)?, params.get(1))
 }
 
-pub fn signal_all_processes(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn signal_all_processes(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
-    require_running(d)?;
-    let ids = all_ids(d);
+    require_running(d.model())?;
+    let ids = d.model().all_ids();
     each(d, ids, signallable, |d, id, n| {
         signal_one(d, id, n, params.first())
     })
 }
 
-pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn send_process_stdin(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let chars = match params.get(1) {
         Some(Value::String(s)) => s.clone(),
         Some(other) => {
@@ -308,15 +317,16 @@ pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
         None => return Err(Fault::new(FaultCode::IncorrectParameters)),
     };
     let name = args::string(params, 0)?;
-    let id = crate::rpc::info::lookup_process(d, name)?;
+    let id = crate::rpc::info::lookup_process(d.model(), name)?;
     let live = d
+        .model()
         .procs
         .get(&id)
         .is_some_and(|p| p.machine.pid() != 0 && p.machine.state() != ProcessState::Stopping);
     if !live {
         return Err(Fault::with_detail(FaultCode::NotRunning, name));
     }
-    let Some(backlog) = d.stdin_backlog(id) else {
+    let Some(backlog) = d.model().stdin_backlog(id) else {
         return Err(Fault::with_detail(FaultCode::NoFile, name));
     };
     // D9: what a child does not read is held up to a bound, never without limit.
@@ -335,7 +345,7 @@ pub fn send_process_stdin(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fau
 }
 
 /// Emits REMOTE_COMMUNICATION; allowed even while shutting down.
-pub fn send_remote_comm_event(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn send_remote_comm_event(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
     let kind = params.first().map(args::show).unwrap_or_default();
     let data = params.get(1).map(args::show).unwrap_or_default();

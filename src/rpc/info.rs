@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use crate::rpc::Value;
 
 use crate::config::{LogTarget, ProcessConfig};
-use crate::daemon::clock;
-use crate::daemon::core::Daemon;
-use crate::daemon::model::{Channel, ProcId, Process};
+use crate::model::{Channel, Model, ProcId, Process, Supervisor};
 use crate::rpc::args::{self, record};
 use crate::rpc::codec::Writer;
 use crate::rpc::faults::{Fault, FaultCode};
@@ -33,21 +31,21 @@ pub enum Target {
 ///
 /// # Errors
 /// BAD_NAME with the name as given.
-pub fn lookup(d: &Daemon, name: &str) -> Result<Target, Fault> {
+pub fn lookup(m: &Model, name: &str) -> Result<Target, Fault> {
     let bad = || Fault::with_detail(FaultCode::BadName, name);
     let (group, process) = match name.split_once(':') {
         Some((g, p)) if p.is_empty() || p == "*" => (g, None),
         Some((g, p)) => (g, Some(p)),
         None => (name, Some(name)),
     };
-    let g = d.group(group).ok_or_else(bad)?;
+    let g = m.group(group).ok_or_else(bad)?;
     match process {
         None => Ok(Target::Group(g.name.clone())),
         Some(pname) => g
             .procs
             .iter()
             .copied()
-            .find(|id| d.procs.get(id).is_some_and(|p| p.config.name == pname))
+            .find(|id| m.procs.get(id).is_some_and(|p| p.config.name == pname))
             .map(Target::Process)
             .ok_or_else(bad),
     }
@@ -57,8 +55,8 @@ pub fn lookup(d: &Daemon, name: &str) -> Result<Target, Fault> {
 ///
 /// # Errors
 /// BAD_NAME.
-pub fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
-    match lookup(d, name)? {
+pub fn lookup_process(m: &Model, name: &str) -> Result<ProcId, Fault> {
+    match lookup(m, name)? {
         Target::Process(id) => Ok(id),
         Target::Group(_) => Err(Fault::with_detail(FaultCode::BadName, name)),
     }
@@ -68,8 +66,8 @@ pub fn lookup_process(d: &Daemon, name: &str) -> Result<ProcId, Fault> {
 ///
 /// # Errors
 /// SHUTDOWN_STATE.
-pub fn require_running(d: &Daemon) -> Result<(), Fault> {
-    if d.mood == SupervisorState::Running {
+pub fn require_running(m: &Model) -> Result<(), Fault> {
+    if m.mood == SupervisorState::Running {
         Ok(())
     } else {
         Err(Fault::new(FaultCode::ShutdownState))
@@ -166,32 +164,33 @@ pub fn write_process_info(w: &mut Writer, p: &Process, now: f64) {
 /// About the encoded size of one `getProcessInfo` struct, to size buffers.
 const PROCESS_INFO_BYTES: usize = 1280;
 
-pub fn get_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
-    require_running(d)?;
-    let id = lookup_process(d, args::string(params, 0)?)?;
-    let p = d
+    let m = d.model();
+    require_running(m)?;
+    let id = lookup_process(m, args::string(params, 0)?)?;
+    let p = m
         .procs
         .get(&id)
         .ok_or_else(|| Fault::new(FaultCode::BadName))?;
     let mut w = Writer::with_capacity(PROCESS_INFO_BYTES);
-    write_process_info(&mut w, p, clock::wall());
+    write_process_info(&mut w, p, d.wall());
     Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
 /// Every process, by group name then process name, written straight from the model over as
 /// many loop turns as it takes ([`listing`](crate::rpc::listing)).
-pub fn get_all_process_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_all_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
-    let ids = process_rows(d);
+    require_running(d.model())?;
+    let ids = process_rows(d.model());
     let capacity = ids.len().saturating_mul(PROCESS_INFO_BYTES);
     Ok(answer(Listing::start(d, Rows::Processes(ids), capacity)))
 }
 
 /// Every process, by group name then process name.
-pub(crate) fn process_rows(d: &Daemon) -> Vec<ProcId> {
-    let mut all: Vec<(&Process, ProcId)> = d.procs.iter().map(|(id, p)| (p, *id)).collect();
+pub(crate) fn process_rows(m: &Model) -> Vec<ProcId> {
+    let mut all: Vec<(&Process, ProcId)> = m.procs.iter().map(|(id, p)| (p, *id)).collect();
     all.sort_unstable_by(|(a, _), (b, _)| {
         (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name))
     });
@@ -347,26 +346,26 @@ pub(crate) fn write_config_info(
 
 /// One struct per configured process of the last configuration read, by process name,
 /// written straight from the configuration over as many loop turns as it takes.
-pub fn get_all_config_info(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_all_config_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
-    let rows = config_rows(d);
+    require_running(d.model())?;
+    let rows = config_rows(d.model());
     let capacity = rows.len().saturating_mul(CONFIG_INFO_BYTES);
     Ok(answer(Listing::start(d, Rows::Configs(rows), capacity)))
 }
 
 /// Every configured process of the last configuration read, by process name.
-pub(crate) fn config_rows(d: &Daemon) -> Vec<ConfigRow> {
+pub(crate) fn config_rows(m: &Model) -> Vec<ConfigRow> {
     let mut rows = Vec::new();
-    for (gi, g) in d.config.groups.iter().enumerate() {
-        let active = d.group(&g.name);
+    for (gi, g) in m.config.groups.iter().enumerate() {
+        let active = m.group(&g.name);
         // By name, once per group: a search per process was quadratic in the group's size.
         let running: HashMap<&str, ProcId> = active
             .map(|a| {
                 a.procs
                     .iter()
                     .rev()
-                    .filter_map(|id| d.procs.get(id).map(|p| (p.config.name.as_str(), *id)))
+                    .filter_map(|id| m.procs.get(id).map(|p| (p.config.name.as_str(), *id)))
                     .collect()
             })
             .unwrap_or_default();
@@ -388,9 +387,9 @@ pub(crate) fn config_rows(d: &Daemon) -> Vec<ConfigRow> {
 /// About the encoded size of one `getAllConfigInfo` struct, to size buffers.
 const CONFIG_INFO_BYTES: usize = 2560;
 
-pub fn get_state(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_state(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let s = SupervisorState::Running;
     Ok(Reply::Now(record([
         ("statecode", Value::Int(s.code())),
@@ -398,30 +397,30 @@ pub fn get_state(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     ])))
 }
 
-pub fn get_pid(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_pid(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::Int(std::process::id() as i32)))
 }
 
 /// `getAPIVersion` and `getVersion`: "3.0" (D6).
-pub fn get_api_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_api_version(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String("3.0".into())))
 }
 
-pub fn get_supervisor_version(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_supervisor_version(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String(env!("CARGO_PKG_VERSION").into())))
 }
 
-pub fn get_identification(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn get_identification(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
+    require_running(d.model())?;
     Ok(Reply::Now(Value::String(
-        d.config.supervisord.identifier.clone(),
+        d.model().config.supervisord.identifier.clone(),
     )))
 }
 

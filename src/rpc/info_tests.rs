@@ -3,14 +3,13 @@
 //! names, paths and descriptions (`<`, `&`, non-ASCII, control characters, empty).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use super::*;
-use crate::daemon::depends::Waiting;
-use crate::logging::main_log::{MainLog, MainLogSettings};
+use crate::model::fake::{Fake, SpawnOutcome};
+use crate::model::Waiting;
 use crate::process::exit::ExitStatus;
-use crate::process::machine::{Ctx, Input};
+use crate::process::machine::Input;
 use crate::rpc::codec;
 
 /// The previous `getProcessInfo` struct, built as a tree.
@@ -141,21 +140,21 @@ fn old_config_info(
     info
 }
 
-fn old_all_process_info(d: &Daemon, now: f64) -> Value {
-    let mut all: Vec<&Process> = d.procs.values().collect();
+fn old_all_process_info(m: &Model, now: f64) -> Value {
+    let mut all: Vec<&Process> = m.procs.values().collect();
     all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
     Value::Array(all.into_iter().map(|p| old_process_info(p, now)).collect())
 }
 
-fn old_all_config_info(d: &Daemon) -> Value {
+fn old_all_config_info(m: &Model) -> Value {
     let mut rows: Vec<(String, Value)> = Vec::new();
-    for g in &d.config.groups {
-        let active = d.group(&g.name);
+    for g in &m.config.groups {
+        let active = m.group(&g.name);
         for c in &g.processes {
             let running = active.and_then(|a| {
                 a.procs
                     .iter()
-                    .filter_map(|id| d.procs.get(id))
+                    .filter_map(|id| m.procs.get(id))
                     .find(|p| p.config.name == c.name)
             });
             rows.push((
@@ -168,81 +167,9 @@ fn old_all_config_info(d: &Daemon) -> Value {
     Value::Array(rows.into_iter().map(|(_, v)| v).collect())
 }
 
-/// A directory of this test's own, removed when dropped.
-pub(crate) struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    pub(crate) fn new() -> TempDir {
-        static SERIAL: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rs-info-test-{}-{}",
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A daemon (no sockets, nothing spawned) whose configuration is `programs`.
-pub(crate) fn daemon(dir: &TempDir, programs: &str) -> Daemon {
-    let d = dir.0.display();
-    let text = format!(
-        "[supervisord]\nlogfile={d}/sd.log\nchildlogdir={d}\n\n\
-         [rpcinterface:supervisor]\n\
-         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
-         {programs}"
-    );
-    let config = crate::config::load_text(&text, &format!("{d}/sd.conf"), &Default::default())
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let log = MainLog::open(&MainLogSettings {
-        level: crate::logging::level::Level::Critical,
-        path: Some(dir.0.join("sd.log")),
-        maxbytes: 0,
-        backups: 0,
-        echo: false,
-    })
-    .unwrap();
-    let loader: crate::daemon::core::Loader = Box::new(|| Err("no reload in tests".into()));
-    let mut daemon = Daemon::new(loader, config.clone(), log).unwrap();
-    for g in &config.groups {
-        daemon.add_group(g, false);
-    }
-    daemon
-}
-
-/// Feeds `inputs` to the machine of process `name`.
-fn drive(d: &mut Daemon, name: &str, inputs: Vec<Input>) {
-    let p = d
-        .procs
-        .values_mut()
-        .find(|p| p.config.name == name)
-        .unwrap();
-    let mut actions = Vec::new();
-    let mut wall = 1_700_000_000.0;
-    for input in inputs {
-        wall += 5.0;
-        let ctx = Ctx {
-            cfg: &p.config,
-            now: Instant::now(),
-            wall,
-            auto_allowed: true,
-        };
-        p.machine.step(input, &ctx, &mut actions);
-    }
-}
-
-fn process<'a>(d: &'a mut Daemon, name: &str) -> &'a mut Process {
-    d.procs
-        .values_mut()
-        .find(|p| p.config.name == name)
-        .unwrap()
+fn process<'a>(f: &'a mut Fake, name: &str) -> &'a mut Process {
+    let id = f.id(name);
+    f.model.procs.get_mut(&id).unwrap()
 }
 
 const ODD: &str = "\
@@ -271,50 +198,29 @@ autostart=false\n\
 programs=plain,\u{e9}t\u{e9}\n";
 
 /// A model in every kind of state with odd texts.
-fn odd_model(dir: &TempDir) -> Daemon {
-    let mut d = daemon(dir, ODD);
-    drive(
-        &mut d,
-        "a<b&c",
-        vec![
-            Input::Start,
-            Input::SpawnFailed("can't find <&> \u{e9}".into()),
-        ],
-    );
-    drive(
-        &mut d,
-        "\u{e9}t\u{e9}",
-        vec![Input::Start, Input::Spawned { pid: 4242 }, Input::Deadline],
-    );
-    process(&mut d, "\u{e9}t\u{e9}").watch.status = Some("warm <&> \u{1}\u{2603}".into());
-    drive(
-        &mut d,
-        "p0",
-        vec![
-            Input::Start,
-            Input::Spawned { pid: 77 },
-            Input::Deadline,
-            Input::Stop,
-        ],
-    );
-    drive(
-        &mut d,
-        "p1",
-        vec![
-            Input::Start,
-            Input::Spawned { pid: 78 },
-            Input::Deadline,
-            Input::Exited(ExitStatus::from_raw(3 << 8)),
-        ],
-    );
-    process(&mut d, "p2").watch.waiting = Some(Waiting {
+fn odd_model() -> Fake {
+    let mut f = Fake::new(ODD);
+    f.spawn = SpawnOutcome::Fail("can't find <&> \u{e9}".into());
+    let id = f.id("a<b&c");
+    f.step(id, Input::Start);
+    f.spawn = SpawnOutcome::Ok;
+    f.run("g&<\u{20ac}:\u{e9}t\u{e9}");
+    process(&mut f, "g&<\u{20ac}:\u{e9}t\u{e9}").watch.status =
+        Some("warm <&> \u{1}\u{2603}".into());
+    f.wall += 3725.0;
+    f.run("g&<\u{20ac}:p0");
+    let id = f.id("g&<\u{20ac}:p0");
+    f.step(id, Input::Stop);
+    f.run("g&<\u{20ac}:p1");
+    f.reap("g&<\u{20ac}:p1", ExitStatus::from_raw(3 << 8));
+    process(&mut f, "g&<\u{20ac}:p2").watch.waiting = Some(Waiting {
         deadline: Instant::now(),
         target: "a<b&c".into(),
         condition: crate::config::beyond::Condition::Ready,
     });
-    // Read after it was added, then its group left: `auto` in the config answer.
-    d.remove_group("gone");
-    d
+    // Read, then its group left: `auto` in the config answer.
+    f.model.remove_group("gone");
+    f
 }
 
 fn answer(reply: Reply) -> Vec<u8> {
@@ -330,18 +236,9 @@ fn text(bytes: Vec<u8>) -> String {
 
 #[test]
 fn all_process_info_is_the_tree_encoding() {
-    let dir = TempDir::new();
-    let mut d = odd_model(&dir);
-    let new = answer(get_all_process_info(&mut d, &[]).unwrap());
-    // `now` (and uptimes) may have moved by a second between the two readings: compare with
-    // the clock fields of both taken from the new answer's `now`.
-    let now = crate::rpc::codec::parse_method_response(&new).unwrap();
-    let crate::rpc::codec::Answer::Value(Value::Array(items)) = now else {
-        panic!("not an array")
-    };
-    let now = items[0].get("now").and_then(Value::as_i32).unwrap();
-    let old = codec::write_response(&old_all_process_info(&d, f64::from(now)));
-    let new = text(new);
+    let mut f = odd_model();
+    let new = text(answer(get_all_process_info(&mut f, &[]).unwrap()));
+    let old = codec::write_response(&old_all_process_info(&f.model, f.wall));
     assert_eq!(new, text(old));
     for expected in [
         "<name>name</name>\n<value><string>a&lt;b&amp;c</string>",
@@ -351,34 +248,32 @@ fn all_process_info_is_the_tree_encoding() {
         "<name>waiting_for</name>\n<value><string>a&lt;b&amp;c (ready)</string>",
         "<value><string>g&amp;&lt;\u{20ac}</string>",
         "<name>stderr_logfile</name>\n<value><string></string>",
+        "uptime 1:02:05",
     ] {
         assert!(new.contains(expected), "{expected} in {new}");
     }
-    assert_eq!(items.len(), 5);
+    assert_eq!(new.matches("<name>statename</name>").count(), 5);
 }
 
 #[test]
 fn process_info_is_the_tree_encoding() {
-    let dir = TempDir::new();
-    let mut d = odd_model(&dir);
+    let mut f = odd_model();
     for name in ["a<b&c", "g&<\u{20ac}:\u{e9}t\u{e9}", "g&<\u{20ac}:p1"] {
-        let new = answer(get_process_info(&mut d, &[Value::String(name.into())]).unwrap());
-        let Ok(crate::rpc::codec::Answer::Value(v)) = codec::parse_method_response(&new) else {
-            panic!("unreadable")
-        };
-        let now = v.get("now").and_then(Value::as_i32).unwrap();
-        let id = lookup_process(&d, name).unwrap();
-        let old = old_process_info(&d.procs[&id], f64::from(now));
+        let new = answer(get_process_info(&mut f, &[Value::String(name.into())]).unwrap());
+        let id = lookup_process(&f.model, name).unwrap();
+        let old = old_process_info(&f.model.procs[&id], f.wall);
         assert_eq!(text(new), text(codec::write_response(&old)), "{name}");
     }
 }
 
 #[test]
 fn all_config_info_is_the_tree_encoding() {
-    let dir = TempDir::new();
-    let mut d = odd_model(&dir);
-    let new = text(answer(get_all_config_info(&mut d, &[]).unwrap()));
-    assert_eq!(new, text(codec::write_response(&old_all_config_info(&d))));
+    let mut f = odd_model();
+    let new = text(answer(get_all_config_info(&mut f, &[]).unwrap()));
+    assert_eq!(
+        new,
+        text(codec::write_response(&old_all_config_info(&f.model)))
+    );
     for expected in [
         "<name>healthcheck</name>\n<value><string>exec:/bin/true</string>",
         "<name>stdout_logfile_maxbytes</name>\n<value><i8>3221225472</i8>",
@@ -392,8 +287,7 @@ fn all_config_info_is_the_tree_encoding() {
 /// Inside a multicall the written answers are results like any other.
 #[test]
 fn multicall_carries_written_answers() {
-    let dir = TempDir::new();
-    let mut d = odd_model(&dir);
+    let mut f = odd_model();
     let call = |name: &str| {
         let mut m = BTreeMap::new();
         m.insert("methodName".to_string(), Value::String(name.into()));
@@ -403,18 +297,14 @@ fn multicall_carries_written_answers() {
         call("supervisor.getAllConfigInfo"),
         call("supervisor.getState"),
     ]);
-    let reply = crate::rpc::table::call(&mut d, "system.multicall", &[calls]).unwrap();
-    let Ok(crate::rpc::codec::Answer::Value(Value::Array(results))) =
+    let reply = crate::rpc::table::call(&mut f, "system.multicall", &[calls]).unwrap();
+    let Ok(codec::Answer::Value(Value::Array(results))) =
         codec::parse_method_response(&answer(reply))
     else {
         panic!("unreadable")
     };
     assert_eq!(results.len(), 2);
-    assert_eq!(
-        results[0].as_array().map(<[Value]>::len),
-        Some(6),
-        "{results:?}"
-    );
+    assert_eq!(results[0].as_array().map(<[Value]>::len), Some(6));
     assert_eq!(
         results[1].get("statename").and_then(Value::as_str),
         Some("RUNNING")
@@ -423,8 +313,7 @@ fn multicall_carries_written_answers() {
 
 #[test]
 fn all_process_info_of_nothing_is_an_empty_array() {
-    let dir = TempDir::new();
-    let mut d = daemon(&dir, "");
-    let new = text(answer(get_all_process_info(&mut d, &[]).unwrap()));
+    let mut f = Fake::new("");
+    let new = text(answer(get_all_process_info(&mut f, &[]).unwrap()));
     assert_eq!(new, text(codec::write_response(&Value::Array(vec![]))));
 }

@@ -15,9 +15,7 @@
 use std::time::Duration;
 
 use crate::config::{GroupConfig, ProcessConfig};
-use crate::daemon::clock;
-use crate::daemon::core::Daemon;
-use crate::daemon::model::ProcId;
+use crate::model::{Model, ProcId, Supervisor};
 use crate::rpc::codec::Writer;
 use crate::rpc::faults::Fault;
 use crate::rpc::info::{write_config_info, write_process_info};
@@ -58,30 +56,18 @@ pub struct Listing {
     w: Writer,
     /// The turn of the last slice: the next one waits for a later turn.
     turn: u64,
-    /// [`SLICE`], shorter in tests.
-    slice: Duration,
 }
 
 impl Listing {
     /// Writes the first slice now: the whole answer when it is small.
-    pub fn start(d: &mut Daemon, rows: Rows, capacity: usize) -> Result<Value, Listing> {
-        Listing::start_sliced(d, rows, capacity, SLICE)
-    }
-
-    fn start_sliced(
-        d: &mut Daemon,
-        rows: Rows,
-        capacity: usize,
-        slice: Duration,
-    ) -> Result<Value, Listing> {
+    pub fn start(d: &mut dyn Supervisor, rows: Rows, capacity: usize) -> Result<Value, Listing> {
         let mut w = Writer::with_capacity(capacity);
         w.begin_array();
         let mut listing = Listing {
             rows,
             next: 0,
             w,
-            turn: d.turn,
-            slice,
+            turn: d.turn(),
         };
         if listing.write_slice(d) {
             Ok(listing.finish())
@@ -91,9 +77,9 @@ impl Listing {
     }
 
     /// `Some` once every entry is written; nothing is done twice in one turn.
-    pub fn poll(&mut self, d: &mut Daemon) -> Option<Result<Value, Fault>> {
-        if self.turn == d.turn {
-            d.resume_rpc = true;
+    pub fn poll(&mut self, d: &mut dyn Supervisor) -> Option<Result<Value, Fault>> {
+        if self.turn == d.turn() {
+            d.resume_next_turn();
             return None;
         }
         self.write_slice(d).then(|| Ok(self.finish()))
@@ -105,57 +91,53 @@ impl Listing {
         Value::Encoded(w.finish())
     }
 
-    /// Writes entries until the slice is used; true once all are written.
-    fn write_slice(&mut self, d: &mut Daemon) -> bool {
-        let started = clock::now();
-        let now = clock::wall();
+    /// Writes entries until [`SLICE`] is used; true once all are written.
+    fn write_slice(&mut self, d: &mut dyn Supervisor) -> bool {
+        let started = d.now();
+        let now = d.wall();
         loop {
-            let at = self.next;
-            let done = match &self.rows {
-                Rows::Processes(ids) => match ids.get(at) {
-                    None => true,
-                    Some(id) => {
-                        if let Some(p) = d.procs.get(id) {
-                            write_process_info(&mut self.w, p, now);
-                        }
-                        false
-                    }
-                },
-                Rows::Configs(rows) => match rows.get(at) {
-                    None => true,
-                    Some(row) => {
-                        if let Some((g, c)) = configured(d, row) {
-                            let running = row.running.and_then(|id| d.procs.get(&id));
-                            write_config_info(
-                                &mut self.w,
-                                c,
-                                &g.name,
-                                g.priority,
-                                row.inuse,
-                                running,
-                            );
-                        }
-                        false
-                    }
-                },
-            };
-            if done {
+            if !self.write_next(d.model(), now) {
                 return true;
             }
-            self.next = at.saturating_add(1);
-            if self.next % BETWEEN_CLOCKS == 0 && started.elapsed() >= self.slice {
-                self.turn = d.turn;
-                d.resume_rpc = true;
+            if self.next % BETWEEN_CLOCKS == 0 && d.elapsed(started) >= SLICE {
+                self.turn = d.turn();
+                d.resume_next_turn();
                 return false;
             }
         }
+    }
+
+    /// Writes the next entry (nothing for one gone meanwhile); false when there is none.
+    fn write_next(&mut self, m: &Model, now: f64) -> bool {
+        let at = self.next;
+        match &self.rows {
+            Rows::Processes(ids) => {
+                let Some(id) = ids.get(at) else {
+                    return false;
+                };
+                if let Some(p) = m.procs.get(id) {
+                    write_process_info(&mut self.w, p, now);
+                }
+            }
+            Rows::Configs(rows) => {
+                let Some(row) = rows.get(at) else {
+                    return false;
+                };
+                if let Some((g, c)) = configured(m, row) {
+                    let running = row.running.and_then(|id| m.procs.get(&id));
+                    write_config_info(&mut self.w, c, &g.name, g.priority, row.inuse, running);
+                }
+            }
+        }
+        self.next = at.saturating_add(1);
+        true
     }
 }
 
 /// The group and process configuration of `row`, unless a configuration read since the
 /// call no longer has it at that place.
-fn configured<'d>(d: &'d Daemon, row: &ConfigRow) -> Option<(&'d GroupConfig, &'d ProcessConfig)> {
-    let g = d.config.groups.get(row.group)?;
+fn configured<'m>(m: &'m Model, row: &ConfigRow) -> Option<(&'m GroupConfig, &'m ProcessConfig)> {
+    let g = m.config.groups.get(row.group)?;
     let c = g.processes.get(row.process)?;
     (*c.name == *row.name).then_some((g, c))
 }
@@ -163,8 +145,8 @@ fn configured<'d>(d: &'d Daemon, row: &ConfigRow) -> Option<(&'d GroupConfig, &'
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::fake::Fake;
     use crate::rpc::codec;
-    use crate::rpc::info::tests::{daemon, TempDir};
     use crate::rpc::info::{config_rows, process_rows};
     use crate::rpc::pending::Pending;
     use crate::rpc::{table, Reply};
@@ -182,16 +164,16 @@ numprocs=70\n\
 process_name=b%(process_num)02d\n";
 
     /// Polls `listing` turn after turn; returns the answer and the number of turns.
-    fn run(d: &mut Daemon, mut listing: Listing) -> (Vec<u8>, usize) {
+    fn run(f: &mut Fake, mut listing: Listing) -> (Vec<u8>, usize) {
         let mut turns = 1;
         loop {
             // Never twice in one turn, and the loop is told not to sleep.
-            d.resume_rpc = false;
-            assert!(listing.poll(d).is_none());
-            assert!(d.resume_rpc);
-            d.turn += 1;
+            f.resumed = false;
+            assert!(listing.poll(f).is_none());
+            assert!(f.resumed);
+            f.turn += 1;
             turns += 1;
-            if let Some(v) = listing.poll(d) {
+            if let Some(v) = listing.poll(f) {
                 return (codec::into_response(v.unwrap()), turns);
             }
             assert!(turns < 1000, "never finished");
@@ -199,63 +181,62 @@ process_name=b%(process_num)02d\n";
     }
 
     /// The answer of `method` through the method table, however many turns it takes.
-    fn whole(d: &mut Daemon, method: &str) -> Vec<u8> {
-        match table::call(d, method, &[]).unwrap() {
+    fn whole(f: &mut Fake, method: &str) -> String {
+        let bytes = match table::call(f, method, &[]).unwrap() {
             Reply::Now(v) => codec::into_response(v),
-            Reply::Later(Pending::Listing(listing)) => run(d, *listing).0,
+            Reply::Later(Pending::Listing(listing)) => run(f, *listing).0,
             Reply::Later(_) => panic!("{method}: not a listing"),
-        }
+        };
+        String::from_utf8(bytes).unwrap()
     }
 
-    /// A listing in slices as small as they come (one clock reading each).
-    fn sliced(d: &mut Daemon, rows: Rows) -> Listing {
-        match Listing::start_sliced(d, rows, 0, Duration::ZERO) {
+    /// A listing whose every slice is used up at the first look at the clock.
+    fn sliced(f: &mut Fake, rows: Rows) -> Listing {
+        f.elapsed = SLICE;
+        match Listing::start(f, rows, 0) {
             Ok(_) => panic!("answered at once"),
             Err(listing) => listing,
         }
     }
 
-    fn text(bytes: Vec<u8>) -> String {
-        String::from_utf8(bytes).unwrap()
-    }
-
     #[test]
     fn sliced_answers_are_the_whole_answers() {
-        let dir = TempDir::new();
-        let mut d = daemon(&dir, PROGRAMS);
-        let all = text(whole(&mut d, "supervisor.getAllConfigInfo"));
-        let rows = Rows::Configs(config_rows(&d));
-        let listing = sliced(&mut d, rows);
-        let (bytes, turns) = run(&mut d, listing);
-        assert_eq!(text(bytes), all);
-        // 140 entries, 32 per slice.
-        assert_eq!(turns, 5);
-
-        let rows = Rows::Processes(process_rows(&d));
-        let listing = sliced(&mut d, rows);
-        let sliced = text(run(&mut d, listing).0);
-        let all = text(whole(&mut d, "supervisor.getAllProcessInfo"));
-        // `now` may differ by a second between the two; everything else is the same.
-        let strip = |t: &str| {
-            t.split("<name>now</name>\n")
-                .map(|part| part.split_once("</member>").map_or(part, |(_, rest)| rest))
-                .collect::<String>()
-        };
-        assert_eq!(strip(&sliced), strip(&all));
-        assert_eq!(sliced.matches("<name>statename</name>").count(), 140);
+        let mut f = Fake::new(PROGRAMS);
+        for (method, rows) in [
+            (
+                "supervisor.getAllConfigInfo",
+                Rows::Configs(config_rows(&f.model)),
+            ),
+            (
+                "supervisor.getAllProcessInfo",
+                Rows::Processes(process_rows(&f.model)),
+            ),
+        ] {
+            f.elapsed = Duration::ZERO;
+            let all = whole(&mut f, method);
+            let listing = sliced(&mut f, rows);
+            let (bytes, turns) = run(&mut f, listing);
+            assert_eq!(String::from_utf8(bytes).unwrap(), all, "{method}");
+            // 140 entries, 32 per slice.
+            assert_eq!(turns, 5, "{method}");
+            assert_eq!(all.matches("<name>name</name>").count(), 140);
+        }
+        // Within its slice a listing is answered at once.
+        f.elapsed = Duration::ZERO;
+        let reply = table::call(&mut f, "supervisor.getAllProcessInfo", &[]).unwrap();
+        assert!(matches!(reply, Reply::Now(_)));
     }
 
     #[test]
     fn entries_removed_meanwhile_are_left_out() {
-        let dir = TempDir::new();
-        let mut d = daemon(&dir, PROGRAMS);
-        let rows = Rows::Processes(process_rows(&d));
-        let mut listing = sliced(&mut d, rows);
-        d.turn += 1;
-        assert!(listing.poll(&mut d).is_none());
+        let mut f = Fake::new(PROGRAMS);
+        let rows = Rows::Processes(process_rows(&f.model));
+        let mut listing = sliced(&mut f, rows);
+        f.turn += 1;
+        assert!(listing.poll(&mut f).is_none());
         // 64 written; group b (the last 70) goes.
-        d.remove_group("b");
-        let (bytes, _) = run(&mut d, listing);
+        f.model.remove_group("b");
+        let (bytes, _) = run(&mut f, listing);
         let Ok(codec::Answer::Value(v)) = codec::parse_method_response(&bytes) else {
             panic!("unreadable answer")
         };
@@ -267,5 +248,19 @@ process_name=b%(process_num)02d\n";
             .collect();
         assert_eq!(names.len(), 70);
         assert!(names.iter().all(|n| n.starts_with('a')), "{names:?}");
+    }
+
+    #[test]
+    fn config_rows_of_a_configuration_read_meanwhile_are_checked_by_name() {
+        let mut f = Fake::new(PROGRAMS);
+        let rows = Rows::Configs(config_rows(&f.model));
+        let mut listing = sliced(&mut f, rows);
+        f.turn += 1;
+        assert!(listing.poll(&mut f).is_none());
+        // A reread drops group a: the rows still to come that named it are left out.
+        f.model.config.groups.remove(0);
+        let (bytes, _) = run(&mut f, listing);
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text.matches("<name>name</name>").count(), 64);
     }
 }

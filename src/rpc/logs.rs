@@ -7,10 +7,9 @@ use std::path::Path;
 
 use crate::rpc::Value;
 
-use crate::daemon::core::Daemon;
-use crate::daemon::model::Channel;
 use crate::logging::level::Level;
 use crate::logging::tail::{read_range, tail_range};
+use crate::model::{Channel, LogOp, Supervisor};
 use crate::rpc::args;
 use crate::rpc::codec::Writer;
 use crate::rpc::faults::{Fault, FaultCode};
@@ -80,92 +79,96 @@ fn tail_file(path: Option<&Path>, offset: i64, length: i64) -> Result<Reply, Fau
     Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
-pub fn read_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn read_log(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 2, 2)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let (offset, length) = (args::int(params, 0)?, args::int(params, 1)?);
-    match d.log.path() {
+    match d.model().log.path() {
         Some(path) => read_file(Some(path), offset, length),
         // `logfile=syslog` has no file; the reference names the setting.
         None => Err(Fault::with_detail(FaultCode::NoFile, "syslog")),
     }
 }
 
-pub fn clear_log(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn clear_log(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
-    if !d.log.path().is_some_and(Path::exists) {
+    require_running(d.model())?;
+    if !d.model().log.path().is_some_and(Path::exists) {
         return Err(Fault::new(FaultCode::NoFile));
     }
     // Written before the file is replaced, as the reference (whose line goes to the removed
     // file): the new file starts empty.
-    d.log.log(Level::Info, "reopening log file");
-    match d.log.clear() {
+    d.log(Level::Info, "reopening log file");
+    match d.clear_main_log() {
         Ok(()) => Ok(Reply::Now(Value::Bool(true))),
         Err(None) => Err(Fault::new(FaultCode::NoFile)),
         Err(Some(_)) => Err(Fault::new(FaultCode::Failed)),
     }
 }
 
+/// How a process log is read: `read*` (a slice) or `tail*` (the end, with overflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Slice,
+    Tail,
+}
+
 fn process_log(
-    d: &mut Daemon,
+    d: &mut dyn Supervisor,
     params: &[Value],
     chan: Channel,
-    tail: bool,
+    how: Part,
 ) -> Result<Reply, Fault> {
     args::count(params, 3, 3)?;
-    require_running(d)?;
-    let id = lookup_process(d, args::string(params, 0)?)?;
+    require_running(d.model())?;
+    let id = lookup_process(d.model(), args::string(params, 0)?)?;
     let (offset, length) = (args::int(params, 1)?, args::int(params, 2)?);
     let path = d.readable_log(id, chan);
-    if tail {
-        tail_file(path.as_deref(), offset, length)
-    } else {
-        read_file(path.as_deref(), offset, length)
+    match how {
+        Part::Tail => tail_file(path.as_deref(), offset, length),
+        Part::Slice => read_file(path.as_deref(), offset, length),
     }
 }
 
-pub fn read_stdout(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
-    process_log(d, params, Channel::Stdout, false)
+pub fn read_stdout(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stdout, Part::Slice)
 }
 
-pub fn read_stderr(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
-    process_log(d, params, Channel::Stderr, false)
+pub fn read_stderr(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stderr, Part::Slice)
 }
 
-pub fn tail_stdout(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
-    process_log(d, params, Channel::Stdout, true)
+pub fn tail_stdout(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stdout, Part::Tail)
 }
 
-pub fn tail_stderr(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
-    process_log(d, params, Channel::Stderr, true)
+pub fn tail_stderr(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
+    process_log(d, params, Channel::Stderr, Part::Tail)
 }
 
-pub fn clear_process_logs(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn clear_process_logs(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
-    require_running(d)?;
+    require_running(d.model())?;
     let name = args::string(params, 0)?;
-    let id = lookup_process(d, name)?;
-    d.clear_process_logs(id)
+    let id = lookup_process(d.model(), name)?;
+    d.process_logs(id, LogOp::Clear)
         .map_err(|_| Fault::with_detail(FaultCode::Failed, name))?;
     Ok(Reply::Now(Value::Bool(true)))
 }
 
 /// One result struct per process, in priority order.
-pub fn clear_all_process_logs(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+pub fn clear_all_process_logs(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    require_running(d)?;
-    let ids: Vec<_> = d
-        .groups
-        .iter()
-        .flat_map(|g| g.procs.iter().copied())
-        .collect();
+    require_running(d.model())?;
+    let ids = d.model().all_ids();
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(p) = d.procs.get(&id) else { continue };
+        let Some(p) = d.model().procs.get(&id) else {
+            continue;
+        };
         let (name, group, spec) = (p.config.name.clone(), p.group.clone(), p.namespec());
         let outcome = d
-            .clear_process_logs(id)
+            .process_logs(id, LogOp::Clear)
             .map_err(|_| Fault::with_detail(FaultCode::Failed, spec));
         results.push(member_result(&name, &group, outcome.as_ref().map(|_| ())));
     }

@@ -27,3 +27,6 @@ pub enum Reply {
     Now(Value),
     Later(pending::Pending),
 }
+
+#[cfg(test)]
+mod tests;

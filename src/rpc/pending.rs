@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use crate::rpc::Value;
 
-use crate::daemon::clock;
-use crate::daemon::core::Daemon;
-use crate::daemon::model::ProcId;
+use crate::model::{ProcId, Supervisor};
 use crate::rpc::args::record;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::{table, Reply};
@@ -91,11 +89,11 @@ impl Pending {
     }
 
     /// `Some` once the answer is known.
-    pub fn poll(&mut self, d: &mut Daemon) -> Option<Result<Value, Fault>> {
+    pub fn poll(&mut self, d: &mut dyn Supervisor) -> Option<Result<Value, Fault>> {
         match self {
             Pending::Start { id, name } => {
                 let abnormal = || Fault::with_detail(FaultCode::AbnormalTermination, name.clone());
-                let Some(p) = d.procs.get(id) else {
+                let Some(p) = d.model().procs.get(id) else {
                     return Some(Err(abnormal()));
                 };
                 if p.machine.spawnerr().is_some() {
@@ -109,7 +107,7 @@ impl Pending {
                     _ => Some(Err(abnormal())),
                 }
             }
-            Pending::Stop { id } => match d.procs.get(id) {
+            Pending::Stop { id } => match d.model().procs.get(id) {
                 Some(p) if !p.machine.state().is_stopped() => {
                     d.stop_report(*id);
                     None
@@ -147,8 +145,8 @@ impl Pending {
                 bytes,
             } => {
                 match **current {
-                    Pending::Yielded { turn } if turn == d.turn => {
-                        d.resume_rpc = true;
+                    Pending::Yielded { turn } if turn == d.turn() => {
+                        d.resume_next_turn();
                         return None;
                     }
                     Pending::Yielded { .. } => {}
@@ -216,12 +214,12 @@ fn encoded_size(value: &Value) -> usize {
 /// Runs multicall entries in order until one has to wait, or this turn's slice is used up
 /// (D9); returns what the rest waits for. `Err` when the answer grew too large.
 pub fn run_calls(
-    d: &mut Daemon,
+    d: &mut dyn Supervisor,
     results: &mut Vec<Value>,
     rest: &mut VecDeque<Value>,
     bytes: &mut usize,
 ) -> Result<Option<Pending>, Fault> {
-    let started = clock::now();
+    let started = d.now();
     while let Some(call) = rest.pop_front() {
         let outcome = match one_call(d, &call) {
             Ok(Reply::Now(v)) => Ok(v),
@@ -232,15 +230,15 @@ pub fn run_calls(
             Err(f) => Err(f),
         };
         push_result(results, bytes, outcome)?;
-        if !rest.is_empty() && started.elapsed() >= MULTICALL_SLICE {
-            d.resume_rpc = true;
-            return Ok(Some(Pending::Yielded { turn: d.turn }));
+        if !rest.is_empty() && d.elapsed(started) >= MULTICALL_SLICE {
+            d.resume_next_turn();
+            return Ok(Some(Pending::Yielded { turn: d.turn() }));
         }
     }
     Ok(None)
 }
 
-fn one_call(d: &mut Daemon, call: &Value) -> Result<Reply, Fault> {
+fn one_call(d: &mut dyn Supervisor, call: &Value) -> Result<Reply, Fault> {
     let Value::Struct(fields) = call else {
         return Err(Fault::with_detail(
             FaultCode::IncorrectParameters,

@@ -9,12 +9,13 @@ use std::collections::VecDeque;
 
 use crate::rpc::Value;
 
-use crate::daemon::core::Daemon;
+use crate::model::Supervisor;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::pending::{run_calls, Pending, MAX_MULTICALL_CALLS};
 use crate::rpc::{apply, args, control, info, logfiles, logs, reload, Reply};
 
-type Handler = fn(&mut Daemon, &[Value]) -> Result<Reply, Fault>;
+/// Handlers act through the verbs only: the reactor in the daemon, a fake in tests.
+pub type Handler = fn(&mut dyn Supervisor, &[Value]) -> Result<Reply, Fault>;
 
 /// One XML-RPC method.
 pub struct Method {
@@ -90,7 +91,7 @@ fn find(name: &str) -> Option<&'static Method> {
 ///
 /// # Errors
 /// UNKNOWN_METHOD for a name not in the table; the handler's fault otherwise.
-pub fn call(d: &mut Daemon, name: &str, params: &[Value]) -> Result<Reply, Fault> {
+pub fn call(d: &mut dyn Supervisor, name: &str, params: &[Value]) -> Result<Reply, Fault> {
     match find(name).filter(|m| served(d, m)) {
         Some(m) => (m.handler)(d, params),
         None => Err(Fault::new(FaultCode::UnknownMethod)),
@@ -99,11 +100,11 @@ pub fn call(d: &mut Daemon, name: &str, params: &[Value]) -> Result<Reply, Fault
 
 /// `supervisor.*` and our additive `supervisor_rs.*` exist only with
 /// `[rpcinterface:supervisor]`; `system.*` always.
-fn served(d: &Daemon, m: &Method) -> bool {
-    d.config.supervisor_rpc || m.name.starts_with("system.")
+fn served(d: &dyn Supervisor, m: &Method) -> bool {
+    d.model().config.supervisor_rpc || m.name.starts_with("system.")
 }
 
-fn list_methods(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+fn list_methods(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
     let names = METHODS.iter().filter(|m| served(d, m));
     Ok(Reply::Now(Value::Array(
@@ -111,14 +112,14 @@ fn list_methods(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
     )))
 }
 
-fn method_help(_: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+fn method_help(_: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
     let m = find(args::string(params, 0)?)
         .ok_or_else(|| Fault::new(FaultCode::SignatureUnsupported))?;
     Ok(Reply::Now(Value::String(m.help.into())))
 }
 
-fn method_signature(_: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+fn method_signature(_: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
     let m = find(args::string(params, 0)?)
         .ok_or_else(|| Fault::new(FaultCode::SignatureUnsupported))?;
@@ -131,7 +132,7 @@ fn method_signature(_: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
 }
 
 /// Runs the calls in order; results are bare values or fault structs.
-fn multicall(d: &mut Daemon, params: &[Value]) -> Result<Reply, Fault> {
+fn multicall(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
     let Some(Value::Array(calls)) = params.first() else {
         return Err(Fault::new(FaultCode::IncorrectParameters));

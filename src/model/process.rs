@@ -1,14 +1,14 @@
-//! The runtime model: active groups and their processes, with their pipes and log files.
+//! Processes and groups as the model holds them: configuration, machine, pipes, log files
+//! and what the readiness and health checks found.
 //!
-//! Plain data plus lookups; no syscalls except creating AUTO log files when a group is
-//! instantiated. Mirrors Supervisor's `ProcessGroup` / `Subprocess` attributes.
+//! Plain data plus lookups; no syscalls except creating an AUTO log file when it is first
+//! needed. Mirrors Supervisor's `ProcessGroup` / `Subprocess` attributes.
 
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use mio::Token;
-
+use crate::config::beyond::Condition;
 use crate::config::{GroupConfig, GroupKind, LogTarget, ProcessConfig};
 use crate::events::capture::Capture;
 use crate::events::listener::ListenerProtocol;
@@ -16,15 +16,23 @@ pub use crate::events::payload::Channel;
 use crate::events::pool::QueuedEvent;
 use crate::logging::file::LogFile;
 use crate::process::machine::Machine;
+use crate::process::readiness::HealthCounter;
 
 /// A process's identity, never reused while the daemon runs.
-pub type ProcId = u64;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProcId(pub u64);
 
-/// The parent's end of a child pipe, registered with the poll under `token`.
+impl std::fmt::Display for ProcId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The parent's end of a child pipe; `token` is the number the reactor registered it under.
 #[derive(Debug)]
 pub struct Pipe {
     pub fd: OwnedFd,
-    pub token: Token,
+    pub token: usize,
 }
 
 /// One output channel of a process: its pipe while running and its log.
@@ -59,6 +67,13 @@ pub struct StdinPipe {
     pub writable_registered: bool,
 }
 
+/// What a process is to its group: a program, or an event listener of its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Program,
+    Listener,
+}
+
 /// One supervised process.
 #[derive(Debug)]
 pub struct Process {
@@ -76,8 +91,35 @@ pub struct Process {
     /// When `waiting for <name> to stop` was last logged during this stop.
     pub stop_reported: Option<Instant>,
     pub counters: Counters,
-    /// Readiness and health checks (issue 14).
-    pub watch: crate::daemon::watch::Watch,
+    /// What the readiness and health checks found (issue 14).
+    pub watch: WatchState,
+}
+
+/// What the readiness and health checks of a process found, and a start held for its
+/// dependencies (issue 14); the sockets and probes themselves belong to the reactor.
+#[derive(Debug, Default)]
+pub struct WatchState {
+    /// The last `STATUS=` the child sent.
+    pub status: Option<String>,
+    pub health_counter: HealthCounter,
+    /// A start held for its dependencies.
+    pub waiting: Option<Waiting>,
+}
+
+/// A start held until its dependencies are there.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    pub deadline: Instant,
+    /// The first unmet dependency as written, and its condition.
+    pub target: String,
+    pub condition: Condition,
+}
+
+impl Waiting {
+    /// `a (ready)`, as the description shows it after `waiting for `.
+    pub fn on(&self) -> String {
+        format!("{} ({})", self.target, self.condition.name())
+    }
 }
 
 /// What `/metrics` counts for a process, from the moment its entry was created.
@@ -150,8 +192,7 @@ impl ChannelState {
         let Some(path) = self.log_path.take() else {
             return Ok(());
         };
-        let created =
-            crate::daemon::lifecycle::create_auto_log(&path).map_err(|e| e.to_string())?;
+        let created = crate::logging::auto::create_auto_log(&path).map_err(|e| e.to_string())?;
         self.log_path = Some(created);
         Ok(())
     }
