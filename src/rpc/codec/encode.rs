@@ -33,6 +33,16 @@ pub fn into_response(value: Value) -> Vec<u8> {
     }
 }
 
+/// [`into_response`] that leaves an answer written from the model where it is: the document
+/// starts at the returned offset, and the bytes before it (none for other values) are free
+/// for the HTTP head.
+pub fn into_response_with_room(value: Value) -> (Vec<u8>, usize) {
+    match value {
+        Value::Encoded(e) => e.into_response_with_room(),
+        other => (write_response(&other), 0),
+    }
+}
+
 /// A fault `<methodResponse>` (HTTP 200), as Python's marshaller writes it.
 pub fn write_fault(fault: &Fault) -> Vec<u8> {
     let mut out = String::from(RESPONSE_START);

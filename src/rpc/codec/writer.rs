@@ -10,6 +10,9 @@ use super::encode::{escape_into, push_int, write_value, RESPONSE_END, RESPONSE_S
 
 /// What comes before the answer's value in a `<methodResponse>`.
 const PARAMS_START: &str = "<params>\n<param>\n";
+/// Room left before the document for the HTTP head, so a large answer goes out without
+/// being copied behind its head (a 25 MB copy held the loop for milliseconds).
+pub const HEAD_ROOM: usize = 256;
 /// What follows it.
 const PARAMS_END: &str = "</param>\n</params>\n";
 
@@ -17,8 +20,8 @@ const PARAMS_END: &str = "</param>\n</params>\n";
 /// and copied as it is into the answer (alone, or as one result of a `system.multicall`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
-    /// The `<methodResponse>` head, then the value: an answer of this value alone is
-    /// finished in place, without copying the value.
+    /// [`HEAD_ROOM`] spaces, the `<methodResponse>` head, then the value: an answer of this
+    /// value alone is finished in place, without copying the value.
     text: String,
 }
 
@@ -37,10 +40,18 @@ impl Encoded {
     }
 
     /// The whole `<methodResponse>` answering this value.
-    pub fn into_response(mut self) -> Vec<u8> {
+    pub fn into_response(self) -> Vec<u8> {
+        let (mut bytes, room) = self.into_response_with_room();
+        bytes.drain(..room);
+        bytes
+    }
+
+    /// [`Encoded::into_response`] without copying: the document starts at the returned
+    /// offset ([`HEAD_ROOM`]); the bytes before it are free for the HTTP head.
+    pub fn into_response_with_room(mut self) -> (Vec<u8>, usize) {
         self.text.push_str(PARAMS_END);
         self.text.push_str(RESPONSE_END);
-        self.text.into_bytes()
+        (self.text.into_bytes(), HEAD_ROOM)
     }
 
     /// The value it encodes, read back with the codec (as a client would read it).
@@ -57,7 +68,7 @@ impl Encoded {
 }
 
 fn head_len() -> usize {
-    RESPONSE_START.len() + PARAMS_START.len()
+    HEAD_ROOM + RESPONSE_START.len() + PARAMS_START.len()
 }
 
 /// Writes one value (usually an array of structs) piece by piece. Struct members must be
@@ -78,6 +89,7 @@ impl Writer {
     /// A writer whose value will take about `bytes`.
     pub fn with_capacity(bytes: usize) -> Writer {
         let mut text = String::with_capacity(head_len().saturating_add(bytes));
+        text.extend(std::iter::repeat_n(' ', HEAD_ROOM));
         text.push_str(RESPONSE_START);
         text.push_str(PARAMS_START);
         Writer { text }
@@ -234,5 +246,8 @@ mod tests {
         }
         assert_eq!(encoded.decode().unwrap(), invalid_replaced);
         assert!(Writer::default().finish().is_empty());
+        // The same document after the room left for the HTTP head.
+        let (bytes, room) = encoded.into_response_with_room();
+        assert_eq!((room, bytes.get(room..)), (HEAD_ROOM, Some(&expected[..])));
     }
 }
