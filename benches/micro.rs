@@ -9,7 +9,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    // It times batches with its own stopwatch.
+    clippy::disallowed_methods
 )]
 
 use std::collections::BTreeMap;

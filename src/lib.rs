@@ -2,12 +2,15 @@
 //!
 //! # Map
 //!
-//! Leaf vocabulary, depending on nothing else in the crate: [`states`] (process, supervisor
-//! and listener states), [`signame`] (signal names), [`timefmt`] (time texts), [`sys`] (the
-//! few libc calls nix lacks).
+//! Leaf vocabulary, depending on nothing else in the crate but each other: [`states`]
+//! (process, supervisor and listener states), [`signame`] (signal names), [`pytext`]
+//! (Python's `repr`, `ascii`, `int()` and float `repr`), [`timefmt`] (time texts), [`sys`]
+//! (the few libc calls nix lacks), [`clock`] (the only clock reads, and deadline sums).
 //!
 //! Pure cores (inputs in, decisions out; no syscalls, no clock):
-//! - [`config`]: `supervisord.conf` → typed, validated structs that compare by value (§1);
+//! - [`config::parse`]: `supervisord.conf`'s sections and the environment → typed, validated
+//!   structs that compare by value, users and paths still as written (§1); [`config::load`]
+//!   puts file reading before it and one pass of system lookups after it ([`config::resolve()`]);
 //! - [`process::machine`]: the per-process state machine (§3);
 //! - [`events`]: event payloads, listener pools, the listener protocol, capture mode (§6);
 //! - [`http`] and [`rpc`]: HTTP framing, Basic auth, the XML-RPC codec and the method table
@@ -32,6 +35,10 @@
 //! the binding rulings in `../shared/spec/decisions.md`; deliberate differences carry a
 //! `DIVERGENCE(Qn):` comment next to the code and a test.
 
+// Tests may read the clock; the daemon takes the reactor's `clock::Now` (clippy.toml).
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
+pub mod clock;
 pub mod config;
 pub mod ctl;
 pub mod daemon;
@@ -40,6 +47,7 @@ pub mod http;
 pub mod logging;
 pub mod model;
 pub mod process;
+pub mod pytext;
 pub mod rpc;
 pub mod signame;
 pub mod states;

@@ -61,9 +61,17 @@ pub enum SignalError {
 impl std::fmt::Display for SignalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SignalError::BadName(v) => write!(f, "value {} is not a valid signal name", py_repr(v)),
+            SignalError::BadName(v) => write!(
+                f,
+                "value {} is not a valid signal name",
+                crate::pytext::repr(v)
+            ),
             SignalError::BadNumber(v) => {
-                write!(f, "value {} is not a valid signal number", py_repr(v))
+                write!(
+                    f,
+                    "value {} is not a valid signal number",
+                    crate::pytext::repr(v)
+                )
             }
         }
     }
@@ -76,7 +84,7 @@ impl std::fmt::Display for SignalError {
 /// Valid numbers are exactly those Python's `signal` module names on Linux (0–31, 34, 64);
 /// reference §1.4.
 pub fn parse_signal(value: &str) -> Result<i32, SignalError> {
-    let num = match parse_py_int(value) {
+    let num = match crate::pytext::parse_int(value) {
         Some(n) => n,
         None => {
             let mut name = value.trim().to_ascii_uppercase();
@@ -98,58 +106,6 @@ pub fn parse_signal(value: &str) -> Result<i32, SignalError> {
         Ok(n) if n == 0 || NAMES.iter().any(|(k, _)| *k == n) => Ok(n),
         _ => Err(SignalError::BadNumber(value.to_string())),
     }
-}
-
-/// Python `int(text)` for base 10: surrounding whitespace, an optional sign, digits and
-/// single underscores between digits.
-pub fn parse_py_int(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        return None;
-    }
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    let n: i64 = clean.parse().ok()?;
-    Some(if neg { -n } else { n })
-}
-
-/// Python's `repr()` of a string: single quotes unless the text contains one and no
-/// double quote; backslash escapes for quotes, backslashes and control characters.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]
@@ -184,23 +140,5 @@ mod tests {
             "value '40' is not a valid signal number"
         );
         assert!(matches!(parse_signal("9.0"), Err(SignalError::BadName(_))));
-    }
-
-    #[test]
-    fn py_int_rules() {
-        assert_eq!(parse_py_int(" 12 "), Some(12));
-        assert_eq!(parse_py_int("-3"), Some(-3));
-        assert_eq!(parse_py_int("1_000"), Some(1000));
-        assert_eq!(parse_py_int("1__0"), None);
-        assert_eq!(parse_py_int(""), None);
-        assert_eq!(parse_py_int("0x10"), None);
-    }
-
-    #[test]
-    fn repr_quotes_like_python() {
-        assert_eq!(py_repr("abc"), "'abc'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
-        assert_eq!(py_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(py_repr("a\nb"), "'a\\nb'");
     }
 }

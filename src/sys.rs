@@ -1,5 +1,9 @@
-//! Safe wrappers for the few libc calls nix does not wrap (the other module allowed `unsafe`).
+//! Safe wrappers for the few libc calls nix does not wrap (the other module allowed `unsafe`),
+//! and the symbolic names of errno values.
 #![allow(unsafe_code)]
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 
 /// Broken-down local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,21 +86,20 @@ pub fn fork_and_exit_parent() -> std::io::Result<()> {
     }
 }
 
-/// Fills `buf` from the kernel's random source (`getrandom(2)`), falling back to a mix of
-/// time and pid if it is unavailable.
+/// Fills `buf` from the kernel's random source (`getrandom(2)`).
 pub fn random_bytes(buf: &mut [u8]) {
     // SAFETY: the pointer and length describe `buf`, which we own mutably.
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
     if n < 0 || n as usize != buf.len() {
-        let mut x = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-            ^ u64::from(std::process::id()) << 32;
-        for b in buf.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
+        // Without getrandom (an old kernel, a seccomp filter): SipHash keyed by the keys std
+        // drew for hash maps (from /dev/urandom then) is still unpredictable from outside,
+        // and each `RandomState` differs from the last.
+        for (i, chunk) in buf.chunks_mut(8).enumerate() {
+            let mut h = RandomState::new().build_hasher();
+            h.write_usize(i);
+            for (b, v) in chunk.iter_mut().zip(h.finish().to_le_bytes()) {
+                *b = v;
+            }
         }
     }
 }
@@ -146,4 +149,58 @@ pub fn clock_ticks() -> u64 {
 /// The page size, the unit of the resident set in `/proc/<pid>/stat`.
 pub fn page_size() -> u64 {
     sysconf(libc::_SC_PAGESIZE, 4096)
+}
+
+/// The symbolic name of an errno (`ENOENT`), as Python's `errno.errorcode` gives it.
+/// Allocation-free so the child may call it.
+pub fn errno_name(err: i32) -> &'static str {
+    const NAMES: &[(i32, &str)] = &[
+        (libc::EPERM, "EPERM"),
+        (libc::ENOENT, "ENOENT"),
+        (libc::ESRCH, "ESRCH"),
+        (libc::EINTR, "EINTR"),
+        (libc::EIO, "EIO"),
+        (libc::ENXIO, "ENXIO"),
+        (libc::E2BIG, "E2BIG"),
+        (libc::ENOEXEC, "ENOEXEC"),
+        (libc::EBADF, "EBADF"),
+        (libc::ECHILD, "ECHILD"),
+        (libc::EAGAIN, "EAGAIN"),
+        (libc::ENOMEM, "ENOMEM"),
+        (libc::EACCES, "EACCES"),
+        (libc::EFAULT, "EFAULT"),
+        (libc::EBUSY, "EBUSY"),
+        (libc::EEXIST, "EEXIST"),
+        (libc::ENOTDIR, "ENOTDIR"),
+        (libc::EISDIR, "EISDIR"),
+        (libc::EINVAL, "EINVAL"),
+        (libc::ENFILE, "ENFILE"),
+        (libc::EMFILE, "EMFILE"),
+        (libc::ETXTBSY, "ETXTBSY"),
+        (libc::ENOSPC, "ENOSPC"),
+        (libc::EROFS, "EROFS"),
+        (libc::EPIPE, "EPIPE"),
+        (libc::ENAMETOOLONG, "ENAMETOOLONG"),
+        (libc::ELOOP, "ELOOP"),
+        (libc::ELIBBAD, "ELIBBAD"),
+        (libc::EADDRINUSE, "EADDRINUSE"),
+        (libc::EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+        (libc::ECONNREFUSED, "ECONNREFUSED"),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == err)
+        .map_or("EUNKNOWN", |(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_names() {
+        assert_eq!(errno_name(libc::ENOENT), "ENOENT");
+        assert_eq!(errno_name(libc::EACCES), "EACCES");
+        assert_eq!(errno_name(9999), "EUNKNOWN");
+    }
 }

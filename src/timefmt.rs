@@ -1,26 +1,8 @@
-//! Time texts users see: activity-log stamps, stop times, uptimes (Python's formats), and
-//! the one overflow-safe deadline sum every deadline goes through.
+//! Time texts users see: activity-log stamps, stop times, uptimes (Python's formats).
 //!
 //! Pure apart from the local-time conversion; never reads the clock.
 
-use std::time::{Duration, Instant};
-
 use crate::sys::localtime;
-
-/// A delay past which a deadline is as good as never (about 100 years).
-pub const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-/// `at + d` without the panic of `Instant + Duration` on overflow: a delay longer than [`FAR`]
-/// (an absurd `startsecs` or `stopwaitsecs`) is clamped to it.
-pub fn after(at: Instant, d: Duration) -> Instant {
-    // Unreachable fallback: an Instant counts from boot, so 100 years more always fits.
-    at.checked_add(d.min(FAR)).unwrap_or(at)
-}
-
-/// [`after`] in whole seconds, as the config's `*secs` values are.
-pub fn after_secs(at: Instant, secs: u64) -> Instant {
-    after(at, Duration::from_secs(secs))
-}
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -101,17 +83,6 @@ pub fn uptime(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn after_adds_and_clamps_what_instant_plus_duration_would_panic_on() {
-        let t0 = Instant::now();
-        assert_eq!(
-            after(t0, Duration::from_secs(3)),
-            t0 + Duration::from_secs(3)
-        );
-        assert_eq!(after(t0, Duration::MAX), t0 + FAR);
-        assert_eq!(after(t0, Duration::from_secs(u64::MAX)), t0 + FAR);
-    }
 
     #[test]
     fn uptime_like_timedelta() {

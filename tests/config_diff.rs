@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use supervisor::config::{
-    self, resolve, ChannelConfig, Config, GroupKind, HttpServerKind, LogTarget, MainLogTarget,
-    Overrides,
+    self, resolve, source, ChannelConfig, Config, GroupKind, HttpServerKind, LogTarget,
+    MainLogTarget, Overrides,
 };
 
 fn configs_dir() -> PathBuf {
@@ -220,7 +220,7 @@ fn drop_env_names(text: &str) -> String {
 fn normalise(text: &str) -> String {
     let here = configs_dir().display().to_string();
     let cwd = std::env::current_dir().unwrap().display().to_string();
-    let host = format!("<{}>", resolve::host_node_name());
+    let host = format!("<{}>", source::host_node_name());
     // A format error's index counts characters of a string that starts with this directory.
     let text = if text.contains(&here) {
         rebase_index(text, here.len())

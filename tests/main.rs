@@ -5,7 +5,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    // Tests time the daemon from outside; only the daemon's reads go through `clock`.
+    clippy::disallowed_methods
 )]
 
 mod big_answers; // D9: listings of thousands of processes written a slice per turn

@@ -9,9 +9,8 @@
 
 use std::path::Path;
 
-use crate::config::expand::Names;
-use crate::config::ini::{self, RawConfig, Section};
-use crate::config::{resolve, Config, GroupKind};
+use crate::config::ini::{RawConfig, Section};
+use crate::config::{source, Config, GroupKind};
 use crate::process::command;
 
 const SUPERVISORD: &[&str] = &[
@@ -165,14 +164,7 @@ pub fn warnings(path: &Path, config: &Config) -> Vec<String> {
 
 /// The sections as `load` read them (the same file, `[include]`s and names).
 fn read_raw(path: &Path) -> Option<RawConfig> {
-    let shown = path.to_string_lossy();
-    let here = resolve::abspath(resolve::dirname(&shown));
-    let host = resolve::host_node_name();
-    let env = resolve::environ_names();
-    let names = Names::new(&env)
-        .with("here", &here)
-        .with("host_node_name", &host);
-    ini::read_with_includes(path, &here, &names).ok()
+    source::read_sources(path).ok().map(|s| s.raw)
 }
 
 fn unknown_names(raw: &RawConfig, out: &mut Vec<String>) {
@@ -262,7 +254,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn quoted(path: impl AsRef<std::ffi::OsStr>) -> String {
-    crate::signame::py_repr(&path.as_ref().to_string_lossy())
+    crate::pytext::repr(&path.as_ref().to_string_lossy())
 }
 
 #[cfg(test)]

@@ -2,15 +2,19 @@
 //! (reference §1.9).
 //!
 //! Owns [`load_ctl`] and the built-in defaults supervisorctl uses without a file.
-//! supervisorctl reads only its own file: no `[include]`, no `[supervisord]`.
+//! supervisorctl reads only its own file: no `[include]`, no `[supervisord]`. The same
+//! stages as supervisord's: read the file and the environment, parse purely, then make the
+//! paths absolute (the only lookups: `~` and the current directory).
 //! Mirrors `options.py` `ClientOptions.read_config`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::expand::{expand, Names};
-use crate::config::ini::{self, Section};
-use crate::config::resolve::{dirname, environ_names, normalize_path};
+use crate::config::ini::{RawConfig, Section};
+use crate::config::resolve::{dirname, normalize_path, Resolver, System};
 use crate::config::search::search;
+use crate::config::source::{environ_names, read_single};
 use crate::config::{ConfigError, CtlConfig};
 
 /// The server supervisorctl talks to when nothing says otherwise.
@@ -48,14 +52,36 @@ pub fn load_ctl(path: Option<&Path>, argv0: &str) -> Result<Option<CtlConfig>, C
             None => return Ok(None),
         },
     };
-    let raw = ini::read_single(&path)?;
+    let raw = read_single(&path)?;
     let here = dirname(&normalize_path(&path.to_string_lossy())).to_string();
+    let parsed = parse(&raw, &environ_names(), &here)?;
+    Ok(Some(resolve(parsed, &mut Resolver::new(&System))))
+}
+
+/// Makes the paths the parse left as written absolute (`~` expanded).
+fn resolve(mut config: CtlConfig, resolver: &mut Resolver) -> CtlConfig {
+    if let Some(path) = config.serverurl.strip_prefix("unix://") {
+        config.serverurl = format!("unix://{}", resolver.normalize_path(path));
+    }
+    config.history_file = config
+        .history_file
+        .map(|h| PathBuf::from(resolver.normalize_path(&h.to_string_lossy())));
+    config
+}
+
+/// `[supervisorctl]` and `[ctlplugin:x]` from the sections, with `env` (`ENV_*`) and `here`
+/// (the file's directory) as expansion names. Pure: a unix `serverurl` and the
+/// `history_file` are as written.
+fn parse(
+    raw: &RawConfig,
+    env: &BTreeMap<String, String>,
+    here: &str,
+) -> Result<CtlConfig, ConfigError> {
     let section = raw
         .section("supervisorctl")
         .ok_or_else(|| ConfigError::new(".ini file does not include supervisorctl section"))?;
-    let env = environ_names();
-    let plain = Names::new(&env);
-    let with_here = Names::new(&env).with("here", &here);
+    let plain = Names::new(env);
+    let with_here = Names::new(env).with("here", here);
     let get = |key: &str, names: &Names| -> Result<Option<String>, ConfigError> {
         section
             .get(key)
@@ -65,16 +91,12 @@ pub fn load_ctl(path: Option<&Path>, argv0: &str) -> Result<Option<CtlConfig>, C
     };
     let defaults = CtlConfig::default();
     let serverurl = get("serverurl", &with_here)?.unwrap_or(defaults.serverurl);
-    let serverurl = match serverurl.strip_prefix("unix://") {
-        Some(path) => format!("unix://{}", normalize_path(path)),
-        None => serverurl,
-    };
     let prompt = get("prompt", &plain)?.unwrap_or(defaults.prompt);
     let username = get("username", &plain)?;
     let password = get("password", &plain)?;
     let history_file = get("history_file", &with_here)?
         .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(normalize_path(&h)));
+        .map(PathBuf::from);
     let mut warnings = Vec::new();
     for plugin in raw
         .sections
@@ -83,14 +105,14 @@ pub fn load_ctl(path: Option<&Path>, argv0: &str) -> Result<Option<CtlConfig>, C
     {
         warnings.push(plugin_warning(plugin, &plain)?);
     }
-    Ok(Some(CtlConfig {
+    Ok(CtlConfig {
         serverurl,
         username,
         password,
         prompt,
         history_file,
         warnings,
-    }))
+    })
 }
 
 /// DIVERGENCE(D6): a `[ctlplugin:x]` names Python code; it is not loaded, only reported.
@@ -184,6 +206,27 @@ mod tests {
                 .to_string(),
             "could not find config file /nonexistent.conf"
         );
+    }
+
+    #[test]
+    fn parse_then_resolve_without_the_filesystem() {
+        let raw = crate::config::ini::from_text(
+            "[supervisorctl]\nserverurl=unix://%(here)s/s.sock\nhistory_file=~/.h\n\
+             prompt=%(ENV_P)s\n",
+            "t.conf",
+        )
+        .unwrap();
+        let env = BTreeMap::from([("ENV_P".to_string(), "p>".to_string())]);
+        let parsed = parse(&raw, &env, "run").unwrap();
+        assert_eq!(parsed.serverurl, "unix://run/s.sock");
+        assert_eq!(parsed.history_file, Some(PathBuf::from("~/.h")));
+        assert_eq!(parsed.prompt, "p>");
+        let c = resolve(
+            parsed,
+            &mut Resolver::new(&crate::config::resolve::tests::Fake),
+        );
+        assert_eq!(c.serverurl, "unix:///srv/run/s.sock");
+        assert_eq!(c.history_file, Some(PathBuf::from("/home/app/.h")));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! stripped with `strip('\'"')`). Where that silently drops text, [`parse`] also returns a
 //! note so the loader can warn in the log.
 
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// The parsed pairs, in order (a repeated key keeps its first position, last value wins),
 /// plus notes about text the reference's rules silently drop.
@@ -51,7 +51,7 @@ pub fn parse(value: &str) -> Result<Environment, String> {
             env.notes.push(format!(
                 "{} after {key}={val} was taken as a separator and ignored; quote values that \
                  contain spaces or special characters",
-                py_repr(sep)
+                pytext::repr(sep)
             ));
         }
         i += 4;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::signame::py_repr;
+use crate::pytext::{self, Quoting};
 
 /// A value a name expands to: Supervisor's names are strings, except `process_num` and
 /// `numprocs`, which are integers (so `%(process_num)02d` works).
@@ -77,15 +77,15 @@ pub fn expand(text: &str, names: &Names, what: &str) -> Result<String, String> {
         FormatError::Key(key) => format!(
             "Format string {} for {} contains names ({}) which cannot be expanded. \
              Available names: {}",
-            py_repr(text),
-            py_repr(what),
-            py_repr(&key),
+            pytext::repr(text),
+            pytext::repr(what),
+            pytext::repr(&key),
             names.available()
         ),
         FormatError::Bad(msg) => format!(
             "Format string {} for {} is badly formatted: {}",
-            py_repr(text),
-            py_repr(what),
+            pytext::repr(text),
+            pytext::repr(what),
             msg
         ),
     })
@@ -252,8 +252,8 @@ fn convert(ch: char, index: usize, arg: &Arg, spec: &Spec) -> Result<String, For
             return bad("a conversion without a (name) is not supported; write %% for a literal %")
         }
         ('s', Arg::Value(v)) => truncate(&plain(v), spec.prec),
-        ('r', Arg::Value(v)) => truncate(&repr(v, false), spec.prec),
-        ('a', Arg::Value(v)) => truncate(&repr(v, true), spec.prec),
+        ('r', Arg::Value(v)) => truncate(&repr(v, Quoting::Repr), spec.prec),
+        ('a', Arg::Value(v)) => truncate(&repr(v, Quoting::Ascii), spec.prec),
         ('d' | 'i' | 'u' | 'o' | 'x' | 'X', Arg::Value(Value::Int(n))) => {
             return Ok(pad_number(*n < 0, &int_body(ch, *n, spec), spec))
         }
@@ -302,23 +302,12 @@ fn plain(v: &Value) -> String {
     }
 }
 
-/// Python `repr()` (or `ascii()` when `ascii_only`) of a value.
-fn repr(v: &Value, ascii_only: bool) -> String {
-    let Value::Str(s) = v else {
-        return plain(v);
-    };
-    let r = py_repr(s);
-    if !ascii_only {
-        return r;
+/// Python `repr()` or `ascii()` of a value.
+fn repr(v: &Value, quoting: Quoting) -> String {
+    match v {
+        Value::Str(s) => pytext::quote(s, quoting),
+        _ => plain(v),
     }
-    r.chars()
-        .map(|c| match c as u32 {
-            0..=0x7f => c.to_string(),
-            n @ 0x80..=0xff => format!("\\x{n:02x}"),
-            n @ 0x100..=0xffff => format!("\\u{n:04x}"),
-            n => format!("\\U{n:08x}"),
-        })
-        .collect()
 }
 
 fn truncate(s: &str, prec: Option<usize>) -> String {
@@ -502,7 +491,7 @@ mod tests {
             bad_text(text),
             format!(
                 "Format string {} for 'program:x.command' is badly formatted: {reason}",
-                py_repr(text)
+                pytext::repr(text)
             )
         );
     }

@@ -1,27 +1,27 @@
 //! Reading configuration files the way Supervisor's `ConfigParser` does (reference §1.2).
 //!
 //! Owns the file syntax: comments, continuation lines, duplicate sections and keys,
-//! `[DEFAULT]`, the per-file `%(here)s` substitution and `[include]` globbing.
-//! It reads files and nothing else: no value is interpreted here (except `[include] files`).
+//! `[DEFAULT]`, and the per-file `%(here)s` substitution.
+//! Pure: the loader ([`super::source`]) hands it the texts it read; no value is interpreted
+//! here.
 //!
-//! Each file goes through three passes (crates.md §4):
-//! 1. [`scan`] classifies lines exactly as Python's `RawConfigParser(inline_comment_prefixes=
-//!    (';', '#'), strict=False)` does (comments, indentation-based continuation, errors with
-//!    their line numbers) and writes the result as canonical INI with every special character
-//!    escaped;
-//! 2. `rust-ini` reads that canonical text into ordered sections;
-//! 3. the post-pass merges duplicate sections and keys (later values win) and applies
+//! Each file goes through two passes:
+//! 1. [`parse_text`] classifies lines exactly as Python's `RawConfigParser(
+//!    inline_comment_prefixes=(';', '#'), strict=False)` does (comments, indentation-based
+//!    continuation, errors with their line numbers) and yields the sections in file order;
+//! 2. the post-pass merges duplicate sections and keys (later values win) and applies
 //!    `[DEFAULT]`.
+//!
+//! No INI crate: every ConfigParser rule (inline-comment search rounds, continuation by
+//! indentation, blank lines inside values, spaces kept in section names, `:` as a delimiter,
+//! lower-cased keys, the error texts) is in pass 1, which is the whole parser. `rust-ini` used
+//! to re-read pass 1's output after it had been escaped for it, and added nothing.
 
-use std::path::Path;
+use std::collections::HashMap;
 
-use ini::{Ini, ParseOption};
-
-use crate::config::expand::{expand, Names};
-use crate::config::resolve::{abspath, dirname};
 use crate::config::ConfigError;
 use crate::logging::level::Level;
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// One section after merging: its name, the file it first appeared in (as Supervisor names
 /// it in errors) and its options in first-appearance order.
@@ -56,20 +56,24 @@ pub struct RawConfig {
     pub messages: Vec<(Level, String)>,
     /// The keys `[DEFAULT]` gave every section.
     pub defaults: Vec<String>,
+    /// Each section's place in `sections`: 10,000 programs are 10,000 sections, and a
+    /// scan per lookup made reading them quadratic.
+    index: HashMap<String, usize>,
 }
 
 impl RawConfig {
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
+        self.sections.get(*self.index.get(name)?)
     }
 
     /// Merges one file's sections in: new sections are appended and remember `file`,
     /// existing ones get the new keys (later values win).
-    fn merge(&mut self, file: &str, sections: Vec<(String, Vec<(String, String)>)>) {
+    pub fn merge(&mut self, file: &str, sections: Sections) {
         for (name, options) in sections {
-            let index = match self.sections.iter().position(|s| s.name == name) {
-                Some(i) => i,
+            let index = match self.index.get(&name) {
+                Some(i) => *i,
                 None => {
+                    self.index.insert(name.clone(), self.sections.len());
                     self.sections.push(Section {
                         name,
                         file: file.to_string(),
@@ -88,11 +92,14 @@ impl RawConfig {
 
     /// Gives every section the `[DEFAULT]` keys it does not set itself; `[DEFAULT]` is not
     /// a section of its own.
-    fn apply_defaults(&mut self) {
-        let Some(pos) = self.sections.iter().position(|s| s.name == "DEFAULT") else {
+    pub fn apply_defaults(&mut self) {
+        let Some(pos) = self.index.remove("DEFAULT") else {
             return;
         };
         let defaults = self.sections.remove(pos);
+        for later in self.index.values_mut().filter(|i| **i > pos) {
+            *later -= 1;
+        }
         self.defaults = defaults.options.iter().map(|(k, _)| k.clone()).collect();
         for section in &mut self.sections {
             for (k, v) in &defaults.options {
@@ -104,89 +111,6 @@ impl RawConfig {
     }
 }
 
-/// Reads a configuration file with no `[include]` processing (supervisorctl's view).
-///
-/// `shown` is the path as the user gave it, which Supervisor prints in errors.
-///
-/// # Errors
-/// `could not find config file X`, `could not read config file X`, and the parser's
-/// `File contains no section headers.` / `Source contains parsing errors:` texts.
-pub fn read_single(path: &Path) -> Result<RawConfig, ConfigError> {
-    let shown = path.to_string_lossy();
-    let text = read_text(path, &shown)?;
-    let mut raw = RawConfig::default();
-    raw.merge(&shown, parse_text(&text, &shown)?);
-    raw.apply_defaults();
-    Ok(raw)
-}
-
-/// Reads supervisord's configuration: the main file, then, if it has an `[include]`
-/// section, every file its `files=` globs match (reference §1.14).
-///
-/// `here` is the main file's directory; `names` holds the `ENV_*` names.
-///
-/// # Errors
-/// As [`read_single`], plus `.ini file has [include] section, but no files setting` and the
-/// expansion errors of `files=`.
-pub fn read_with_includes(
-    path: &Path,
-    here: &str,
-    names: &Names,
-) -> Result<RawConfig, ConfigError> {
-    let shown = path.to_string_lossy();
-    let text = read_text(path, &shown)?;
-    let main = parse_text(&text, &shown)?;
-    let has_include = main.iter().any(|(name, _)| name == "include");
-    let mut raw = RawConfig::default();
-    if !has_include {
-        raw.merge(&shown, main);
-        raw.apply_defaults();
-        return Ok(raw);
-    }
-    // COMPAT: Supervisor substitutes `%(here)s` textually only when the main file has an
-    // `[include]` section; otherwise `here` is an ordinary expansion name (reference §1.3).
-    raw.merge(&shown, substitute_here(main, here));
-    let files = match raw.section("include").and_then(|s| s.get("files")) {
-        Some(files) => files.to_string(),
-        None => {
-            return Err(ConfigError::new(
-                ".ini file has [include] section, but no files setting",
-            ))
-        }
-    };
-    let files = expand(&files, names, "include.files").map_err(ConfigError::new)?;
-    let base = abspath(dirname(&shown));
-    for pattern in files.split_whitespace() {
-        let pattern = if pattern.starts_with('/') {
-            pattern.to_string()
-        } else {
-            format!("{}/{pattern}", base.trim_end_matches('/'))
-        };
-        let matches = glob_sorted(&pattern);
-        if matches.is_empty() {
-            raw.messages.push((
-                Level::Warn,
-                format!("No file matches via include \"{pattern}\""),
-            ));
-        }
-        for file in matches {
-            raw.messages.push((
-                Level::Info,
-                format!("Included extra file \"{file}\" during parsing"),
-            ));
-            // COMPAT: ConfigParser.read() silently skips files it cannot open.
-            let Ok(bytes) = std::fs::read(&file) else {
-                continue;
-            };
-            let text = decode(&bytes, &file)?;
-            let sections = parse_text(&text, &file)?;
-            raw.merge(&file, substitute_here(sections, &abspath(dirname(&file))));
-        }
-    }
-    raw.apply_defaults();
-    Ok(raw)
-}
-
 /// Parses one file's text as if read from `file`, with no `[include]` processing.
 pub fn from_text(text: &str, file: &str) -> Result<RawConfig, ConfigError> {
     let mut raw = RawConfig::default();
@@ -195,51 +119,11 @@ pub fn from_text(text: &str, file: &str) -> Result<RawConfig, ConfigError> {
     Ok(raw)
 }
 
-/// Python `sorted(glob.glob(pattern))`: a pattern without wildcards names itself if it
-/// exists; a hidden name matches only a pattern component that starts with a dot; an
-/// invalid pattern matches nothing. Matches keep the pattern's directory part as written
-/// (`a//b/`, `./`).
-fn glob_sorted(pattern: &str) -> Vec<String> {
-    let Some(magic) = pattern.find(['*', '?', '[']) else {
-        let exists = Path::new(pattern).symlink_metadata().is_ok();
-        return if exists {
-            vec![pattern.to_string()]
-        } else {
-            Vec::new()
-        };
-    };
-    let prefix = pattern[..magic].rfind('/').map_or("", |i| &pattern[..=i]);
-    let wanted: Vec<&str> = pattern[prefix.len()..].split('/').collect();
-    // The crate's own leading-dot rule drops every hidden name (and panics on names that
-    // are not UTF-8), so hidden names are filtered here, component by component.
-    let options = glob::MatchOptions {
-        case_sensitive: true,
-        require_literal_separator: true,
-        require_literal_leading_dot: false,
-    };
-    let Ok(paths) = glob::glob_with(pattern, options) else {
-        return Vec::new();
-    };
-    let mut found: Vec<String> = paths
-        .filter_map(Result::ok)
-        .filter_map(|p| {
-            let rest = p.strip_prefix(prefix).ok()?.to_string_lossy().into_owned();
-            let names: Vec<&str> = rest.split('/').collect();
-            let hidden = names.len() != wanted.len()
-                || names.iter().zip(&wanted).any(|(n, w)| {
-                    (n.starts_with('.') && !w.starts_with('.'))
-                        || (matches!(*n, "" | "." | "..") && n != w)
-                });
-            (!hidden).then(|| format!("{prefix}{rest}"))
-        })
-        .collect();
-    found.sort();
-    found
-}
+/// One file's sections in file order: names and their options, duplicates not merged.
+pub type Sections = Vec<(String, Vec<(String, String)>)>;
 
-type Sections = Vec<(String, Vec<(String, String)>)>;
-
-fn substitute_here(sections: Sections, here: &str) -> Sections {
+/// Supervisor's textual `%(here)s` substitution of `[include]` processing.
+pub fn substitute_here(sections: Sections, here: &str) -> Sections {
     sections
         .into_iter()
         .map(|(name, options)| {
@@ -252,53 +136,12 @@ fn substitute_here(sections: Sections, here: &str) -> Sections {
         .collect()
 }
 
-fn read_text(path: &Path, shown: &str) -> Result<String, ConfigError> {
-    if !path.exists() {
-        return Err(ConfigError::new(format!(
-            "could not find config file {shown}"
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
-    decode(&bytes, shown)
-}
-
 /// UTF-8 text with universal newlines, as Python's text mode reads it.
-fn decode(bytes: &[u8], shown: &str) -> Result<String, ConfigError> {
+pub fn decode(bytes: &[u8], shown: &str) -> Result<String, ConfigError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ConfigError::new(format!("could not read config file {shown}")))?;
     Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
-
-/// All three passes for one file's text.
-fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
-    let canonical = scan(text, shown)?;
-    let options = ParseOption {
-        enabled_quote: false,
-        enabled_escape: true,
-        enabled_indented_mutiline_value: false,
-        enabled_preserve_key_leading_whitespace: false,
-    };
-    let ini = Ini::load_from_str_opt(&canonical, options)
-        .map_err(|e| ConfigError::new(format!("could not parse config file {shown}: {e}")))?;
-    Ok(ini
-        .iter()
-        .filter_map(|(name, props)| {
-            let options = props
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let name = name?;
-            let name = name.strip_prefix(SECTION_GUARD).unwrap_or(name);
-            let name = name.strip_suffix(SECTION_GUARD).unwrap_or(name);
-            Some((name.to_string(), options))
-        })
-        .collect())
-}
-
-/// rust-ini trims section names; ConfigParser keeps their spaces (`[ x ]` is `" x "`), so
-/// canonical headers carry this non-space guard at both ends.
-const SECTION_GUARD: char = '\u{1}';
 
 /// Where a line's inline comment starts, by ConfigParser's rule: the first round of
 /// searches (one per prefix, left to right) that finds a prefix at column 0 or after
@@ -334,38 +177,19 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-/// Escapes text for canonical INI: backslash escapes for `\` and `\xHHHH` for anything
-/// rust-ini would interpret (delimiters, brackets, comment marks, whitespace, controls).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '[' | ']' | '=' | ':' | ';' | '#' | '"' | '\'' => {
-                out.push_str(&format!("\\x{:04x}", c as u32));
-            }
-            // Every whitespace and control character is in the BMP, so four digits do.
-            c if c.is_whitespace() || c.is_control() => {
-                out.push_str(&format!("\\x{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Pass 1: ConfigParser's line classification, written out as canonical INI.
-fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut in_section = false;
+/// One file's text as its sections in file order, duplicates not yet merged: ConfigParser's
+/// line classification (comments, indentation-based continuation, errors with their line
+/// numbers).
+pub fn parse_text(text: &str, shown: &str) -> Result<Sections, ConfigError> {
+    let mut out: Sections = Vec::new();
     // The option being read: its key and its value lines.
     let mut option: Option<(String, Vec<String>)> = None;
     let mut indent_level = 0usize;
     let mut errors: Vec<(usize, String)> = Vec::new();
-    let flush = |out: &mut String, option: &mut Option<(String, Vec<String>)>| {
-        if let Some((key, lines)) = option.take() {
+    let flush = |out: &mut Sections, option: &mut Option<(String, Vec<String>)>| {
+        if let (Some((key, lines)), Some((_, options))) = (option.take(), out.last_mut()) {
             let value = lines.join("\n");
-            out.push_str(&format!("{}={}\n", escape(&key), escape(value.trim_end())));
+            options.push((key, value.trim_end().to_string()));
         }
     };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -394,16 +218,14 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
         indent_level = indent;
         if let Some(name) = section_header(value) {
             flush(&mut out, &mut option);
-            let guarded = format!("{SECTION_GUARD}{name}{SECTION_GUARD}");
-            out.push_str(&format!("[{}]\n", escape(&guarded)));
-            in_section = true;
+            out.push((name.to_string(), Vec::new()));
             continue;
         }
-        if !in_section {
+        if out.is_empty() {
             return Err(ConfigError::new(format!(
                 "File contains no section headers.\nfile: {}, line: {lineno}\n{}",
-                py_repr(shown),
-                py_repr(raw_line)
+                pytext::repr(shown),
+                pytext::repr(raw_line)
             )));
         }
         if value.starts_with('[') {
@@ -411,7 +233,7 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
             // of the previous section, which then silently takes the lines that follow; a
             // header that lacks its `]` is refused, as `[programx` already is.
             flush(&mut out, &mut option);
-            errors.push((lineno, py_repr(raw_line)));
+            errors.push((lineno, pytext::repr(raw_line)));
             continue;
         }
         match value.find(['=', ':']) {
@@ -424,16 +246,16 @@ fn scan(text: &str, shown: &str) -> Result<String, ConfigError> {
             Some(_) => {
                 // An empty key: an error, and (as in ConfigParser) no option to continue.
                 flush(&mut out, &mut option);
-                errors.push((lineno, py_repr(raw_line)));
+                errors.push((lineno, pytext::repr(raw_line)));
             }
-            None => errors.push((lineno, py_repr(raw_line))),
+            None => errors.push((lineno, pytext::repr(raw_line))),
         }
     }
     flush(&mut out, &mut option);
     if errors.is_empty() {
         return Ok(out);
     }
-    let mut message = format!("Source contains parsing errors: {}", py_repr(shown));
+    let mut message = format!("Source contains parsing errors: {}", pytext::repr(shown));
     for (lineno, line) in errors {
         message.push_str(&format!("\n\t[line {lineno:2}]: {line}"));
     }
@@ -538,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    fn escapes_survive_the_round_trip() {
+    fn values_keep_special_characters() {
         let v = "a\\b \\x0041 é\t[x]=;#:\"'";
         let t = format!("[s]\nk={v}\n");
         assert_eq!(value(&t, "s", "k").as_deref(), Some(v));
@@ -577,30 +399,6 @@ mod tests {
             parse("[s]\n[programx\n").unwrap_err(),
             "Source contains parsing errors: 't.conf'\n\t[line  2]: '[programx\\n'"
         );
-    }
-
-    #[test]
-    fn glob_keeps_the_pattern_as_written() {
-        let dir = std::env::temp_dir().join(format!("svrs-glob-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("d")).unwrap();
-        for f in ["d/b.ini", "d/a.ini", "d/.h.ini", "d/c.txt"] {
-            std::fs::write(dir.join(f), "").unwrap();
-        }
-        let d = dir.display().to_string();
-        let found = glob_sorted(&format!("{d}//d/./*.ini"));
-        let found_literal = glob_sorted(&format!("{d}/d//a.ini"));
-        let hidden = glob_sorted(&format!("{d}/d/.*.ini"));
-        let no_dot_dirs = glob_sorted(&format!("{d}/d/.*"));
-        let missing = glob_sorted(&format!("{d}/d/none.ini"));
-        let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(
-            found,
-            [format!("{d}//d/./a.ini"), format!("{d}//d/./b.ini")]
-        );
-        assert_eq!(found_literal, [format!("{d}/d//a.ini")]);
-        assert_eq!(hidden, [format!("{d}/d/.h.ini")]);
-        assert_eq!(no_dot_dirs, [format!("{d}/d/.h.ini")]);
-        assert!(missing.is_empty());
     }
 
     #[test]

@@ -5,11 +5,30 @@
 //! whose groups compare with `==`, so `reread` can diff an old and a new configuration.
 //! Mirrors Supervisor's `options.py` (`ServerOptions.read_config`, `process_groups_from_parser`)
 //! and `datatypes.py`; behaviour is specified in reference §1.
+//!
+//! [`load`] runs three stages:
+//! 1. [`source::read_sources`] reads: the main file, its `[include]` files (each scanned by
+//!    the pure `ini` reader as it is read), the environment and the host name;
+//! 2. [`parse`] is pure: sections and environment in, typed values out, with users, groups,
+//!    `~` and relative paths left as written and every lookup they need recorded as a
+//!    [`resolve::Check`], in Supervisor's order;
+//! 3. [`resolve()`] asks the system ([`resolve::Lookups`]): it runs the checks in order
+//!    (so the first error is the one Supervisor reports, lookup or not), then completes
+//!    the values into a [`Config`].
+//!
+//! The INI syntax is ours (`ini.rs`, a line scanner with ConfigParser's rules). No INI crate:
+//! rust-ini, fed the scanner's re-escaped output until it was dropped, disagrees with
+//! ConfigParser on raw text about inline comments, key case, continuation lines, spaces in
+//! section names, `[DEFAULT]` and duplicate sections, so it could only ever re-read what the
+//! scanner had already parsed.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::config::expand::Names;
+use crate::config::resolve::{Check, Lookups, Resolver, System};
+use crate::config::source::Sources;
 use crate::events::types::EventType;
 use crate::logging::level::Level;
 
@@ -23,6 +42,9 @@ mod program;
 pub mod resolve;
 mod search;
 mod server;
+pub mod source;
+#[cfg(test)]
+mod stages_tests;
 pub mod values;
 
 pub use ctl::{load_ctl, DEFAULT_SERVERURL};
@@ -62,51 +84,83 @@ impl std::error::Error for ConfigError {}
 /// `path` and its `[include]`s, with the command-line `overrides` applied over
 /// `[supervisord]`.
 ///
-/// Pure apart from reading the files, the environment and the passwd/group databases:
-/// it can be called again (SIGHUP, `reloadConfig`) with the same arguments.
+/// It can be called again (SIGHUP, `reloadConfig`) with the same arguments.
 ///
 /// # Errors
 /// The first problem found, in Supervisor's order of checks, with its exact text.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-    let shown = path.to_string_lossy();
-    let here = resolve::abspath(resolve::dirname(&shown));
-    let host_node_name = resolve::host_node_name();
-    let env = resolve::environ_names();
-    let include_names = expand::Names::new(&env)
-        .with("here", &here)
-        .with("host_node_name", &host_node_name);
-    let raw = ini::read_with_includes(path, &here, &include_names)?;
-    resolve_raw(&raw, &shown, &here, &host_node_name, env, overrides)
+    let sources = source::read_sources(path)?;
+    resolve(parse(sources), overrides, &System)
 }
 
 /// [`load`] on the text of one file as if read from `path`, without `[include]` processing:
-/// the whole parsing and validation with no file read (the fuzz target's entry point).
+/// the whole parsing, validation and resolution with no file read (the fuzz target's entry
+/// point).
 ///
 /// # Errors
 /// As [`load`].
 pub fn load_text(text: &str, path: &str, overrides: &Overrides) -> Result<Config, ConfigError> {
     let here = resolve::abspath(resolve::dirname(path));
-    let host_node_name = resolve::host_node_name();
-    let raw = ini::from_text(text, path)?;
-    let env = resolve::environ_names();
-    resolve_raw(&raw, path, &here, &host_node_name, env, overrides)
+    let sources = Sources::from_text(
+        text,
+        path,
+        &here,
+        source::environ_names(),
+        &source::host_node_name(),
+    )?;
+    resolve(parse(sources), overrides, &System)
 }
 
-/// Validates and resolves the sections read from `shown` (whose directory is `here`).
-fn resolve_raw(
-    raw: &ini::RawConfig,
-    shown: &str,
-    here: &str,
-    host_node_name: &str,
-    mut env: BTreeMap<String, String>,
-    overrides: &Overrides,
-) -> Result<Config, ConfigError> {
+/// Stage 2's result: typed values that still name their users and paths, and the lookups
+/// they need.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The lookups in Supervisor's order, up to the parse error if there is one.
+    checks: Vec<Check>,
+    /// `[supervisord]`'s expansion names, which the default `childlogdir` is expanded with.
+    env: BTreeMap<String, String>,
+    here: String,
+    outcome: Result<Unresolved, ConfigError>,
+}
+
+#[derive(Debug)]
+struct Unresolved {
+    shown: String,
+    supervisord: server::FileSettings,
+    http_servers: Vec<server::ParsedServer>,
+    groups: Vec<program::ParsedGroup>,
+    supervisor_rpc: bool,
+    messages: Vec<(Level, String)>,
+}
+
+/// Stage 2: validates and types the sections read from `sources`. Pure: no file, no
+/// environment variable, no user database, no current directory is looked at.
+pub fn parse(sources: Sources) -> Parsed {
+    let mut checks = Vec::new();
+    let outcome = parse_sections(&sources, &mut checks);
+    Parsed {
+        checks,
+        env: sources.env,
+        here: sources.here,
+        outcome,
+    }
+}
+
+fn parse_sections(sources: &Sources, checks: &mut Vec<Check>) -> Result<Unresolved, ConfigError> {
+    let Sources {
+        shown,
+        here,
+        raw,
+        env,
+        host_node_name,
+    } = sources;
     let mut messages = raw.messages.clone();
     let section = raw
         .section("supervisord")
         .ok_or_else(|| ConfigError::new(".ini file does not include supervisord section"))?;
-    let file = server::read_supervisord(section, &env, here, host_node_name, &mut messages)?;
+    let file = server::read_supervisord(section, env, here, host_node_name, &mut messages, checks)?;
     // Names defined by `[supervisord] environment=` are available to every later section.
+    let mut env = env.clone();
     for (k, v) in &file.environment {
         env.insert(format!("ENV_{k}"), v.clone());
     }
@@ -116,22 +170,21 @@ fn resolve_raw(
         env: &env,
         here,
         host_node_name,
-        uid: resolve::current_uid(),
     };
-    let mut groups = program::groups(raw, &ctx, &mut messages)?;
+    let mut groups = program::groups(raw, &ctx, &mut messages, checks)?;
     check_dependencies(&groups)?;
     for process in groups.iter_mut().flat_map(|g| g.processes.iter_mut()) {
+        let own = &mut process.config.environment;
         let mut merged: BTreeMap<String, String> = file.environment.iter().cloned().collect();
-        merged.append(&mut process.environment);
-        process.environment = merged;
+        merged.append(own);
+        *own = merged;
     }
-    let http_servers = server::http_servers(raw, &env, here)?;
-    let supervisord = server::realize(file, overrides)?;
+    let http_servers = server::http_servers(raw, &env, here, checks)?;
     // Logged as the reference does: criticals, then warnings, then infos.
     messages.sort_by_key(|m| std::cmp::Reverse(m.0));
-    Ok(Config {
-        source: PathBuf::from(resolve::abspath(shown)),
-        supervisord,
+    Ok(Unresolved {
+        shown: shown.clone(),
+        supervisord: file,
         http_servers,
         groups,
         supervisor_rpc,
@@ -139,16 +192,55 @@ fn resolve_raw(
     })
 }
 
+/// Stage 3: every system lookup. The checks run first, in order, so a lookup Supervisor
+/// makes before the value it refuses is reported first; then the command line is applied
+/// and the values completed.
+///
+/// # Errors
+/// The first failed check, else the parse's error, else `Invalid user name X` for the user
+/// (the reference looks it up last).
+pub fn resolve(
+    parsed: Parsed,
+    overrides: &Overrides,
+    lookups: &dyn Lookups,
+) -> Result<Config, ConfigError> {
+    let mut resolver = Resolver::new(lookups);
+    let names = Names::new(&parsed.env).with("here", &parsed.here);
+    for check in &parsed.checks {
+        resolver.check(check, &names)?;
+    }
+    let parsed_config = parsed.outcome?;
+    let groups = parsed_config
+        .groups
+        .into_iter()
+        .map(|g| g.resolve(&mut resolver))
+        .collect::<Result<_, _>>()?;
+    let http_servers = parsed_config
+        .http_servers
+        .into_iter()
+        .map(|s| s.resolve(&mut resolver))
+        .collect::<Result<_, _>>()?;
+    let supervisord = server::realize(parsed_config.supervisord, overrides, &mut resolver, &names)?;
+    Ok(Config {
+        source: PathBuf::from(resolver.abspath(&parsed_config.shown)),
+        supervisord,
+        http_servers,
+        groups,
+        supervisor_rpc: parsed_config.supervisor_rpc,
+        messages: parsed_config.messages,
+    })
+}
+
 /// `depends_on` names that match nothing, and cycles (issue 14).
-fn check_dependencies(groups: &[GroupConfig]) -> Result<(), ConfigError> {
+fn check_dependencies(groups: &[program::ParsedGroup]) -> Result<(), ConfigError> {
     let nodes: Vec<crate::process::deps::Node> = groups
         .iter()
         .flat_map(|g| {
             g.processes.iter().map(move |p| crate::process::deps::Node {
                 group: &g.name,
-                name: &p.name,
-                program: &p.program,
-                depends_on: &p.beyond.depends_on,
+                name: &p.config.name,
+                program: &p.config.program,
+                depends_on: &p.config.beyond.depends_on,
             })
         })
         .collect();

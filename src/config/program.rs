@@ -3,7 +3,9 @@
 //!
 //! Owns turning those sections into [`GroupConfig`]s: per-process expansion (`numprocs`,
 //! `process_name`, `%(process_num)s`), priorities, parse-time warnings, and the exact error
-//! texts with their ` in section '...' (file: '...')` suffix. It reads no files.
+//! texts with their ` in section '...' (file: '...')` suffix. Pure: users, log directories and
+//! socket owners are left as names, each with a [`Check`] for the resolve pass, which
+//! [`ParsedGroup::resolve`] then completes.
 //! Mirrors `options.py` `process_groups_from_parser`, `processes_from_section` and
 //! `parse_fcgi_socket`.
 
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::config::expand::{expand, Names, Value};
 use crate::config::ini::{RawConfig, Section};
-use crate::config::resolve::{self, existing_dirpath, normalize_path};
+use crate::config::resolve::{normpath, Check, Resolver};
 use crate::config::values::{
     self, auto_restart, boolean, byte_size, clamp, exitcodes, integer, list_of_strings, octal,
     process_or_group_name, LogfileName,
@@ -21,12 +23,13 @@ use crate::config::values::{
 use crate::config::{beyond, environ};
 use crate::config::{
     AutoRestart, ChannelConfig, ConfigError, FcgiSocketConfig, GroupConfig, GroupKind, LogTarget,
-    PoolConfig, ProcessConfig, SocketUrl, UserSpec,
+    PoolConfig, ProcessConfig, SocketUrl,
 };
 use crate::events::types::EventType;
 use crate::logging::file::Period;
 use crate::logging::level::Level;
-use crate::signame::{parse_signal, py_repr};
+use crate::pytext;
+use crate::signame::parse_signal;
 
 /// The most processes a configuration may define, all sections together: ten times the scale
 /// the daemon is measured at (10,000 programs), and small enough that loading stays under a
@@ -40,14 +43,106 @@ pub struct Context<'a> {
     /// The main configuration file's directory.
     pub here: &'a str,
     pub host_node_name: &'a str,
-    /// The uid supervisord runs as (for the default owner of FastCGI sockets).
-    pub uid: u32,
+}
+
+/// A group as the parse leaves it: its processes still name their users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedGroup {
+    pub name: String,
+    pub priority: i32,
+    pub kind: GroupKind,
+    pub processes: Vec<ParsedProcess>,
+}
+
+/// A process as the parse leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedProcess {
+    /// Complete but for `user` (see below), `fcgi` (see `socket`) and the `~` of its log
+    /// file paths, which are as written.
+    pub config: ProcessConfig,
+    /// `user=` as written.
+    user: Option<String>,
+    socket: Option<ParsedSocket>,
+}
+
+/// An `[fcgi-program:x]` socket whose owner is not looked up yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ParsedSocket {
+    /// Complete but for `owner`.
+    config: FcgiSocketConfig,
+    owner: SocketOwner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SocketOwner {
+    /// The daemon's own ids.
+    Daemon,
+    /// `socket_owner=user[:group]`.
+    Given(String),
+    /// The program's `user=`, if it is not the daemon's user.
+    ProgramUser(String),
+}
+
+impl ParsedGroup {
+    /// Looks up what the parse left as names; every lookup was checked before.
+    ///
+    /// # Errors
+    /// `Invalid user name X` and the like, should the system change between the two.
+    pub fn resolve(self, resolver: &mut Resolver) -> Result<GroupConfig, ConfigError> {
+        let processes = self
+            .processes
+            .into_iter()
+            .map(|p| p.resolve(resolver))
+            .collect::<Result<_, _>>()?;
+        Ok(GroupConfig {
+            name: self.name,
+            priority: self.priority,
+            kind: self.kind,
+            processes,
+        })
+    }
+}
+
+impl ParsedProcess {
+    fn resolve(self, resolver: &mut Resolver) -> Result<ProcessConfig, ConfigError> {
+        let mut config = self.config;
+        config.user = self.user.map(|u| resolver.user(&u)).transpose()?;
+        for channel in [&mut config.stdout, &mut config.stderr] {
+            if let LogTarget::File(path) = &mut channel.logfile {
+                *path = PathBuf::from(resolver.expanduser(&path.to_string_lossy()));
+            }
+        }
+        config.fcgi = self.socket.map(|s| s.resolve(resolver)).transpose()?;
+        Ok(config)
+    }
+}
+
+impl ParsedSocket {
+    fn resolve(self, resolver: &mut Resolver) -> Result<FcgiSocketConfig, ConfigError> {
+        let owner = match self.owner {
+            SocketOwner::Daemon => None,
+            SocketOwner::Given(v) => Some(
+                resolver
+                    .user_group(&v)
+                    .ok_or_else(|| ConfigError::new(format!("Invalid socket_owner value {v}")))?,
+            ),
+            SocketOwner::ProgramUser(name) => {
+                let uid = resolver.user(&name)?.uid;
+                (uid != resolver.current_uid()).then(|| (uid, resolver.gid_for_uid(uid)))
+            }
+        };
+        Ok(FcgiSocketConfig {
+            owner,
+            ..self.config
+        })
+    }
 }
 
 /// The only `result_handler` that exists without Python.
 const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
 
 /// Builds every group in Supervisor's order of checks, sorted by (priority, name).
+/// Every lookup left for later is added to `checks`, in Supervisor's order.
 ///
 /// # Errors
 /// The first invalid section, with Supervisor's text.
@@ -55,7 +150,8 @@ pub fn groups(
     raw: &RawConfig,
     ctx: &Context,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<GroupConfig>, ConfigError> {
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedGroup>, ConfigError> {
     let mut groups = Vec::new();
     let mut grouped: Vec<&str> = Vec::new();
     let budget = Cell::new(MAX_PROCESSES);
@@ -103,12 +199,13 @@ pub fn groups(
                 &budget,
                 None,
                 messages,
+                checks,
             )?);
         }
         // As the reference (a stable sort on priority alone): processes of equal priority
         // keep the order `programs=` lists them in.
-        processes.sort_by_key(|p| p.priority);
-        groups.push(GroupConfig {
+        processes.sort_by_key(|p| p.config.priority);
+        groups.push(ParsedGroup {
             name: group_name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -122,8 +219,9 @@ pub fn groups(
         }
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
-        let processes = processes_from_section(section, &name, ctx, &budget, None, messages)?;
-        groups.push(GroupConfig {
+        let processes =
+            processes_from_section(section, &name, ctx, &budget, None, messages, checks)?;
+        groups.push(ParsedGroup {
             name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -159,8 +257,9 @@ pub fn groups(
                 section.name
             )));
         }
-        let processes = processes_from_section(section, &pool_name, ctx, &budget, None, messages)?;
-        groups.push(GroupConfig {
+        let processes =
+            processes_from_section(section, &pool_name, ctx, &budget, None, messages, checks)?;
+        groups.push(ParsedGroup {
             name: pool_name,
             priority: clamp(pool_priority),
             kind: GroupKind::EventListener(PoolConfig {
@@ -178,10 +277,17 @@ pub fn groups(
         }
         let name = process_or_group_name(suffix(&section.name))?;
         let group_priority = priority(section, 999)?;
-        let socket = fcgi_socket(section, &name, ctx, &names)?;
-        let processes =
-            processes_from_section(section, &name, ctx, &budget, Some(&socket), messages)?;
-        groups.push(GroupConfig {
+        let socket = fcgi_socket(section, &name, &names, checks)?;
+        let processes = processes_from_section(
+            section,
+            &name,
+            ctx,
+            &budget,
+            Some(&socket),
+            messages,
+            checks,
+        )?;
+        groups.push(ParsedGroup {
             name,
             priority: clamp(group_priority),
             kind: GroupKind::Program,
@@ -213,8 +319,10 @@ fn suffix(section: &str) -> &str {
     section.split_once(':').map_or("", |(_, name)| name)
 }
 
-fn sort_processes(processes: &mut [ProcessConfig]) {
-    processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));
+fn sort_processes(processes: &mut [ParsedProcess]) {
+    processes.sort_by(|a, b| {
+        (a.config.priority, &a.config.name).cmp(&(b.config.priority, &b.config.name))
+    });
 }
 
 /// `events=`: upper-cased, deduplicated, each a known event type.
@@ -245,13 +353,17 @@ fn pool_events(section: &Section, value: &str) -> Result<Vec<EventType>, ConfigE
 fn fcgi_socket(
     section: &Section,
     program_name: &str,
-    ctx: &Context,
     names: &Names,
-) -> Result<FcgiSocketConfig, ConfigError> {
+    checks: &mut Vec<Check>,
+) -> Result<ParsedSocket, ConfigError> {
     let get = |section: &Section, key: &str| value(section, key, names);
-    let proc_uid = get(section, "user")?
-        .map(|u| resolve::user(&u).map(|spec| spec.uid))
-        .transpose()?;
+    let user = get(section, "user")?;
+    if let Some(name) = &user {
+        checks.push(Check::User {
+            name: name.clone(),
+            within: None,
+        });
+    }
     let backlog = match get(section, "socket_backlog")? {
         Some(v) => match integer(&v)? {
             n @ 1..=65535 => Some(clamp(n)),
@@ -263,13 +375,13 @@ fn fcgi_socket(
         },
         None => None,
     };
-    let owner = match get(section, "socket_owner")? {
-        Some(v) => Some(
-            resolve::user_group(&v)
-                .ok_or_else(|| ConfigError::new(format!("Invalid socket_owner value {v}")))?,
-        ),
-        None => None,
-    };
+    let owner = get(section, "socket_owner")?;
+    if let Some(v) = &owner {
+        checks.push(Check::UserGroup {
+            value: v.clone(),
+            error: format!("Invalid socket_owner value {v}"),
+        });
+    }
     let mode = match get(section, "socket_mode")? {
         Some(v) => Some(
             octal(&v).map_err(|_| ConfigError::new(format!("Invalid socket_mode value {v}")))?,
@@ -293,18 +405,22 @@ fn fcgi_socket(
                 "Unix socket path {path} is not an absolute path"
             )));
         }
-        let owner = owner.or_else(|| {
-            proc_uid
-                .filter(|uid| *uid != ctx.uid)
-                .map(|uid| (uid, resolve::gid_for_uid(uid)))
-        });
-        return Ok(FcgiSocketConfig {
-            url: SocketUrl::Unix {
-                path: PathBuf::from(normalize_path(path)),
+        let owner = match (owner, user) {
+            (Some(given), _) => SocketOwner::Given(given),
+            (None, Some(user)) => SocketOwner::ProgramUser(user),
+            (None, None) => SocketOwner::Daemon,
+        };
+        return Ok(ParsedSocket {
+            config: FcgiSocketConfig {
+                url: SocketUrl::Unix {
+                    // Absolute, so `normalize_path` is lexical.
+                    path: PathBuf::from(normpath(path)),
+                },
+                backlog,
+                owner: None,
+                mode: mode.unwrap_or(0o700),
             },
-            backlog,
             owner,
-            mode: mode.unwrap_or(0o700),
         });
     }
     if owner.is_some() || mode.is_some() {
@@ -320,14 +436,17 @@ fn fcgi_socket(
         (host_ok && port_ok).then_some((host, port))
     });
     match tcp {
-        Some((host, port)) => Ok(FcgiSocketConfig {
-            url: SocketUrl::Tcp {
-                host: host.to_lowercase(),
-                port: values::port_number(port).map_err(in_socket)?,
+        Some((host, port)) => Ok(ParsedSocket {
+            config: FcgiSocketConfig {
+                url: SocketUrl::Tcp {
+                    host: host.to_lowercase(),
+                    port: values::port_number(port).map_err(in_socket)?,
+                },
+                backlog,
+                owner: None,
+                mode: 0o700,
             },
-            backlog,
-            owner: None,
-            mode: 0o700,
+            owner: SocketOwner::Daemon,
         }),
         None => Err(in_socket(format!("Bad socket format {socket}"))),
     }
@@ -340,16 +459,21 @@ fn processes_from_section(
     group_name: &str,
     ctx: &Context,
     budget: &Cell<i64>,
-    fcgi: Option<&FcgiSocketConfig>,
+    fcgi: Option<&ParsedSocket>,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<ProcessConfig>, ConfigError> {
-    read_processes(section, group_name, ctx, budget, fcgi, messages).map_err(|e| {
-        ConfigError::new(format!(
-            "{e} in section {} (file: {})",
-            py_repr(&section.name),
-            py_repr(&section.file)
-        ))
-    })
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedProcess>, ConfigError> {
+    read_processes(section, group_name, ctx, budget, fcgi, messages, checks)
+        .map_err(|e| ConfigError::new(format!("{e} {}", within(section))))
+}
+
+/// The context Supervisor appends to the errors of a process section.
+fn within(section: &Section) -> String {
+    format!(
+        "in section {} (file: {})",
+        pytext::repr(&section.name),
+        pytext::repr(&section.file)
+    )
 }
 
 /// The per-section settings every process of the section shares.
@@ -366,7 +490,7 @@ struct Shared {
     exitcodes: Vec<i32>,
     redirect_stderr: bool,
     serverurl: Option<String>,
-    user: Option<UserSpec>,
+    user: Option<String>,
     umask: Option<u32>,
 }
 
@@ -381,9 +505,10 @@ fn read_processes(
     group_name: &str,
     ctx: &Context,
     budget: &Cell<i64>,
-    fcgi: Option<&FcgiSocketConfig>,
+    fcgi: Option<&ParsedSocket>,
     messages: &mut Vec<(Level, String)>,
-) -> Result<Vec<ProcessConfig>, String> {
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedProcess>, String> {
     let program_name = process_or_group_name(suffix(&section.name))?;
     let mut names = Names::new(ctx.env)
         .with("here", ctx.here)
@@ -432,9 +557,13 @@ fn read_processes(
     let err_shared = channel_shared("stderr")?;
     let serverurl =
         opt(&names, "serverurl")?.filter(|url| !url.trim().eq_ignore_ascii_case("auto"));
-    let user = opt(&names, "user")?
-        .map(|u| resolve::user(&u))
-        .transpose()?;
+    let user = opt(&names, "user")?;
+    if let Some(name) = &user {
+        checks.push(Check::User {
+            name: name.clone(),
+            within: Some(within(section)),
+        });
+    }
     let umask = opt(&names, "umask")?.map(|u| octal(&u)).transpose()?;
     let process_name =
         process_or_group_name(section.get("process_name").unwrap_or("%(program_name)s"))?;
@@ -503,8 +632,8 @@ fn read_processes(
             own_env.push(key);
         }
         let directory = opt(&names, "directory")?;
-        let stdout = channel(section, &names, "stdout", &out_shared, messages)?;
-        let mut stderr = channel(section, &names, "stderr", &err_shared, messages)?;
+        let stdout = channel(section, &names, "stdout", &out_shared, messages, checks)?;
+        let mut stderr = channel(section, &names, "stderr", &err_shared, messages, checks)?;
         if shared.redirect_stderr {
             if let LogTarget::File(_) = stderr.logfile {
                 messages.push((
@@ -525,7 +654,7 @@ fn read_processes(
                 section.name
             )
         })?;
-        processes.push(ProcessConfig {
+        let config = ProcessConfig {
             name: expand(&process_name, &names, "process_name")?,
             program: program_name.clone(),
             command,
@@ -539,7 +668,7 @@ fn read_processes(
             stopwaitsecs: shared.stopwaitsecs,
             stopasgroup: shared.stopasgroup,
             killasgroup: shared.killasgroup,
-            user: shared.user.clone(),
+            user: None,
             redirect_stderr: shared.redirect_stderr,
             stdout,
             stderr,
@@ -547,8 +676,13 @@ fn read_processes(
             directory: directory.map(PathBuf::from),
             umask: shared.umask,
             serverurl: shared.serverurl.clone(),
-            fcgi: fcgi.cloned(),
+            fcgi: None,
             beyond: beyond::read(&|key| opt(&names, key))?,
+        };
+        processes.push(ParsedProcess {
+            config,
+            user: shared.user.clone(),
+            socket: fcgi.cloned(),
         });
     }
     sort_processes(&mut processes);
@@ -562,6 +696,7 @@ fn channel(
     channel: &str,
     shared: &ChannelShared,
     messages: &mut Vec<(Level, String)>,
+    checks: &mut Vec<Check>,
 ) -> Result<ChannelConfig, String> {
     let key = |suffix: &str| format!("{channel}_{suffix}");
     let get = |k: &str, default: &str| -> Result<String, String> {
@@ -580,10 +715,12 @@ fn channel(
         }
         None => LogfileName::Auto,
     };
-    let logfile = match logfile {
-        LogfileName::Path(p) => LogfileName::Path(existing_dirpath(&p)?),
-        other => other,
-    };
+    if let LogfileName::Path(path) = &logfile {
+        checks.push(Check::DirPath {
+            path: path.clone(),
+            within: Some(within(section)),
+        });
+    }
     let backups = integer(&get(&key("logfile_backups"), "10")?)?;
     let maxbytes = byte_size(&get(&key("logfile_maxbytes"), "50MB")?)?;
     let mut syslog = boolean(&get(&key("syslog"), "false")?)?;
@@ -596,7 +733,7 @@ fn channel(
                 format!(
                     "invalid {} value {}: expected daily or hourly",
                     key("logfile_rotate"),
-                    crate::signame::py_repr(&v)
+                    crate::pytext::repr(&v)
                 )
             })?)
         }
@@ -643,494 +780,5 @@ fn channel(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::ini::from_text;
-
-    fn env() -> BTreeMap<String, String> {
-        BTreeMap::from([("ENV_G".to_string(), "global".to_string())])
-    }
-
-    type Loaded = (Vec<GroupConfig>, Vec<(Level, String)>);
-
-    fn load(text: &str) -> Result<Loaded, String> {
-        let raw = from_text(text, "/etc/t.conf").map_err(|e| e.to_string())?;
-        let env = env();
-        let ctx = Context {
-            env: &env,
-            here: "/etc",
-            host_node_name: "box",
-            uid: 0,
-        };
-        let mut messages = Vec::new();
-        let groups = groups(&raw, &ctx, &mut messages).map_err(|e| e.to_string())?;
-        Ok((groups, messages))
-    }
-
-    #[track_caller]
-    fn error(text: &str) -> String {
-        load(text).unwrap_err()
-    }
-
-    fn process<'g>(groups: &'g [GroupConfig], name: &str) -> &'g ProcessConfig {
-        groups
-            .iter()
-            .flat_map(|g| &g.processes)
-            .find(|p| p.name == name)
-            .unwrap()
-    }
-
-    // --- expansion names and numprocs -------------------------------------------------
-
-    #[test]
-    fn numprocs_names_and_expansions() {
-        let (groups, _) = load(
-            "[program:web]\ncommand=/bin/echo %(process_num)s %(here)s %(host_node_name)s\n\
-             numprocs=2\nnumprocs_start=5\n\
-             process_name=%(program_name)s-%(process_num)d-of-%(numprocs)d-%(group_name)s\n\
-             stdout_logfile=/tmp/%(process_num)02d.log\ndirectory=/srv/%(process_num)s\n",
-        )
-        .unwrap();
-        let names: Vec<&str> = groups[0]
-            .processes
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        assert_eq!(names, ["web-5-of-2-web", "web-6-of-2-web"]);
-        let p = &groups[0].processes[1];
-        assert_eq!(p.command, "/bin/echo 6 /etc box");
-        assert_eq!(p.program, "web");
-        assert_eq!(p.stdout.logfile, LogTarget::File("/tmp/06.log".into()));
-        assert_eq!(p.directory, Some(PathBuf::from("/srv/6")));
-    }
-
-    #[test]
-    fn own_environment_wins_in_later_expansions() {
-        let (groups, _) = load(
-            "[program:x]\ncommand=/bin/echo %(ENV_G)s %(ENV_OWN)s\n\
-             environment=G=\"mine %(process_num)s\",OWN=1\n",
-        )
-        .unwrap();
-        let p = process(&groups, "x");
-        assert_eq!(p.command, "/bin/echo mine 0 1");
-        assert_eq!(p.environment.get("G").map(String::as_str), Some("mine 0"));
-    }
-
-    #[test]
-    fn each_process_starts_from_the_global_env_again() {
-        // The second process's environment= sees the global ENV_G, not the first one's G.
-        let (groups, _) = load(
-            "[program:x]\ncommand=/bin/true\nnumprocs=2\nprocess_name=x%(process_num)s\n\
-             environment=G=\"%(ENV_G)s+%(process_num)s\"\n",
-        )
-        .unwrap();
-        let p = process(&groups, "x1");
-        assert_eq!(p.environment.get("G").map(String::as_str), Some("global+1"));
-    }
-
-    #[test]
-    fn process_num_is_only_known_per_process() {
-        assert!(
-            error("[program:x]\ncommand=/bin/true\npriority=%(process_num)s\n").starts_with(
-                "Format string '%(process_num)s' for 'program:x.priority' contains names"
-            )
-        );
-        assert!(error("[group:g]\nprograms=%(program_name)s\n")
-            .contains("Available names: ENV_G, here"));
-    }
-
-    #[test]
-    fn huge_numprocs_is_a_clear_error_not_a_hang() {
-        // Found by the config_text fuzz target: numprocs parsed as i64::MAX and the loader
-        // set out to build that many processes.
-        let err = load(
-            "[program:p]\ncommand=/bin/true\nnumprocs=222222222222222222222222222222222222222222\n\
-             process_name=%(program_name)s_%(process_num)d\n",
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            "numprocs=222222222222222222222222222222222222222222 is too large \
-             (at most 100000 processes in all) in section 'program:p' (file: '/etc/t.conf')"
-        );
-        // The limit is on the whole configuration: a group may list a program many times.
-        let (groups, _) =
-            load("[program:p]\ncommand=/bin/true\nnumprocs=30000\nprocess_name=p%(process_num)d\n")
-                .unwrap();
-        assert_eq!(groups[0].processes.len(), 30000);
-        let err = load(
-            "[program:p]\ncommand=/bin/true\nnumprocs=30000\nprocess_name=p%(process_num)d\n\
-             [group:g]\nprograms=p,p,p,p\n",
-        )
-        .unwrap_err();
-        assert!(err.starts_with("numprocs=30000 is too large"), "{err}");
-    }
-
-    #[test]
-    fn numprocs_zero_has_no_processes_and_no_command_check() {
-        let (groups, _) = load("[program:x]\nnumprocs=0\n").unwrap();
-        assert!(groups[0].processes.is_empty());
-    }
-
-    // --- defaults, priorities, ordering --------------------------------------------------
-
-    #[test]
-    fn program_defaults() {
-        let (groups, messages) = load("[program:x]\ncommand=/bin/true\n").unwrap();
-        assert!(messages.is_empty());
-        let g = &groups[0];
-        assert_eq!(
-            (g.name.as_str(), g.priority, &g.kind),
-            ("x", 999, &GroupKind::Program)
-        );
-        let p = &g.processes[0];
-        assert!(p.autostart && !p.redirect_stderr && !p.stopasgroup && !p.killasgroup);
-        assert_eq!((p.startsecs, p.startretries, p.stopwaitsecs), (1, 3, 10));
-        assert_eq!((p.stopsignal, p.exitcodes.as_slice()), (15, &[0][..]));
-        assert_eq!(p.autorestart, AutoRestart::Unexpected);
-        assert_eq!(p.stdout.logfile, LogTarget::Auto);
-        assert_eq!(
-            (p.stdout.logfile_maxbytes, p.stdout.logfile_backups),
-            (50 << 20, 10)
-        );
-        assert_eq!(
-            (p.umask, &p.serverurl, &p.user, &p.fcgi),
-            (None, &None, &None, &None)
-        );
-    }
-
-    #[test]
-    fn groups_sort_by_priority_then_name() {
-        let (groups, _) = load(
-            "[program:b]\ncommand=/bin/true\n[program:a]\ncommand=/bin/true\n\
-             [program:z]\ncommand=/bin/true\npriority=1\n\
-             [eventlistener:l]\ncommand=/bin/cat\nevents=TICK_5\n",
-        )
-        .unwrap();
-        let names: Vec<(&str, i32)> = groups
-            .iter()
-            .map(|g| (g.name.as_str(), g.priority))
-            .collect();
-        assert_eq!(names, [("l", -1), ("z", 1), ("a", 999), ("b", 999)]);
-        assert_eq!(groups[0].processes[0].priority, 999);
-    }
-
-    #[test]
-    fn heterogeneous_group_collects_programs() {
-        let (groups, _) = load(
-            "[program:a]\ncommand=/bin/true\npriority=5\n\
-             [program:b]\ncommand=/bin/echo %(group_name)s\n\
-             [program:c]\ncommand=/bin/true\n[group:grp]\nprograms=b,a\npriority=42\n",
-        )
-        .unwrap();
-        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        assert_eq!(names, ["grp", "c"]);
-        let procs: Vec<&str> = groups[0]
-            .processes
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        assert_eq!(procs, ["a", "b"]);
-        assert_eq!(groups[0].priority, 42);
-        assert_eq!(process(&groups, "b").command, "/bin/echo grp");
-    }
-
-    #[test]
-    fn group_members_of_equal_priority_keep_the_listed_order() {
-        let (groups, _) = load(
-            "[program:a]\ncommand=/bin/true\n\
-             [program:b]\ncommand=/bin/true\nnumprocs=2\nprocess_name=b%(process_num)d\n\
-             [program:c]\ncommand=/bin/true\npriority=1\n[group:g]\nprograms=b,a,c\n",
-        )
-        .unwrap();
-        let procs: Vec<&str> = groups[0]
-            .processes
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        assert_eq!(procs, ["c", "b0", "b1", "a"]);
-    }
-
-    #[test]
-    fn group_errors() {
-        assert_eq!(
-            error("[program:a]\ncommand=/bin/true\n[group:g]\nprograms=a,nope\n"),
-            "[group:g] names unknown program or fcgi-program nope"
-        );
-        assert_eq!(
-            error("[group:g]\nprograms=nope\n"),
-            "[group:g] names unknown program or fcgi-program nope"
-        );
-        assert_eq!(
-            error("[group:g h]\n"),
-            "Invalid name: 'g h' because of character: ' '"
-        );
-    }
-
-    // --- per-key errors carry the section suffix ------------------------------------------
-
-    #[test]
-    fn errors_name_the_section_and_file() {
-        let suffix = " in section 'program:x' (file: '/etc/t.conf')";
-        let cases = [
-            ("autostart=maybe", "not a valid boolean value: 'maybe'"),
-            ("stopsignal=FOO", "value 'FOO' is not a valid signal name"),
-            ("stopsignal=99", "value '99' is not a valid signal number"),
-            ("exitcodes=0,256", "not a valid list of exit codes: '0,256'"),
-            (
-                "autorestart=sometimes",
-                "invalid 'autorestart' value 'sometimes'",
-            ),
-            ("umask=999", "999 can not be converted to an octal type"),
-            (
-                "stdout_logfile_maxbytes=10XB",
-                "invalid literal for int() with base 10: '10xb'",
-            ),
-            ("user=nosuchuserxyz", "Invalid user name nosuchuserxyz"),
-            (
-                "stdout_logfile=/nonexistent/dir/x.log",
-                "The directory named as part of the path /nonexistent/dir/x.log does not exist",
-            ),
-            (
-                "stopasgroup=true\nkillasgroup=false",
-                "Cannot set stopasgroup=true and killasgroup=false",
-            ),
-            (
-                "environment=A=1,B",
-                "Unexpected end of key/value pairs in value 'A=1,B'",
-            ),
-            (
-                "numprocs=2",
-                "%(process_num) must be present within process_name when numprocs > 1",
-            ),
-        ];
-        for (line, message) in cases {
-            assert_eq!(
-                error(&format!("[program:x]\ncommand=/bin/true\n{line}\n")),
-                format!("{message}{suffix}")
-            );
-        }
-        assert_eq!(
-            error("[program:x]\nautostart=true\n"),
-            format!("program section program:x does not specify a command{suffix}")
-        );
-        assert_eq!(
-            error("[program:x y]\ncommand=/bin/true\n"),
-            "Invalid name: 'x y' because of character: ' '"
-        );
-        // The group-level priority is read before the section's processes: no suffix.
-        assert_eq!(
-            error("[program:x]\ncommand=/bin/true\npriority=high\n"),
-            "invalid literal for int() with base 10: 'high'"
-        );
-    }
-
-    #[test]
-    fn killasgroup_follows_stopasgroup() {
-        let (groups, _) = load("[program:x]\ncommand=/bin/true\nstopasgroup=true\n").unwrap();
-        assert!(process(&groups, "x").killasgroup);
-    }
-
-    // --- log files and their warnings ---------------------------------------------------
-
-    #[test]
-    fn logfile_warnings() {
-        let (groups, messages) = load(
-            "[program:x]\ncommand=/bin/true\nnumprocs=2\nprocess_name=x%(process_num)s\n\
-             stdout_logfile_maxbytes=0\nstderr_logfile=syslog\n\
-             [program:r]\ncommand=/bin/true\nredirect_stderr=true\nstderr_logfile=/tmp/e.log\n",
-        )
-        .unwrap();
-        let texts: Vec<&str> = messages.iter().map(|(_, m)| m.as_str()).collect();
-        let auto = "For [program:x], AUTO logging used for stdout_logfile without rollover, set \
-                    maxbytes > 0 to avoid filling up filesystem unintentionally";
-        let syslog = "For [program:x], stderr_logfile=syslog but this is deprecated and will be \
-                      removed.  Use stderr_syslog=true to enable syslog instead.";
-        let redirect = "For [program:r], redirect_stderr=true but stderr_logfile has also been \
-                        set to a filename, the filename has been ignored";
-        // Once per process, as the reference does.
-        assert_eq!(texts, [auto, syslog, auto, syslog, redirect]);
-        let x = process(&groups, "x0");
-        assert_eq!(
-            (&x.stderr.logfile, x.stderr.syslog),
-            (&LogTarget::None, true)
-        );
-        assert_eq!(process(&groups, "r").stderr.logfile, LogTarget::None);
-    }
-
-    #[test]
-    fn logfile_values_are_expanded_twice() {
-        let (groups, _) =
-            load("[program:x]\ncommand=/bin/true\nstdout_logfile=/tmp/a%%%%b\n").unwrap();
-        assert_eq!(
-            process(&groups, "x").stdout.logfile,
-            LogTarget::File("/tmp/a%b".into())
-        );
-        assert!(
-            error("[program:x]\ncommand=/bin/true\nstdout_logfile=/tmp/a%%b\n")
-                .starts_with("Format string '/tmp/a%b' for 'stdout_logfile' is badly formatted")
-        );
-    }
-
-    #[test]
-    fn environment_splits_are_noted_once_per_section() {
-        let (groups, messages) = load(
-            "[program:x]\ncommand=/bin/true\nnumprocs=2\nprocess_name=x%(process_num)s\n\
-             environment=A=a b\n",
-        )
-        .unwrap();
-        assert_eq!(
-            process(&groups, "x1")
-                .environment
-                .get("A")
-                .map(String::as_str),
-            Some("a")
-        );
-        assert_eq!(
-            messages,
-            [(
-                Level::Warn,
-                "For [program:x], environment: 'b' after A=a was taken as a separator and \
-                 ignored; quote values that contain spaces or special characters"
-                    .to_string()
-            )]
-        );
-    }
-
-    #[test]
-    fn serverurl_auto_is_none() {
-        let (groups, _) = load(
-            "[program:a]\ncommand=/bin/true\nserverurl= Auto \n\
-             [program:b]\ncommand=/bin/true\nserverurl=unix:///x.sock\n",
-        )
-        .unwrap();
-        assert_eq!(process(&groups, "a").serverurl, None);
-        assert_eq!(
-            process(&groups, "b").serverurl.as_deref(),
-            Some("unix:///x.sock")
-        );
-    }
-
-    // --- event listeners ------------------------------------------------------------------
-
-    #[test]
-    fn listener_pool() {
-        let (groups, _) = load(
-            "[eventlistener:l]\ncommand=/bin/cat\nevents=tick_5, PROCESS_STATE,TICK_5\n\
-             buffer_size=3\n",
-        )
-        .unwrap();
-        let GroupKind::EventListener(pool) = &groups[0].kind else {
-            panic!("not a pool")
-        };
-        assert_eq!(pool.events, [EventType::Tick5, EventType::ProcessState]);
-        assert_eq!(
-            (pool.buffer_size, pool.result_handler.as_str()),
-            (3, DEFAULT_RESULT_HANDLER)
-        );
-    }
-
-    #[test]
-    fn listener_errors() {
-        let l = "[eventlistener:e]\ncommand=/bin/cat\n";
-        assert_eq!(
-            error(l),
-            "[eventlistener:e] section requires an \"events\" line"
-        );
-        assert_eq!(
-            error(&format!("{l}events=PROCESS_STATE,FOO_BAR\n")),
-            "Unknown event type FOO_BAR in [eventlistener:e] events"
-        );
-        assert_eq!(
-            error(&format!("{l}events=TICK_5\nbuffer_size=0\n")),
-            "[eventlistener:e] section sets invalid buffer_size (0)"
-        );
-        assert_eq!(
-            error(&format!(
-                "{l}events=TICK_5\nresult_handler=nosuch.module:func\n"
-            )),
-            "nosuch.module:func cannot be resolved within [eventlistener:e]"
-        );
-        assert_eq!(
-            error(&format!("{l}events=TICK_5\nredirect_stderr=true\n")),
-            "[eventlistener:e] section sets redirect_stderr=true but this is not allowed \
-             because it will interfere with the eventlistener protocol"
-        );
-    }
-
-    // --- FastCGI --------------------------------------------------------------------------
-
-    #[test]
-    fn fcgi_sockets() {
-        let (groups, _) = load(
-            "[fcgi-program:t]\ncommand=/bin/cat\nsocket=tcp://LocalHost:9002\nsocket_backlog=5\n\
-             [fcgi-program:u]\ncommand=/bin/cat\nsocket=unix:///run/../tmp/%(program_name)s.sock\n\
-             user=nobody\n",
-        )
-        .unwrap();
-        let t = process(&groups, "t").fcgi.as_ref().unwrap();
-        assert_eq!(t.url.to_string(), "tcp://localhost:9002");
-        assert_eq!(t.backlog, 5);
-        let u = process(&groups, "u").fcgi.as_ref().unwrap();
-        assert_eq!(u.url.to_string(), "unix:///tmp/u.sock");
-        assert_eq!((u.mode, u.backlog), (0o700, libc::SOMAXCONN));
-        // The socket belongs to the program's user when it differs from ours.
-        let nobody = resolve::user("nobody").unwrap();
-        assert_eq!(u.owner, Some((nobody.uid, Some(nobody.gid))));
-    }
-
-    #[test]
-    fn fcgi_errors() {
-        let f = "[fcgi-program:f]\ncommand=/bin/cat\n";
-        assert_eq!(
-            error(f),
-            "[fcgi-program:f] section requires a \"socket\" line"
-        );
-        // DIVERGENCE(Q14): clean text instead of a printed Python tuple.
-        assert_eq!(
-            error(&format!("{f}socket=foo://bar\n")),
-            "Bad socket format foo://bar in [fcgi-program:f] socket"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=unix://relative/path.sock\n")),
-            "Unix socket path relative/path.sock is not an absolute path in [fcgi-program:f] socket"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=tcp://h:9\nsocket_owner=root\n")),
-            "socket_owner and socket_mode params should only be used with a Unix domain socket \
-             in [fcgi-program:f] socket"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=tcp://h:99999\n")),
-            "99999 is above upper bound (65535) in [fcgi-program:f] socket"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=tcp://h:9\nsocket_backlog=0\n")),
-            "Invalid socket_backlog value 0"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=unix:///x\nsocket_owner=nosuchuser\n")),
-            "Invalid socket_owner value nosuchuser"
-        );
-        assert_eq!(
-            error(&format!("{f}socket=unix:///x\nsocket_mode=9\n")),
-            "Invalid socket_mode value 9"
-        );
-        assert_eq!(
-            error(
-                "[program:a]\ncommand=/bin/true\n[fcgi-program:a]\ncommand=/bin/true\n\
-                   socket=tcp://h:1\n[group:g]\nprograms=a\n"
-            ),
-            "[group:g] name a is ambiguous (exists as program and fcgi-program)"
-        );
-    }
-
-    #[test]
-    fn fcgi_program_in_a_group_is_a_plain_process() {
-        let (groups, _) =
-            load("[fcgi-program:f]\ncommand=/bin/cat\nsocket=not-checked\n[group:g]\nprograms=f\n")
-                .unwrap();
-        assert_eq!(groups.len(), 1);
-        assert_eq!(process(&groups, "f").fcgi, None);
-    }
-}
+#[path = "program_tests.rs"]
+mod tests;

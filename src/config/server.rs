@@ -3,7 +3,9 @@
 //! §1.14, §2.1).
 //!
 //! Owns reading those sections into typed values with Supervisor's error texts, in
-//! Supervisor's order. It does not read files or parse the command line.
+//! Supervisor's order, and completing them in the resolve pass ([`realize`],
+//! [`ParsedServer::resolve`]). The reading is pure: directories, users and paths stay as
+//! written, each with a [`Check`]. It does not read files or parse the command line.
 //! Mirrors `options.py` `ServerOptions.read_config`, `server_configs_from_parser`,
 //! `get_plugins` and `realize`.
 
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 use crate::config::environ;
 use crate::config::expand::{expand, Names};
 use crate::config::ini::{RawConfig, Section};
-use crate::config::resolve::{self, existing_directory, existing_dirpath, normalize_path};
+use crate::config::resolve::{Check, Resolver};
 use crate::config::values::{self, boolean, byte_size, clamp, integer, octal};
 use crate::config::{
     ConfigError, HttpServerConfig, HttpServerKind, MainLogTarget, SupervisordConfig,
@@ -61,7 +63,8 @@ pub struct Overrides {
     pub profile_options: Option<String>,
 }
 
-/// `[supervisord]` as the file says it, validated but before the command line is applied.
+/// `[supervisord]` as the file says it, validated but before the command line is applied
+/// and before its paths and user are looked up (they are as written).
 #[derive(Debug, Clone)]
 pub struct FileSettings {
     minfds: i64,
@@ -77,13 +80,15 @@ pub struct FileSettings {
     identifier: String,
     nodaemon: bool,
     silent: bool,
-    childlogdir: String,
+    /// `None`: the temporary directory.
+    childlogdir: Option<String>,
     nocleanup: bool,
     strip_ansi: bool,
     pub environment: Vec<(String, String)>,
 }
 
 /// Reads `[supervisord]`. `env` holds the `ENV_*` names; `here` is the main file's directory.
+/// The directories it names are added to `checks`.
 ///
 /// # Errors
 /// The first invalid value, with Supervisor's text (no section suffix).
@@ -93,6 +98,7 @@ pub fn read_supervisord(
     here: &str,
     host_node_name: &str,
     messages: &mut Vec<(Level, String)>,
+    checks: &mut Vec<Check>,
 ) -> Result<FileSettings, ConfigError> {
     let names = Names::new(env).with("here", here);
     let get = |key: &str, default: &str| -> Result<String, ConfigError> {
@@ -109,20 +115,27 @@ pub fn read_supervisord(
     };
     let minfds = integer(&get("minfds", "1024")?)?;
     let minprocs = integer(&get("minprocs", "200")?)?;
-    let directory = opt("directory")?
-        .map(|d| existing_directory(&d))
-        .transpose()?;
+    let directory = opt("directory")?;
+    if let Some(d) = &directory {
+        checks.push(Check::Directory(d.clone()));
+    }
     let user = opt("user")?;
     let umask = octal(&get("umask", "022")?)?;
-    let logfile = existing_dirpath(&get("logfile", "supervisord.log")?)?;
+    let logfile = get("logfile", "supervisord.log")?;
+    checks.push(dirpath(&logfile));
     let logfile_maxbytes = byte_size(&get("logfile_maxbytes", "50MB")?)?;
     let logfile_backups = integer(&get("logfile_backups", "10")?)?;
     let loglevel = Level::parse(&get("loglevel", "info")?)?;
-    let pidfile = existing_dirpath(&get("pidfile", "supervisord.pid")?)?;
+    let pidfile = get("pidfile", "supervisord.pid")?;
+    checks.push(dirpath(&pidfile));
     let identifier = get("identifier", "supervisor")?;
     let nodaemon = boolean(&get("nodaemon", "false")?)?;
     let silent = boolean(&get("silent", "false")?)?;
-    let childlogdir = existing_directory(&get("childlogdir", &resolve::temp_dir())?)?;
+    let childlogdir = opt("childlogdir")?;
+    checks.push(match &childlogdir {
+        Some(d) => Check::Directory(d.clone()),
+        None => Check::DefaultChildlogdir,
+    });
     let nocleanup = boolean(&get("nocleanup", "false")?)?;
     let strip_ansi = boolean(&get("strip_ansi", "false")?)?;
     // COMPAT: 4.3.0 expands `environment=` twice (so `%%` must be written `%%%%`); the
@@ -158,30 +171,57 @@ pub fn read_supervisord(
     })
 }
 
-/// Applies the command line over the file and resolves the user (reference §2.1:
-/// command line > file > defaults; the user is looked up last).
+fn dirpath(path: &str) -> Check {
+    Check::DirPath {
+        path: path.to_string(),
+        within: None,
+    }
+}
+
+/// Applies the command line over the file and resolves the user and the paths (reference
+/// §2.1: command line > file > defaults; the user is looked up last, after every other
+/// check). `names` are `[supervisord]`'s expansion names (for the default `childlogdir`).
 ///
 /// # Errors
 /// `Invalid user name X` / `Invalid user id N`.
-pub fn realize(file: FileSettings, cli: &Overrides) -> Result<SupervisordConfig, ConfigError> {
+pub fn realize(
+    file: FileSettings,
+    cli: &Overrides,
+    resolver: &mut Resolver,
+    names: &Names,
+) -> Result<SupervisordConfig, ConfigError> {
     let user = match cli.user.as_ref().or(file.user.as_ref()) {
-        Some(name) => Some(resolve::user(name)?),
+        Some(name) => Some(resolver.user(name)?),
         None => None,
     };
-    let logfile = cli.logfile.clone().unwrap_or(file.logfile);
+    let directory = file
+        .directory
+        .map(|d| resolver.existing_directory(&d))
+        .transpose()?;
+    let childlogdir = match file.childlogdir {
+        Some(d) => resolver.existing_directory(&d)?,
+        None => resolver.default_childlogdir(names)?,
+    };
+    let logfile = match &cli.logfile {
+        Some(cli) => cli.clone(),
+        None => resolver.existing_dirpath(&file.logfile)?,
+    };
     // The literal `syslog` is the syslog handler, not a file named `syslog` in the CWD.
     let logfile = if logfile == "syslog" {
         MainLogTarget::Syslog
     } else {
-        MainLogTarget::File(PathBuf::from(normalize_path(&logfile)))
+        MainLogTarget::File(PathBuf::from(resolver.normalize_path(&logfile)))
     };
-    let pidfile = cli.pidfile.clone().unwrap_or(file.pidfile);
+    let pidfile = match &cli.pidfile {
+        Some(cli) => cli.clone(),
+        None => resolver.existing_dirpath(&file.pidfile)?,
+    };
     Ok(SupervisordConfig {
         logfile,
         logfile_maxbytes: cli.logfile_maxbytes.unwrap_or(clamp(file.logfile_maxbytes)),
         logfile_backups: cli.logfile_backups.unwrap_or(clamp(file.logfile_backups)),
         loglevel: cli.loglevel.unwrap_or(file.loglevel),
-        pidfile: PathBuf::from(normalize_path(&pidfile)),
+        pidfile: PathBuf::from(resolver.normalize_path(&pidfile)),
         umask: cli.umask.unwrap_or(file.umask),
         nodaemon: cli.nodaemon || file.nodaemon,
         silent: cli.silent || file.silent,
@@ -191,12 +231,12 @@ pub fn realize(file: FileSettings, cli: &Overrides) -> Result<SupervisordConfig,
         childlogdir: cli
             .childlogdir
             .clone()
-            .unwrap_or_else(|| PathBuf::from(file.childlogdir)),
+            .unwrap_or_else(|| PathBuf::from(childlogdir)),
         user,
         directory: cli
             .directory
             .clone()
-            .or_else(|| file.directory.map(PathBuf::from)),
+            .or_else(|| directory.map(PathBuf::from)),
         strip_ansi: cli.strip_ansi || file.strip_ansi,
         environment: file.environment,
         identifier: cli.identifier.clone().unwrap_or(file.identifier),
@@ -290,7 +330,37 @@ fn metrics(section: &Section, names: &Names) -> Result<bool, ConfigError> {
         .map_err(|e| ConfigError::new(format!("{e} in section [{}] (metrics)", section.name)))
 }
 
-/// Reads every `[inet_http_server*]` then every `[unix_http_server*]` section.
+/// An HTTP server section as the parse leaves it: a unix socket's path is as written and
+/// its `chown=` not looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedServer {
+    config: HttpServerConfig,
+    chown: Option<String>,
+}
+
+impl ParsedServer {
+    /// Completes the server with the lookups (checked before).
+    ///
+    /// # Errors
+    /// `Invalid sockchown value X`, should the system change between the two.
+    pub fn resolve(self, resolver: &mut Resolver) -> Result<HttpServerConfig, ConfigError> {
+        let mut config = self.config;
+        if let HttpServerKind::Unix { path, chown, .. } = &mut config.kind {
+            *path = PathBuf::from(resolver.normalize_path(&path.to_string_lossy()));
+            if let Some(v) = self.chown {
+                *chown = Some(
+                    resolver
+                        .user_group(&v)
+                        .ok_or_else(|| ConfigError::new(format!("Invalid sockchown value {v}")))?,
+                );
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// Reads every `[inet_http_server*]` then every `[unix_http_server*]` section; each
+/// `chown=` is added to `checks`.
 ///
 /// # Errors
 /// `section [inet_http_server] has no port value`, the port errors, `section
@@ -300,7 +370,8 @@ pub fn http_servers(
     raw: &RawConfig,
     env: &BTreeMap<String, String>,
     here: &str,
-) -> Result<Vec<HttpServerConfig>, ConfigError> {
+    checks: &mut Vec<Check>,
+) -> Result<Vec<ParsedServer>, ConfigError> {
     let names = Names::new(env);
     let value = |section: &Section, key: &str, names: &Names| -> Result<Option<String>, String> {
         section
@@ -319,12 +390,15 @@ pub fn http_servers(
             ConfigError::new(format!("section [{}] has no port value", section.name))
         })?;
         let (host, port) = values::inet_address(&port)?;
-        servers.push(HttpServerConfig {
-            section: section.name.clone(),
-            kind: HttpServerKind::Inet { host, port },
-            username,
-            password,
-            metrics: metrics(section, &names)?,
+        servers.push(ParsedServer {
+            config: HttpServerConfig {
+                section: section.name.clone(),
+                kind: HttpServerKind::Inet { host, port },
+                username,
+                password,
+                metrics: metrics(section, &names)?,
+            },
+            chown: None,
         });
     }
     for section in raw
@@ -336,27 +410,34 @@ pub fn http_servers(
         let file = value(section, "file", &with_here)?.ok_or_else(|| {
             ConfigError::new(format!("section [{}] has no file value", section.name))
         })?;
-        let path = PathBuf::from(normalize_path(file.trim()));
+        let path = PathBuf::from(file.trim());
         let (username, password) = credentials(section, &names)?;
-        let chown = match value(section, "chown", &names)? {
-            Some(v) => Some(
-                resolve::user_group(&v)
-                    .ok_or_else(|| ConfigError::new(format!("Invalid sockchown value {v}")))?,
-            ),
-            None => None,
-        };
+        let chown = value(section, "chown", &names)?;
+        if let Some(v) = &chown {
+            checks.push(Check::UserGroup {
+                value: v.clone(),
+                error: format!("Invalid sockchown value {v}"),
+            });
+        }
         let chmod = match value(section, "chmod", &names)? {
             Some(v) => {
                 octal(&v).map_err(|_| ConfigError::new(format!("Invalid chmod value {v}")))?
             }
             None => 0o700,
         };
-        servers.push(HttpServerConfig {
-            section: section.name.clone(),
-            kind: HttpServerKind::Unix { path, chmod, chown },
-            username,
-            password,
-            metrics: metrics(section, &names)?,
+        servers.push(ParsedServer {
+            config: HttpServerConfig {
+                section: section.name.clone(),
+                kind: HttpServerKind::Unix {
+                    path,
+                    chmod,
+                    chown: None,
+                },
+                username,
+                password,
+                metrics: metrics(section, &names)?,
+            },
+            chown,
         });
     }
     Ok(servers)
@@ -366,29 +447,48 @@ pub fn http_servers(
 mod tests {
     use super::*;
     use crate::config::ini::from_text;
+    use crate::config::resolve::tests::Fake;
+
+    // Read with no filesystem: the lookups are answered by `Fake` (cwd `/srv`, temporary
+    // directory `/tmp`, users root and app).
 
     fn env() -> BTreeMap<String, String> {
         BTreeMap::from([("ENV_X".to_string(), "x".to_string())])
+    }
+
+    /// The checks, as the resolve pass runs them before a parse error.
+    fn run(checks: &[Check]) -> Result<(), String> {
+        let env = env();
+        let names = Names::new(&env).with("here", "/etc");
+        let mut resolver = Resolver::new(&Fake);
+        checks.iter().try_for_each(|c| resolver.check(c, &names))
     }
 
     fn settings(text: &str) -> Result<(FileSettings, Vec<(Level, String)>), String> {
         let raw =
             from_text(&format!("[supervisord]\n{text}"), "t.conf").map_err(|e| e.to_string())?;
         let mut messages = Vec::new();
+        let mut checks = Vec::new();
         let section = raw.section("supervisord").ok_or("no section")?;
-        read_supervisord(section, &env(), "/etc", "box", &mut messages)
-            .map(|s| (s, messages))
-            .map_err(|e| e.to_string())
+        let read = read_supervisord(section, &env(), "/etc", "box", &mut messages, &mut checks);
+        run(&checks)?;
+        read.map(|s| (s, messages)).map_err(|e| e.to_string())
+    }
+
+    fn realize_with_fake(file: FileSettings, cli: &Overrides) -> Result<SupervisordConfig, String> {
+        let env = env();
+        let names = Names::new(&env).with("here", "/etc");
+        realize(file, cli, &mut Resolver::new(&Fake), &names).map_err(|e| e.to_string())
     }
 
     fn realized(text: &str, cli: &Overrides) -> SupervisordConfig {
-        realize(settings(text).unwrap().0, cli).unwrap()
+        realize_with_fake(settings(text).unwrap().0, cli).unwrap()
     }
 
     #[test]
     fn supervisord_defaults() {
         let s = realized("", &Overrides::default());
-        let cwd = std::env::current_dir().unwrap();
+        let cwd = PathBuf::from("/srv");
         assert_eq!(s.logfile, MainLogTarget::File(cwd.join("supervisord.log")));
         assert_eq!(s.pidfile, cwd.join("supervisord.pid"));
         assert_eq!((s.logfile_maxbytes, s.logfile_backups), (50 << 20, 10));
@@ -397,7 +497,7 @@ mod tests {
             (Level::Info, 0o22, 1024, 200)
         );
         assert!(!s.nodaemon && !s.silent && !s.nocleanup && !s.strip_ansi);
-        assert_eq!(s.childlogdir, PathBuf::from(resolve::temp_dir()));
+        assert_eq!(s.childlogdir, PathBuf::from("/tmp"));
         assert_eq!((&s.user, &s.directory), (&None, &None));
         assert_eq!(s.identifier, "supervisor");
         assert!(s.environment.is_empty());
@@ -424,7 +524,7 @@ mod tests {
         assert_eq!((s.loglevel, s.minfds, s.umask), (Level::Debug, 99, 0o2));
         assert_eq!(s.identifier, "cli");
         assert_eq!(s.user.map(|u| u.uid), Some(0));
-        assert_eq!(s.pidfile, std::env::current_dir().unwrap().join("rel.pid"));
+        assert_eq!(s.pidfile, PathBuf::from("/srv/rel.pid"));
     }
 
     #[test]
@@ -477,14 +577,11 @@ mod tests {
             unknown.ends_with("Available names: ENV_X, here"),
             "{unknown}"
         );
-        let user = realize(
+        let user = realize_with_fake(
             settings("user=nosuchuserxyz").unwrap().0,
             &Overrides::default(),
         );
-        assert_eq!(
-            user.unwrap_err().to_string(),
-            "Invalid user name nosuchuserxyz"
-        );
+        assert_eq!(user.unwrap_err(), "Invalid user name nosuchuserxyz");
     }
 
     #[test]
@@ -538,7 +635,15 @@ mod tests {
 
     fn servers(text: &str) -> Result<Vec<HttpServerConfig>, String> {
         let raw = from_text(text, "t.conf").unwrap();
-        http_servers(&raw, &env(), "/etc").map_err(|e| e.to_string())
+        let mut checks = Vec::new();
+        let parsed = http_servers(&raw, &env(), "/etc", &mut checks);
+        run(&checks)?;
+        let mut resolver = Resolver::new(&Fake);
+        parsed
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|s| s.resolve(&mut resolver).map_err(|e| e.to_string()))
+            .collect()
     }
 
     #[test]

@@ -6,14 +6,14 @@
 //! Mirrors Supervisor's `datatypes.py`.
 
 use crate::config::AutoRestart;
-use crate::signame::{parse_py_int, py_repr};
+use crate::pytext;
 
 /// Python `int(value)` (base 10). Integers beyond 64 bits saturate instead of failing.
 ///
 /// # Errors
 /// `invalid literal for int() with base 10: 'abc'`.
 pub fn integer(value: &str) -> Result<i64, String> {
-    if let Some(n) = parse_py_int(value) {
+    if let Some(n) = pytext::parse_int(value) {
         return Ok(n);
     }
     let t = value.trim();
@@ -29,7 +29,7 @@ pub fn integer(value: &str) -> Result<i64, String> {
         (true, false) => Ok(i64::MAX),
         (false, _) => Err(format!(
             "invalid literal for int() with base 10: {}",
-            py_repr(value)
+            pytext::repr(value)
         )),
     }
 }
@@ -68,7 +68,10 @@ pub fn boolean(value: &str) -> Result<bool, String> {
     match value.to_lowercase().as_str() {
         "yes" | "true" | "on" | "1" => Ok(true),
         "no" | "false" | "off" | "0" => Ok(false),
-        _ => Err(format!("not a valid boolean value: {}", py_repr(value))),
+        _ => Err(format!(
+            "not a valid boolean value: {}",
+            pytext::repr(value)
+        )),
     }
 }
 
@@ -125,11 +128,11 @@ pub fn exitcodes(value: &str) -> Result<Vec<i32>, String> {
     }
     value
         .split(',')
-        .map(|part| match parse_py_int(part) {
+        .map(|part| match pytext::parse_int(part) {
             Some(n @ 0..=255) => Ok(n as i32),
             _ => Err(format!(
                 "not a valid list of exit codes: {}",
-                py_repr(value)
+                pytext::repr(value)
             )),
         })
         .collect()
@@ -154,7 +157,7 @@ pub fn auto_restart(value: &str) -> Result<AutoRestart, String> {
         _ => match boolean(&v) {
             Ok(true) => Ok(AutoRestart::Always),
             Ok(false) => Ok(AutoRestart::Never),
-            Err(_) => Err(format!("invalid 'autorestart' value {}", py_repr(&v))),
+            Err(_) => Err(format!("invalid 'autorestart' value {}", pytext::repr(&v))),
         },
     }
 }
@@ -188,8 +191,8 @@ pub fn process_or_group_name(value: &str) -> Result<String, String> {
     match [' ', ':', '/'].into_iter().find(|c| s.contains(*c)) {
         Some(c) => Err(format!(
             "Invalid name: {} because of character: {}",
-            py_repr(value),
-            py_repr(&c.to_string())
+            pytext::repr(value),
+            pytext::repr(&c.to_string())
         )),
         None => Ok(s.to_string()),
     }
@@ -218,7 +221,7 @@ pub fn inet_address(value: &str) -> Result<(String, u16), String> {
         Some((host, port)) => (host.to_lowercase(), port_number(port)?),
         None => match port_number(value) {
             Ok(port) => (String::new(), port),
-            Err(_) => return Err(format!("not a valid port number: {} ", py_repr(value))),
+            Err(_) => return Err(format!("not a valid port number: {} ", pytext::repr(value))),
         },
     };
     Ok((if host == "*" { String::new() } else { host }, port))
@@ -230,7 +233,7 @@ pub fn inet_address(value: &str) -> Result<(String, u16), String> {
 /// # Errors
 /// `value 'foo' is not a URL`.
 pub fn url(value: &str) -> Result<String, String> {
-    let err = || format!("value {} is not a URL", py_repr(value));
+    let err = || format!("value {} is not a URL", pytext::repr(value));
     let (scheme, rest) = value.split_once(':').ok_or_else(err)?;
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme

@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::endpoint::is_url;
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// What the command line asked for, before the configuration file is read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
         let conflict = || {
             UsageError(format!(
                 "conflicting command line option {}",
-                py_repr(&spelling)
+                pytext::repr(&spelling)
             ))
         };
         let text = value.to_string_lossy().into_owned();
@@ -126,7 +126,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
             Opt::Json if cl.json => return Err(conflict()),
             Opt::Json => cl.json = true,
             Opt::ServerUrl if !is_url(&text) => {
-                let v = py_repr(&text);
+                let v = pytext::repr(&text);
                 return Err(UsageError(format!(
                     "invalid value for {spelling} {v}: value {v} is not a URL"
                 )));

@@ -4,7 +4,7 @@
 //! bytes of its head and body. An answer that waits (`wait=true`) is logged when it is
 //! given; a log stream never finishes, so it is not logged, as in the reference.
 
-use crate::daemon::conn::{ConnState, Stream};
+use crate::daemon::conn::{ConnId, ConnState, Stream};
 use crate::daemon::core::Daemon;
 use crate::http::request::Request;
 use crate::http::response::civil_from_days;
@@ -35,7 +35,7 @@ impl Access {
 
 impl Daemon {
     /// Handles one request, with its access line when tracing.
-    pub(crate) fn serve_logged(&mut self, id: u64, req: Request) {
+    pub(crate) fn serve_logged(&mut self, id: ConnId, req: Request) {
         if self.model.log.enabled(Level::Trace) {
             self.begin_access(id, &req);
         }
@@ -50,7 +50,7 @@ impl Daemon {
         }
     }
 
-    fn begin_access(&mut self, id: u64, req: &Request) {
+    fn begin_access(&mut self, id: ConnId, req: &Request) {
         // Entries of connections closed while an answer waited are dropped here.
         let conns = &self.http.conns;
         self.access.retain(|k, _| conns.contains_key(k));
@@ -64,7 +64,7 @@ impl Daemon {
         let head = format!(
             "{} - - [{}] \"{} {} {}\"",
             peer.unwrap_or_else(|| "localhost:0".into()),
-            access_date(crate::daemon::clock::wall()),
+            access_date(self.now.secs()),
             req.method,
             req.target,
             req.version.as_str()
@@ -81,7 +81,7 @@ impl Daemon {
 
     /// Logs the access line of connection `id` once its response is complete; a stream is
     /// dropped unlogged.
-    pub(crate) fn end_access(&mut self, id: u64) {
+    pub(crate) fn end_access(&mut self, id: ConnId) {
         let Some(a) = self.access.remove(&id) else {
             return;
         };

@@ -16,7 +16,7 @@ use crate::config::resolve::{existing_directory, existing_dirpath};
 use crate::config::values::{byte_size, clamp, integer, octal};
 use crate::config::{find_config_file, Overrides, ROOT_SEARCH_WARNING};
 use crate::logging::level::Level;
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// The version `supervisord -v` prints (and `getSupervisorVersion` returns).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -224,7 +224,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
         let invalid = |msg: String| {
             err(format!(
                 "invalid value for {shown} {}: {msg}",
-                py_repr(&value)
+                pytext::repr(&value)
             ))
         };
         match opt {
@@ -261,7 +261,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
         if seen.contains(&opt) {
             return Err(err(format!(
                 "conflicting command line option {}",
-                py_repr(&shown)
+                pytext::repr(&shown)
             )));
         }
         seen.push(opt);
@@ -345,7 +345,7 @@ fn getopt(
         }
     }
     if !positional.is_empty() {
-        let list: Vec<String> = positional.iter().map(|a| py_repr(a)).collect();
+        let list: Vec<String> = positional.iter().map(|a| pytext::repr(a)).collect();
         return Err(format!(
             "positional arguments are not supported: [{}]",
             list.join(", ")

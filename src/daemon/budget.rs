@@ -7,12 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::daemon::clock;
-use crate::daemon::conn::{Conn, ConnState};
+use crate::clock;
+use crate::daemon::conn::{Conn, ConnId, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::timers::TimerKey;
 use crate::http::auth::{self, AuthResult};
-use crate::http::response::{self, Status};
+use crate::http::response;
+use crate::http::Status;
 use crate::logging::level::Level;
 
 /// Connections each server (the unix socket, the TCP port) keeps: a flood on one cannot
@@ -97,7 +98,7 @@ fn out_of_descriptors(e: &std::io::Error) -> bool {
 
 impl Daemon {
     /// Arms the connection's timer for its current deadline (earlier if it moved earlier).
-    pub fn arm_stall_timer(&mut self, id: u64) {
+    pub fn arm_stall_timer(&mut self, id: ConnId) {
         let Some(conn) = self.http.conns.get_mut(&id) else {
             return;
         };
@@ -111,8 +112,8 @@ impl Daemon {
     }
 
     /// A connection timer popped: close it if its deadline passed, else re-arm.
-    pub fn on_stall_timer(&mut self, id: u64) {
-        let now = clock::now();
+    pub fn on_stall_timer(&mut self, id: ConnId) {
+        let now = self.now.mono;
         let Some(conn) = self.http.conns.get_mut(&id) else {
             return;
         };
@@ -220,7 +221,7 @@ impl Daemon {
         };
         if !std::mem::replace(&mut server.retry_armed, true) {
             self.timers.push(
-                clock::after(clock::now(), ACCEPT_RETRY),
+                clock::after(self.now.mono, ACCEPT_RETRY),
                 TimerKey::Accept(index),
             );
         }
@@ -264,7 +265,7 @@ impl Daemon {
 
     /// D9: authentication is decided on the head, before any of the body is read. True
     /// when the request may go on; otherwise the connection answers 401 (or 400) and closes.
-    pub fn check_head(&mut self, id: u64) -> bool {
+    pub fn check_head(&mut self, id: ConnId) -> bool {
         let Some(conn) = self.http.conns.get(&id) else {
             return false;
         };
@@ -287,7 +288,7 @@ impl Daemon {
             }
         };
         let version = head.version;
-        let wall = std::time::SystemTime::now();
+        let wall = self.now.wall;
         let refusal = match verdict {
             AuthResult::Ok => {
                 if let Some(conn) = self.http.conns.get_mut(&id) {
@@ -299,7 +300,7 @@ impl Daemon {
             AuthResult::BadRequest => response::error(
                 version,
                 Status::BadRequest,
-                crate::http::request::Connection::Close,
+                crate::http::Connection::Close,
                 wall,
             ),
         };
@@ -310,7 +311,7 @@ impl Daemon {
 
     /// Whether reads on `id` must stop after one buffer until its head is checked: nothing
     /// of an unauthenticated body is buffered beyond that (D9).
-    pub fn read_sparingly(&self, id: u64) -> bool {
+    pub fn read_sparingly(&self, id: ConnId) -> bool {
         self.http.conns.get(&id).is_some_and(|c| {
             !c.head_checked
                 && matches!(c.state, ConnState::Open)

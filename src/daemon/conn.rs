@@ -8,18 +8,18 @@
 //! budgets of `budget.rs`; none of this can stall the loop.
 
 use std::io::{Read, Write};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use mio::{Interest, Token};
 
 use crate::daemon::budget::AcceptNext;
-use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::listen::Listener;
 use crate::daemon::logtail::Tail;
 use crate::daemon::outbuf::OutBuf;
-use crate::http::request::{Connection, Progress, RequestParser, Version};
+use crate::http::request::{Progress, RequestParser};
 use crate::http::response;
+use crate::http::{Connection, Version};
 use crate::logging::level::Level;
 use crate::rpc::pending::Pending;
 
@@ -114,12 +114,23 @@ pub struct Server {
     pub retry_armed: bool,
 }
 
+/// An HTTP connection's number. Numbers are never reused, so a stale timer, poll event or
+/// access record finds nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Every HTTP server and connection.
 #[derive(Debug, Default)]
 pub struct HttpState {
     pub servers: Vec<Server>,
-    pub conns: std::collections::HashMap<u64, Conn>,
-    next_conn: u64,
+    pub conns: std::collections::HashMap<ConnId, Conn>,
+    next_conn: ConnId,
     /// A descriptor kept in reserve: freed to accept (and then place or refuse) a client
     /// when the process is out of descriptors, so the backlog never stays full (D9).
     pub reserve: Option<std::fs::File>,
@@ -160,7 +171,7 @@ impl Daemon {
 
     /// Closes every server and connection; removes unix socket files.
     pub fn close_servers(&mut self) {
-        let ids: Vec<u64> = self.http.conns.keys().copied().collect();
+        let ids: Vec<ConnId> = self.http.conns.keys().copied().collect();
         for id in ids {
             self.close_conn(id);
         }
@@ -215,7 +226,7 @@ impl Daemon {
 
     fn add_conn(&mut self, index: usize, mut stream: Stream) {
         let id = self.http.next_conn;
-        self.http.next_conn += 1;
+        self.http.next_conn = ConnId(id.0.wrapping_add(1));
         let token = self.token(Source::HttpConn(id));
         if self
             .poll
@@ -226,7 +237,7 @@ impl Daemon {
             self.sources.remove(&token);
             return;
         }
-        let now = clock::now();
+        let now = self.now.mono;
         let conn = Conn {
             stream,
             token,
@@ -248,7 +259,7 @@ impl Daemon {
     }
 
     /// A connection is readable or writable.
-    pub fn on_conn_event(&mut self, id: u64) {
+    pub fn on_conn_event(&mut self, id: ConnId) {
         self.flush_conn(id);
         self.read_conn(id);
         self.process_requests(id);
@@ -261,7 +272,7 @@ impl Daemon {
         }
     }
 
-    fn read_conn(&mut self, id: u64) {
+    fn read_conn(&mut self, id: ConnId) {
         // Until its head is authenticated, a request gets one buffer per turn (D9).
         let cap = if self.read_sparingly(id) {
             self.read_buf.len()
@@ -290,7 +301,7 @@ impl Daemon {
                     }
                     Ok(n) => {
                         total += n;
-                        conn.last_input = clock::now();
+                        conn.last_input = self.now.mono;
                         if !discarding {
                             if conn.parser.is_idle() {
                                 // A new request begins: its head timeout runs from now.
@@ -328,7 +339,7 @@ impl Daemon {
     }
 
     /// Handles the complete requests buffered on an open connection.
-    pub fn process_requests(&mut self, id: u64) {
+    pub fn process_requests(&mut self, id: ConnId) {
         loop {
             let Some(conn) = self.http.conns.get_mut(&id) else {
                 return;
@@ -357,7 +368,7 @@ impl Daemon {
                 }
                 Progress::Request(req) => {
                     conn.head_checked = false;
-                    conn.since = clock::now();
+                    conn.since = self.now.mono;
                     self.serve_logged(id, req);
                 }
                 Progress::Reject(reject) => {
@@ -365,7 +376,7 @@ impl Daemon {
                         Level::Debug,
                         &format!("refused an HTTP request: {}", reject.reason),
                     );
-                    let wall = SystemTime::now();
+                    let wall = self.now.wall;
                     let bytes =
                         response::error(Version::Http11, reject.status, Connection::Close, wall);
                     self.send(id, bytes);
@@ -377,7 +388,7 @@ impl Daemon {
     }
 
     /// Queues `bytes` and writes what the socket takes now.
-    pub fn send(&mut self, id: u64, bytes: Vec<u8>) {
+    pub fn send(&mut self, id: ConnId, bytes: Vec<u8>) {
         if let Some(access) = self.access.get_mut(&id) {
             access.sent(&bytes);
         }
@@ -388,7 +399,7 @@ impl Daemon {
     }
 
     /// [`Daemon::send`] of `bytes[start..]`.
-    pub fn send_from(&mut self, id: u64, bytes: Vec<u8>, start: usize) {
+    pub fn send_from(&mut self, id: ConnId, bytes: Vec<u8>, start: usize) {
         if let Some(access) = self.access.get_mut(&id) {
             access.sent(bytes.get(start..).unwrap_or_default());
         }
@@ -400,7 +411,7 @@ impl Daemon {
 
     /// Writes queued output until the socket is full; manages WRITABLE interest; finishes a
     /// closing connection once everything is out.
-    pub fn flush_conn(&mut self, id: u64) {
+    pub fn flush_conn(&mut self, id: ConnId) {
         let Some(conn) = self.http.conns.get_mut(&id) else {
             return;
         };
@@ -427,7 +438,7 @@ impl Daemon {
         conn.out.consume(written);
         if written > 0 && conn.out.is_empty() {
             // The answer is out: an idle period begins.
-            conn.since = clock::now();
+            conn.since = self.now.mono;
         }
         if failed {
             self.close_conn(id);
@@ -460,10 +471,10 @@ impl Daemon {
     }
 
     /// After an error or `Connection: close`: flush, then close the sending side.
-    pub fn set_closing(&mut self, id: u64) {
+    pub fn set_closing(&mut self, id: ConnId) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
             conn.state = ConnState::Closing;
-            conn.last_input = clock::now();
+            conn.last_input = self.now.mono;
             // Nothing buffered will be parsed any more: free it now (D9).
             conn.parser = RequestParser::new();
         }
@@ -471,7 +482,7 @@ impl Daemon {
         self.arm_stall_timer(id);
     }
 
-    pub fn close_conn(&mut self, id: u64) {
+    pub fn close_conn(&mut self, id: ConnId) {
         if let Some(mut conn) = self.http.conns.remove(&id) {
             let _ = self.poll.registry().deregister(conn.stream.source());
             self.sources.remove(&conn.token);
@@ -480,7 +491,7 @@ impl Daemon {
 
     /// Completes waiting RPC answers whose state was reached.
     pub fn poll_waiting(&mut self) {
-        let ids: Vec<u64> = self
+        let ids: Vec<ConnId> = self
             .http
             .conns
             .iter()
@@ -523,9 +534,9 @@ impl Daemon {
     }
 
     /// After an answer: read on (edge-triggered input may already be waiting).
-    pub fn resume(&mut self, id: u64) {
+    pub fn resume(&mut self, id: ConnId) {
         if let Some(conn) = self.http.conns.get_mut(&id) {
-            conn.since = clock::now();
+            conn.since = self.now.mono;
         }
         self.process_requests(id);
         self.read_conn(id);

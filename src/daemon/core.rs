@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use mio::{Poll, Token};
 
 use crate::config::{Config, GroupConfig, HttpServerKind};
-use crate::daemon::conn::HttpState;
+use crate::daemon::conn::{ConnId, HttpState};
 use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
@@ -29,7 +29,7 @@ pub enum Source {
     ChildOutput(ProcId, Channel),
     ChildStdin(ProcId),
     HttpListener(usize),
-    HttpConn(u64),
+    HttpConn(ConnId),
     /// A readiness or health check's socket or pipe (issue 14).
     Watch(ProcId, crate::daemon::probe::Slot),
 }
@@ -61,7 +61,7 @@ pub struct Daemon {
     pub csrf: crate::web::csrf::CsrfToken,
     pub fcgi: FcgiSockets,
     /// Connections whose reads were capped this turn.
-    pub(crate) http_carry: Vec<u64>,
+    pub(crate) http_carry: Vec<ConnId>,
     /// A log file grew this turn: followers have something to read.
     pub(crate) tail_dirty: bool,
     /// Scratch space for machine actions, reused to avoid allocating per step.
@@ -73,7 +73,7 @@ pub struct Daemon {
     /// systemd's `$NOTIFY_SOCKET`, if the daemon runs in a `Type=notify` unit.
     pub sd_notify: crate::daemon::sd_notify::SdNotify,
     /// Requests being answered, by connection, for their access lines (trace only).
-    pub(crate) access: HashMap<u64, crate::daemon::access::Access>,
+    pub(crate) access: HashMap<ConnId, crate::daemon::access::Access>,
     /// The loop turn, counted: a sliced multicall goes on in a later turn than it paused.
     pub turn: u64,
     /// A sliced multicall paused: poll the waiting answers next turn without sleeping.
@@ -82,6 +82,8 @@ pub struct Daemon {
     pub watch_shared: crate::daemon::watch::WatchShared,
     /// The sockets, pipes and probes watching each process (issue 14).
     pub(crate) watches: HashMap<ProcId, crate::daemon::watch::Watch>,
+    /// The turn's time, read by the reactor (see `set_now`); nothing else reads the clock.
+    pub now: crate::clock::Now,
 }
 
 /// Whether a group's autostart processes start when it is added.
@@ -97,7 +99,12 @@ impl Daemon {
     ///
     /// # Errors
     /// The poll could not be created.
-    pub fn new(loader: Loader, config: Config, log: MainLog) -> std::io::Result<Daemon> {
+    pub fn new(
+        loader: Loader,
+        config: Config,
+        log: MainLog,
+        now: crate::clock::Now,
+    ) -> std::io::Result<Daemon> {
         let server_url = auto_server_url(&config);
         Ok(Daemon {
             model: Model::new(config, log),
@@ -125,6 +132,7 @@ impl Daemon {
             resume_rpc: false,
             watch_shared: Default::default(),
             watches: HashMap::new(),
+            now,
         })
     }
 

@@ -7,13 +7,12 @@
 
 use std::time::Instant;
 
-use crate::daemon::clock;
+use crate::clock::after;
 use crate::daemon::core::Daemon;
 use crate::logging::level::Level;
 use crate::model::{ProcId, Waiting};
 use crate::process::machine::Input;
 use crate::states::SupervisorState;
-use crate::timefmt::after;
 
 impl Daemon {
     /// Before a start: true when it must wait for dependencies (it then shows STOPPED,
@@ -33,7 +32,7 @@ impl Daemon {
             }
             return false;
         };
-        let now = clock::now();
+        let now = self.now.mono;
         let Some(p) = self.model.procs.get_mut(&id) else {
             return false;
         };

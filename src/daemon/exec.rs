@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use mio::unix::SourceFd;
 use mio::Interest;
 
-use crate::daemon::clock;
+use crate::clock::Now;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::fcgi::Acquired;
 use crate::daemon::timers::TimerKey;
@@ -19,8 +19,9 @@ use crate::logging::level::Level;
 use crate::model::{Channel, Pipe, ProcId, StdinPipe};
 use crate::process::command;
 use crate::process::machine::{Action, Ctx, Input};
-use crate::process::spawn::{self, errno_name};
+use crate::process::spawn;
 use crate::states::SupervisorState;
+use crate::sys::errno_name;
 
 impl Daemon {
     /// Feeds `input` to process `id` and carries out everything it leads to.
@@ -40,6 +41,11 @@ impl Daemon {
                 match action {
                     Action::Spawn => {
                         let result = self.spawn_child(id);
+                        // startsecs counts from the fork, and one turn may fork hundreds of
+                        // children (500 took about 1 s on a loaded machine): the turn's time
+                        // would let the last ones count as started early. The clock moves on.
+                        #[allow(clippy::disallowed_methods)]
+                        self.set_now(Now::read());
                         self.feed(id, result, &mut pending);
                     }
                     Action::Kill { pid, sig, to_group } => {
@@ -63,8 +69,8 @@ impl Daemon {
         };
         let ctx = Ctx {
             cfg: &p.config,
-            now: clock::now(),
-            wall: clock::wall(),
+            now: self.now.mono,
+            wall: self.now.secs(),
             auto_allowed,
         };
         p.machine.step(input, &ctx, out);
@@ -277,6 +283,7 @@ impl Daemon {
 
     /// Opens a channel's log for a run; a pending AUTO log waits for the first output.
     pub(crate) fn open_log(&mut self, id: ProcId, chan: Channel) {
+        let now = self.now.wall;
         let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
@@ -301,7 +308,7 @@ impl Daemon {
         if let (Some(path), None) = (&c.log_path, &c.log) {
             match LogFile::open(path, maxbytes, backups) {
                 Ok(mut f) => {
-                    f.set_period(period);
+                    f.set_period(period, now);
                     c.log = Some(f);
                 }
                 Err(e) => {

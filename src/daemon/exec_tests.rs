@@ -18,15 +18,19 @@ fn daemon(name: &str, text: &str) -> (Daemon, ProcId, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let full = format!("[supervisord]\nchildlogdir=%(here)s\n{text}");
     let cfg = config(&dir, &full);
-    let log = MainLog::open(&MainLogSettings {
-        level: Level::Debug,
-        path: Some(dir.join("supervisord.log")),
-        maxbytes: 0,
-        backups: 0,
-        echo: false,
-    })
+    let log = MainLog::open(
+        &MainLogSettings {
+            level: Level::Debug,
+            path: Some(dir.join("supervisord.log")),
+            maxbytes: 0,
+            backups: 0,
+            echo: false,
+        },
+        std::time::SystemTime::UNIX_EPOCH,
+    )
     .unwrap();
-    let mut d = Daemon::new(Box::new(|| Err("unused".into())), cfg.clone(), log).unwrap();
+    let now = crate::clock::Now::read();
+    let mut d = Daemon::new(Box::new(|| Err("unused".into())), cfg.clone(), log, now).unwrap();
     let ids = d.add_group(&cfg.groups[0], Autostart::Later);
     (d, ids[0], dir)
 }
@@ -39,7 +43,7 @@ fn state(d: &Daemon, id: ProcId) -> ProcessState {
 fn fire_process_timers(d: &mut Daemon) {
     let mut due = Vec::new();
     d.timers.pop_due(
-        crate::daemon::clock::after_secs(crate::daemon::clock::now(), 3600),
+        crate::clock::after_secs(crate::clock::Now::read().mono, 3600),
         &mut due,
     );
     for key in due {
@@ -104,7 +108,7 @@ fn a_reaped_child_leaves_the_pid_table_and_its_exit_reaches_the_machine() {
     let p = d.model.procs.get_mut(&id).unwrap();
     let ctx = Ctx {
         cfg: &p.config,
-        now: crate::daemon::clock::now(),
+        now: crate::clock::Now::read().mono,
         wall: 0.0,
         auto_allowed: true,
     };

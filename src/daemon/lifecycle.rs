@@ -166,7 +166,7 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
             // directory, a read-only dir) is named.
             let path = entry.path();
             if std::fs::remove_file(&path).is_err() {
-                let shown = crate::signame::py_repr(&path.to_string_lossy());
+                let shown = crate::pytext::repr(&path.to_string_lossy());
                 warnings.push(format!("Failed to clean up {shown}"));
             }
         }

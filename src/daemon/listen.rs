@@ -37,7 +37,7 @@ fn socket_error(e: &io::Error) -> String {
     match e.raw_os_error() {
         Some(code) => format!(
             "Cannot open an HTTP server: socket.error reported errno.{} ({code})",
-            crate::process::spawn::errno_name(code)
+            crate::sys::errno_name(code)
         ),
         None => format!("Cannot open an HTTP server: socket.error reported {e}"),
     }

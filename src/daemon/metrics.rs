@@ -10,9 +10,10 @@
 use std::fmt::Write;
 use std::time::SystemTime;
 
+use crate::daemon::conn::ConnId;
 use crate::daemon::core::Daemon;
-use crate::http::request::{Connection, Version};
-use crate::http::response::{Response, Status};
+use crate::http::response::Response;
+use crate::http::{Connection, Status, Version};
 use crate::model::Channel;
 use crate::states::ProcessState;
 
@@ -260,7 +261,7 @@ fn parse_stat(stat: &str, ticks: f64, page: u64) -> Option<Usage> {
 
 impl Daemon {
     /// True when the server connection `id` came in on serves `/metrics`.
-    pub(crate) fn metrics_enabled(&self, id: u64) -> bool {
+    pub(crate) fn metrics_enabled(&self, id: ConnId) -> bool {
         self.http
             .conns
             .get(&id)

@@ -4,7 +4,6 @@
 pub mod access;
 pub mod args;
 pub mod budget;
-pub mod clock;
 pub mod conn;
 pub mod core;
 pub mod depends;

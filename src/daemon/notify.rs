@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::daemon::clock;
+use crate::clock;
 use crate::daemon::core::Daemon;
 use crate::daemon::timers::TimerKey;
 use crate::events::capture::comm_event_text;
@@ -206,10 +206,10 @@ impl Daemon {
         if self.tick_armed || !self.wants_ticks() {
             return;
         }
-        let wall = Duration::from_secs_f64(clock::wall());
+        let wall = Duration::from_secs_f64(self.now.secs());
         let (_, next) = self.ticks.on_wake(wall);
         self.timers.push(
-            clock::after(clock::now(), next.saturating_sub(wall)),
+            clock::after(self.now.mono, next.saturating_sub(wall)),
             TimerKey::Tick,
         );
         self.tick_armed = true;
@@ -218,14 +218,14 @@ impl Daemon {
     /// The TICK timer fired: emit what is due and re-arm while someone listens.
     pub fn on_tick(&mut self) {
         self.tick_armed = false;
-        let wall = Duration::from_secs_f64(clock::wall());
+        let wall = Duration::from_secs_f64(self.now.secs());
         let (events, next) = self.ticks.on_wake(wall);
         for e in events {
             self.model.emit(e);
         }
         if self.wants_ticks() {
             self.timers.push(
-                clock::after(clock::now(), next.saturating_sub(wall)),
+                clock::after(self.now.mono, next.saturating_sub(wall)),
                 TimerKey::Tick,
             );
             self.tick_armed = true;

@@ -38,6 +38,15 @@ const WIDE_PIPE: usize = 1 << 20;
 /// 128 KiB as there (rotation is checked after each write).
 const WIDE_READ: usize = 128 << 10;
 
+/// Whether logged output may also be a PROCESS_LOG event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogEvents {
+    /// When the channel's `events_enabled` says so.
+    IfEnabled,
+    /// Never: a listener's protocol chatter on stdout.
+    Never,
+}
+
 impl Daemon {
     /// Reads what `chan` of process `id` has, up to `cap` bytes (`None`: until empty).
     pub fn drain_output(&mut self, id: ProcId, chan: Channel, cap: Option<usize>) -> Drained {
@@ -119,14 +128,17 @@ impl Daemon {
         }
         match captured {
             Some(outputs) => self.on_captured(id, chan, outputs),
-            None => self.log_output(id, chan, data, !listener_stdout),
+            None if listener_stdout => self.log_output(id, chan, data, LogEvents::Never),
+            None => self.log_output(id, chan, data, LogEvents::IfEnabled),
         }
     }
 
     fn on_captured(&mut self, id: ProcId, chan: Channel, outputs: Vec<CaptureOutput>) {
         for out in outputs {
             match out {
-                CaptureOutput::Log(bytes) => self.log_output(id, chan, &bytes, true),
+                CaptureOutput::Log(bytes) => {
+                    self.log_output(id, chan, &bytes, LogEvents::IfEnabled)
+                }
                 CaptureOutput::Comm(bytes) => {
                     let bytes = self.strip(&bytes);
                     self.emit_comm(id, chan, &bytes);
@@ -144,8 +156,8 @@ impl Daemon {
     }
 
     /// Output that belongs in the log: the file, syslog, the activity log at debug level,
-    /// and a PROCESS_LOG event when enabled (`events` false for listener protocol chatter).
-    fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: bool) {
+    /// and a PROCESS_LOG event when `events` allows and the channel enables it.
+    fn log_output(&mut self, id: ProcId, chan: Channel, raw: &[u8], events: LogEvents) {
         if self
             .model
             .procs
@@ -157,6 +169,7 @@ impl Daemon {
         }
         let data = self.strip(raw);
         let debug = self.model.log.enabled(Level::Debug);
+        let now = self.now.wall;
         let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };
@@ -164,7 +177,10 @@ impl Daemon {
             Channel::Stdout => &p.config.stdout,
             Channel::Stderr => &p.config.stderr,
         };
-        let (syslog, events_enabled) = (ccfg.syslog, ccfg.events_enabled && events);
+        let (syslog, events_enabled) = (
+            ccfg.syslog,
+            ccfg.events_enabled && events == LogEvents::IfEnabled,
+        );
         let name = &p.config.name;
         let c = match chan {
             Channel::Stdout => &mut p.stdout,
@@ -172,7 +188,7 @@ impl Daemon {
         };
         let mut failure = None;
         if let Some(log) = c.log.as_mut() {
-            match log.write(&data) {
+            match log.write(&data, now) {
                 Ok(_) => c.write_failed = false,
                 Err(e) if !c.write_failed => {
                     c.write_failed = true;

@@ -2,7 +2,8 @@
 //!
 //! Heads up, the turn order matters:
 //! 1. Sleep until the earliest deadline of the timer heap, or block when there is none
-//!    (zero when a capped pipe was carried over from the previous turn).
+//!    (zero when a capped pipe was carried over from the previous turn). On waking, read the
+//!    clock once: every step of the turn sees that time ([`Daemon::set_now`]).
 //! 2. Signals first: drain the self-pipe completely; SIGCHLD reaps every dead child with
 //!    `waitpid(-1, WNOHANG)`, draining its pipes before its exit is processed. Reaping
 //!    comes before timers, so a child that dies during `startsecs` goes to BACKOFF, never
@@ -19,7 +20,7 @@ use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
-use crate::daemon::clock;
+use crate::clock::Now;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::output::{Drained, TURN_CAP};
 use crate::daemon::stop::Exit;
@@ -41,6 +42,13 @@ pub const HANDLED: [i32; 6] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHL
 const MAX_POLL_ERRORS: u32 = 100;
 
 impl Daemon {
+    /// Sets the time every step sees until the next reading: the turn's, or the fork's
+    /// (see `exec`). The activity log stamps its lines with it.
+    pub fn set_now(&mut self, now: Now) {
+        self.now = now;
+        self.model.log.set_now(now.wall);
+    }
+
     /// Runs turns until a shutdown or restart has stopped everything.
     pub fn run_loop(&mut self, signals: &mut Signals) -> Exit {
         let mut events = Events::with_capacity(1024);
@@ -51,11 +59,19 @@ impl Daemon {
         loop {
             self.turn = self.turn.wrapping_add(1);
             let timeout = if carry.is_empty() && self.http_carry.is_empty() && !self.resume_rpc {
-                self.timers.timeout(clock::now())
+                // Sized from a fresh reading, not the turn's: the turn's work since then
+                // (up to the ~20 ms budget of D9) would make every timer late by as much.
+                // This reading only sizes the sleep; nothing else sees it.
+                #[allow(clippy::disallowed_methods)]
+                let before_sleep = Now::read().mono;
+                self.timers.timeout(before_sleep)
             } else {
                 Some(Duration::ZERO)
             };
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
+            let polled = self.poll.poll(&mut events, timeout);
+            #[allow(clippy::disallowed_methods)] // The turn's one reading.
+            self.set_now(Now::read());
+            if let Err(e) = polled {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     poll_errors += 1;
                     self.model
@@ -102,7 +118,7 @@ impl Daemon {
                     Source::Signals => {}
                 }
             }
-            self.timers.pop_due(clock::now(), &mut due);
+            self.timers.pop_due(self.now.mono, &mut due);
             for key in due.drain(..) {
                 match key {
                     TimerKey::Process(id, gen) => self.on_process_timer(id, gen),

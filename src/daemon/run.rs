@@ -12,6 +12,7 @@ use mio::Interest;
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
+use crate::clock::Now;
 use crate::config::{Config, HttpServerConfig, MainLogTarget};
 use crate::daemon::core::{auto_server_url, Autostart, Daemon, Loader, SIGNALS};
 use crate::daemon::lifecycle;
@@ -43,10 +44,13 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     ));
     check_fcgi_sockets(&config)?;
     let servers = open_servers(&config)?;
-    let log = MainLog::open(&log_settings(&config)).map_err(StartupError)?;
+    // Start-up is a turn of its own: one reading for its log lines.
+    #[allow(clippy::disallowed_methods)]
+    let now = Now::read();
+    let log = MainLog::open(&log_settings(&config), now.wall).map_err(StartupError)?;
     install_panic_hook(log.path().map(PathBuf::from));
     let mut signals: Signals = open_signals().map_err(StartupError)?;
-    let mut d = Daemon::new(loader, config, log).map_err(|e| StartupError(e.to_string()))?;
+    let mut d = Daemon::new(loader, config, log, now).map_err(|e| StartupError(e.to_string()))?;
     log_startup_notes(&mut d, notes);
     match sd_notify {
         Ok(sd_notify) => d.sd_notify = sd_notify,
@@ -70,6 +74,9 @@ pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
     }
     let mut pidfile = write_pidfile(&mut d);
     loop {
+        // Starting the groups is a turn too (the first one, or after a restart).
+        #[allow(clippy::disallowed_methods)]
+        d.set_now(Now::read());
         start_groups(&mut d);
         d.notify_systemd("READY=1");
         match d.run_loop(&mut signals) {
@@ -162,13 +169,15 @@ fn announce_servers(d: &mut Daemon) {
 
 /// A panic would be a bug; before the process dies, say so in the activity log (children
 /// live in their own process groups and keep running).
+// A panic comes at any time, with no turn at hand: its line takes its own clock reading.
+#[allow(clippy::disallowed_methods)]
 fn install_panic_hook(log: Option<PathBuf>) {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if let Some(path) = &log {
             let line = format!(
                 "{} CRIT supervisord panicked, exiting: {info}\n",
-                crate::timefmt::log_stamp(crate::daemon::clock::wall())
+                crate::timefmt::log_stamp(crate::clock::Now::read().secs())
             );
             if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(path) {
                 let _ = std::io::Write::write_all(&mut f, line.as_bytes());
@@ -267,7 +276,7 @@ fn restart(d: &mut Daemon, config: Config) {
     d.server_url = auto_server_url(&config);
     d.model.config = config;
     if relog.path.as_deref() != d.model.log.path() || relog.level != d.model.log.level() {
-        match MainLog::open(&relog) {
+        match MainLog::open(&relog, d.now.wall) {
             Ok(mut log) => {
                 log.set_echo(relog.echo && d.model.config.supervisord.nodaemon);
                 d.model.log = log;

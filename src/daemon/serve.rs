@@ -2,17 +2,17 @@
 //! `/mainlogtail`, the web interface (`crate::web`), `/ok.html`, or 404 (reference §5.1, §5.7).
 
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use crate::rpc::Value;
 
-use crate::daemon::conn::ConnState;
+use crate::daemon::conn::{ConnId, ConnState};
 use crate::daemon::core::Daemon;
 use crate::daemon::logtail::Tail;
 use crate::http::auth::{self, AuthResult};
-use crate::http::request::{Connection, Request, Version};
-use crate::http::response::{self, AccelBuffering, Response, Status};
+use crate::http::request::Request;
+use crate::http::response::{self, AccelBuffering, Response};
 use crate::http::url;
+use crate::http::{Connection, Method, Status, Version};
 use crate::logging::level::Level;
 use crate::model::Channel;
 use crate::rpc::faults::Fault;
@@ -23,16 +23,16 @@ use crate::web;
 const LOGGED_BODY: usize = 2048;
 
 impl Daemon {
-    pub(crate) fn handle_request(&mut self, id: u64, req: Request) {
+    pub(crate) fn handle_request(&mut self, id: ConnId, req: Request) {
         let (version, connection) = (req.version, req.connection);
-        let wall = SystemTime::now();
+        let wall = self.now.wall;
         let creds = self
             .http
             .conns
             .get(&id)
             .and_then(|c| self.http.servers.get(c.server))
             .and_then(|s| s.config.username.clone().zip(s.config.password.clone()));
-        let head = req.method == "HEAD";
+        let head = req.method == Method::Head;
         let finish = |bytes| {
             if head {
                 response::head_only(bytes)
@@ -62,7 +62,7 @@ impl Daemon {
         let handled = ["/RPC2", "/logtail", "/mainlogtail"]
             .iter()
             .any(|prefix| path.starts_with(prefix));
-        if head || (!handled && !matches!(req.method.as_str(), "GET" | "POST")) {
+        if head || (!handled && !matches!(req.method, Method::Get | Method::Post)) {
             // As the reference: its handlers take GET or POST only; HEAD elsewhere finds no
             // such file, any other method is a bad request.
             let status = if head && !handled {
@@ -103,7 +103,7 @@ impl Daemon {
         self.close_if_asked(id, connection);
     }
 
-    fn close_if_asked(&mut self, id: u64, connection: Connection) {
+    fn close_if_asked(&mut self, id: ConnId, connection: Connection) {
         let open = self
             .http
             .conns
@@ -114,12 +114,12 @@ impl Daemon {
         }
     }
 
-    fn serve_rpc(&mut self, id: u64, req: Request) {
+    fn serve_rpc(&mut self, id: ConnId, req: Request) {
         let (version, connection) = (req.version, req.connection);
-        if req.method != "POST" {
+        if req.method != Method::Post {
             self.send(
                 id,
-                response::error(version, Status::BadRequest, connection, SystemTime::now()),
+                response::error(version, Status::BadRequest, connection, self.now.wall),
             );
             return;
         }
@@ -136,7 +136,7 @@ impl Daemon {
                 version,
                 Status::PayloadTooLarge,
                 Connection::Close,
-                SystemTime::now(),
+                self.now.wall,
             );
             self.send(id, bytes);
             self.set_closing(id);
@@ -149,7 +149,7 @@ impl Daemon {
                 self.model.log.log(Level::Error, &e.log_message(shown));
                 self.send(
                     id,
-                    response::error(version, Status::BadRequest, connection, SystemTime::now()),
+                    response::error(version, Status::BadRequest, connection, self.now.wall),
                 );
                 return;
             }
@@ -193,7 +193,7 @@ impl Daemon {
 
     pub(crate) fn answer_rpc(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         result: Result<Value, Fault>,
@@ -202,14 +202,13 @@ impl Daemon {
             Ok(v) => codec::into_response_with_room(v),
             Err(f) => (codec::write_fault(&f), 0),
         };
-        let (bytes, start) =
-            response::xml_in_room(version, connection, SystemTime::now(), body, room);
+        let (bytes, start) = response::xml_in_room(version, connection, self.now.wall, body, room);
         self.send_from(id, bytes, start);
         self.end_access(id);
         self.close_if_asked(id, connection);
     }
 
-    fn serve_logtail(&mut self, id: u64, req: &Request, path: &str) {
+    fn serve_logtail(&mut self, id: ConnId, req: &Request, path: &str) {
         let rest = path.trim_start_matches("/logtail").trim_start_matches('/');
         let (name, channel) = rest.split_once('/').unwrap_or((rest, "stdout"));
         let chan = match channel {
@@ -225,9 +224,15 @@ impl Daemon {
     }
 
     /// Answers a log stream, or 404 when there is no such file (yet).
-    fn start_tail(&mut self, id: u64, req: &Request, path: Option<PathBuf>, accel: AccelBuffering) {
-        let wall = SystemTime::now();
-        if req.method != "GET" {
+    fn start_tail(
+        &mut self,
+        id: ConnId,
+        req: &Request,
+        path: Option<PathBuf>,
+        accel: AccelBuffering,
+    ) {
+        let wall = self.now.wall;
+        if req.method != Method::Get {
             self.send(
                 id,
                 response::error(req.version, Status::BadRequest, req.connection, wall),
@@ -271,7 +276,7 @@ impl Daemon {
 
     /// Sends followers what their logs gained, keeping each one's queue short.
     pub fn pump_tails(&mut self) {
-        let ids: Vec<u64> = self
+        let ids: Vec<ConnId> = self
             .http
             .conns
             .iter()
@@ -287,7 +292,7 @@ impl Daemon {
     }
 
     /// Sends one follower what its log gained.
-    pub(crate) fn pump_tail(&mut self, id: u64) {
+    pub(crate) fn pump_tail(&mut self, id: ConnId) {
         let data = match self.http.conns.get_mut(&id).map(|c| &mut c.state) {
             Some(ConnState::Streaming(tail)) => tail.pump(),
             _ => return,

@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::clock;
 use crate::config::Config;
-use crate::daemon::clock;
 use crate::daemon::conn::ConnState;
 use crate::daemon::core::Daemon;
 use crate::daemon::timers::TimerKey;
@@ -106,7 +106,7 @@ impl Daemon {
         if self.model.mood == SupervisorState::Restarting {
             return;
         }
-        let now = clock::now();
+        let now = self.now.mono;
         let due = self
             .stopping
             .last_hup
@@ -126,7 +126,7 @@ impl Daemon {
         if std::mem::take(&mut self.stopping.hup_pending)
             && self.model.mood == SupervisorState::Running
         {
-            self.stopping.last_hup = Some(clock::now());
+            self.stopping.last_hup = Some(self.now.mono);
             let _ = self.request_restart();
         }
     }
@@ -220,7 +220,7 @@ impl Daemon {
             &format!("waiting for {} to die", names.join(", ")),
         );
         self.timers.push(
-            clock::after(clock::now(), REPORT_EVERY),
+            clock::after(self.now.mono, REPORT_EVERY),
             TimerKey::ShutdownReport,
         );
     }
@@ -228,7 +228,7 @@ impl Daemon {
     /// `waiting for <name> to stop`, at most every 2 s, while an RPC awaits the stop of a
     /// STOPPING process (the reference's `stop_report`, called as its wait is polled).
     pub fn stop_report(&mut self, id: ProcId) {
-        let now = clock::now();
+        let now = self.now.mono;
         let Some(p) = self.model.procs.get_mut(&id) else {
             return;
         };

@@ -9,13 +9,14 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
+use crate::daemon::conn::ConnId;
 use crate::model::ProcId;
 
 /// Who a deadline belongs to; the `u64` is the owner's generation when it was armed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKey {
     Process(ProcId, u64),
-    HttpStall(u64),
+    HttpStall(ConnId),
     /// A listener retries `accept` after running out of descriptors (D9).
     Accept(usize),
     Tick,

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::clock::Stopwatch;
+
 use crate::config::{GroupConfig, ProcessConfig};
-use crate::daemon::clock;
 use crate::daemon::core::{Autostart, Daemon};
 use crate::events::payload::Event;
 use crate::logging::level::Level;
@@ -18,15 +19,15 @@ impl Supervisor for Daemon {
     }
 
     fn now(&self) -> Instant {
-        clock::now()
+        self.now.mono
     }
 
     fn wall(&self) -> f64 {
-        clock::wall()
+        self.now.secs()
     }
 
-    fn elapsed(&self, since: Instant) -> Duration {
-        clock::now().saturating_duration_since(since)
+    fn elapsed(&self, since: Stopwatch) -> Duration {
+        since.elapsed()
     }
 
     fn turn(&self) -> u64 {

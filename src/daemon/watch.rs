@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use mio::unix::SourceFd;
 use mio::{Interest, Token};
 
+use crate::clock::after;
 use crate::config::beyond::{HealthAction, Probe, ReadyCheck};
-use crate::daemon::clock;
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::probe::{Attempt, Progress, Purpose, Slot};
 use crate::daemon::timers::TimerKey;
@@ -24,7 +24,6 @@ use crate::process::exit::ExitStatus;
 use crate::process::machine::{Change, Input};
 use crate::process::readiness::{parse_notify, Health, HealthCounter, LineMatcher};
 use crate::states::ProcessState;
-use crate::timefmt::after;
 
 /// A ready probe that failed is tried again this soon.
 const READY_RETRY: Duration = Duration::from_millis(100);
@@ -156,7 +155,7 @@ impl Daemon {
 
     /// After a successful spawn: start watching for readiness.
     pub(crate) fn ready_begin(&mut self, id: ProcId, prep: ReadyPrep) {
-        let now = clock::now();
+        let now = self.now.mono;
         let Some(p) = self.model.procs.get(&id) else {
             return;
         };
@@ -251,7 +250,7 @@ impl Daemon {
     /// RUNNING, the notify socket lives as long as the child.
     pub(crate) fn watch_changed(&mut self, id: ProcId, change: &Change) {
         use ProcessState as S;
-        let now = clock::now();
+        let now = self.now.mono;
         self.watch_shared.deps_dirty = true;
         let Some(p) = self.model.procs.get_mut(&id) else {
             return;
@@ -355,7 +354,7 @@ impl Daemon {
         for purpose in [Purpose::Ready, Purpose::Health] {
             self.probe_tick(id, purpose);
         }
-        self.waiting_timed_out(id, clock::now());
+        self.waiting_timed_out(id, self.now.mono);
         self.watch_rearm(id);
     }
 
@@ -369,7 +368,7 @@ impl Daemon {
 
     /// Times out an attempt past its deadline, or starts one that is due.
     fn probe_tick(&mut self, id: ProcId, purpose: Purpose) {
-        let now = clock::now();
+        let now = self.now.mono;
         let timeout = match purpose {
             Purpose::Ready => READY_ATTEMPT,
             Purpose::Health => self
@@ -409,7 +408,7 @@ impl Daemon {
 
     /// One attempt's outcome: a ready check passes or retries soon; a health check counts.
     fn probe_result(&mut self, id: ProcId, purpose: Purpose, result: Result<(), String>) {
-        let now = clock::now();
+        let now = self.now.mono;
         match purpose {
             Purpose::Ready => match result {
                 Ok(()) => self.step(id, Input::Ready),

@@ -8,16 +8,15 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::time::SystemTime;
 
 use crate::rpc::Value;
 
-use crate::daemon::clock;
-use crate::daemon::conn::ConnState;
+use crate::daemon::conn::{ConnId, ConnState};
 use crate::daemon::core::Daemon;
-use crate::http::request::{Connection, Request, Version};
-use crate::http::response::{self, Response, Status};
+use crate::http::request::Request;
+use crate::http::response::{self, Response};
 use crate::http::url;
+use crate::http::{Connection, Method, Status, Version};
 use crate::logging::level::Level;
 use crate::logging::tail::decode_lossy;
 use crate::model::{Channel, Process};
@@ -56,7 +55,7 @@ struct Form {
 
 impl Form {
     fn new(req: &Request) -> Form {
-        let body = if req.method == "POST" {
+        let body = if req.method == Method::Post {
             url::parse_query(&String::from_utf8_lossy(&req.body))
         } else {
             Vec::new()
@@ -86,7 +85,7 @@ impl Form {
 
 impl Daemon {
     /// Answers a web interface path (`crate::web::serves` said it is one).
-    pub(crate) fn serve_web(&mut self, id: u64, req: &Request, path: &str) {
+    pub(crate) fn serve_web(&mut self, id: ConnId, req: &Request, path: &str) {
         match path {
             "/" | "/index.html" => self.web_index(id, req),
             "/tail.html" => self.web_tail(id, req),
@@ -94,20 +93,15 @@ impl Daemon {
                 Some(asset) => self.web_asset(id, req, asset),
                 None => self.send(
                     id,
-                    response::error(
-                        req.version,
-                        Status::NotFound,
-                        req.connection,
-                        SystemTime::now(),
-                    ),
+                    response::error(req.version, Status::NotFound, req.connection, self.now.wall),
                 ),
             },
         }
     }
 
-    fn web_index(&mut self, id: u64, req: &Request) {
+    fn web_index(&mut self, id: ConnId, req: &Request) {
         let form = Form::new(req);
-        let post = req.method == "POST";
+        let post = req.method == Method::Post;
         let identifier = self.model.config.supervisord.identifier.clone();
         if post && !form.token().is_some_and(|t| self.csrf.matches(t)) {
             self.model.log.log(
@@ -142,7 +136,7 @@ impl Daemon {
 
     /// The status page: every process in (group, name) order.
     fn status_html(&self, message: Option<&str>, filter: &str, group: &str) -> String {
-        let now = clock::wall();
+        let now = self.now.secs();
         let mut procs: Vec<&Process> = self.model.procs.values().collect();
         procs.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
         let rows: Vec<Row<'_>> = procs
@@ -165,7 +159,7 @@ impl Daemon {
         .render()
     }
 
-    fn web_act(&mut self, id: u64, version: Version, connection: Connection, action: Action) {
+    fn web_act(&mut self, id: ConnId, version: Version, connection: Connection, action: Action) {
         if action
             .process()
             .is_some_and(|name| lookup_process(&self.model, name).is_err())
@@ -181,7 +175,7 @@ impl Daemon {
     }
 
     /// Runs the job's current call; parks the connection when it has to wait.
-    fn web_step(&mut self, id: u64, version: Version, connection: Connection, job: Job) {
+    fn web_step(&mut self, id: ConnId, version: Version, connection: Connection, job: Job) {
         let params: Vec<Value> = job
             .action
             .process()
@@ -220,7 +214,7 @@ impl Daemon {
     /// status page with the message.
     pub(crate) fn web_step_done(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         mut job: Job,
@@ -246,22 +240,22 @@ impl Daemon {
     // path prefix).
     fn web_answer(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         action: &Action,
         outcome: Outcome,
     ) {
-        let message = action::message(action, &outcome, &timefmt::ctime(clock::wall()));
+        let message = action::message(action, &outcome, &timefmt::ctime(self.now.secs()));
         let location = format!("index.html?message={}", url::quote(&message));
-        let bytes = response::redirect(version, connection, SystemTime::now(), &location);
+        let bytes = response::redirect(version, connection, self.now.wall, &location);
         self.send(id, bytes);
         if connection == Connection::Close {
             self.set_closing(id);
         }
     }
 
-    fn web_tail(&mut self, id: u64, req: &Request) {
+    fn web_tail(&mut self, id: ConnId, req: &Request) {
         let form = Form::new(req);
         let name = form.get("processname");
         let channel = LogChannel::parse(form.get("channel"));
@@ -317,14 +311,14 @@ impl Daemon {
         }
     }
 
-    fn web_asset(&mut self, id: u64, req: &Request, asset: &Asset) {
+    fn web_asset(&mut self, id: ConnId, req: &Request, asset: &Asset) {
         let etag = asset.etag();
         let status = if asset.not_modified(req.headers.get("if-none-match")) {
             Status::NotModified
         } else {
             Status::Ok
         };
-        let full = Response::new(req.version, status, req.connection, SystemTime::now())
+        let full = Response::new(req.version, status, req.connection, self.now.wall)
             .header("Content-Type", asset.content_type)
             .header("Cache-Control", assets::CACHE_CONTROL)
             .header("ETag", &etag)
@@ -343,13 +337,13 @@ impl Daemon {
     /// framing it or running anything in it.
     fn send_page(
         &mut self,
-        id: u64,
+        id: ConnId,
         version: Version,
         connection: Connection,
         status: Status,
         html: &str,
     ) {
-        let bytes = Response::new(version, status, connection, SystemTime::now())
+        let bytes = Response::new(version, status, connection, self.now.wall)
             .header("Content-Type", "text/html;charset=utf-8")
             .header("Pragma", "no-cache")
             .header("Cache-Control", "no-cache")

@@ -9,7 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::events::payload::Channel;
-use crate::signame::py_repr;
+use crate::pytext;
 
 pub const BEGIN_TOKEN: &[u8] = b"<!--XSUPERVISOR:BEGIN-->";
 pub const END_TOKEN: &[u8] = b"<!--XSUPERVISOR:END-->";
@@ -27,7 +27,7 @@ pub enum CaptureOutput {
 pub fn comm_event_text(process: &str, channel: Channel) -> String {
     format!(
         "{} {} emitted a comm event",
-        py_repr(process),
+        pytext::repr(process),
         channel.name()
     )
 }

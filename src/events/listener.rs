@@ -7,7 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 use crate::logging::level::Level;
-use crate::signame::parse_py_int;
+use crate::pytext;
 use crate::states::ListenerState;
 
 const READY_TOKEN: &[u8] = b"READY\n";
@@ -251,7 +251,7 @@ impl<E> ListenerProtocol<E> {
 // accepts it and then recurses until Python's recursion limit kills the dispatcher.
 fn result_len(line: &[u8]) -> Option<usize> {
     let digits = std::str::from_utf8(line.get(RESULT_PREFIX_LEN..)?).ok()?;
-    usize::try_from(parse_py_int(digits)?).ok()
+    usize::try_from(pytext::parse_int(digits)?).ok()
 }
 
 #[cfg(test)]

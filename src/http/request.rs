@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-use super::response::Status;
 use super::url;
+use super::{Connection, Method, Status, Version};
 
 /// Largest accepted request head (request line + headers + blank line), decision D5.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -24,30 +24,6 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Most header lines in one head; more is answered like an oversized head.
 const MAX_HEADERS: usize = 128;
-
-/// The HTTP version of a request, echoed in the status line of its response (as medusa does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    Http10,
-    Http11,
-}
-
-impl Version {
-    /// `HTTP/1.0` or `HTTP/1.1`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::Http10 => "HTTP/1.0",
-            Version::Http11 => "HTTP/1.1",
-        }
-    }
-}
-
-/// Whether the connection stays open after the response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Connection {
-    KeepAlive,
-    Close,
-}
 
 /// Request headers in arrival order, looked up case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -82,8 +58,7 @@ impl Headers {
 /// One complete request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The method as sent (`GET`, `POST`, ...); methods are case-sensitive.
-    pub method: String,
+    pub method: Method,
     /// The raw request-target: path and query, still percent-encoded.
     pub target: String,
     pub version: Version,
@@ -349,9 +324,10 @@ fn parse_head(buf: &[u8]) -> HeadParse {
         Version::Http10 if headers.has_token("Connection", "keep-alive") => Connection::KeepAlive,
         Version::Http10 => Connection::Close,
     };
-    let body = body_length(method, &headers);
+    let method = Method::parse(method);
+    let body = body_length(&method, &headers);
     let request = Request {
-        method: method.to_string(),
+        method,
         target: target.to_string(),
         version,
         headers,
@@ -366,7 +342,7 @@ fn parse_head(buf: &[u8]) -> HeadParse {
 }
 
 /// Decides the body length from the head alone, before any body byte is read (D5).
-fn body_length(method: &str, headers: &Headers) -> Result<usize, Reject> {
+fn body_length(method: &Method, headers: &Headers) -> Result<usize, Reject> {
     if headers.get("Transfer-Encoding").is_some() {
         // Python clients never send chunked bodies; RFC 9112 §6.3 lets a server insist on a
         // Content-Length with 411.
@@ -394,7 +370,7 @@ fn body_length(method: &str, headers: &Headers) -> Result<usize, Reject> {
                 reason: "request body too large",
             }),
         },
-        None if method == "POST" => Err(Reject {
+        None if *method == Method::Post => Err(Reject {
             status: Status::LengthRequired,
             reason: "POST without Content-Length",
         }),
@@ -452,7 +428,7 @@ mod tests {
         let r = request(parse_all(
             b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello",
         ));
-        assert_eq!(r.method, "POST");
+        assert_eq!(r.method, Method::Post);
         assert_eq!(r.target, "/RPC2");
         assert_eq!(r.version, Version::Http11);
         assert_eq!(r.body, b"hello");
@@ -465,7 +441,7 @@ mod tests {
     #[test]
     fn get_without_length_has_empty_body() {
         let r = request(parse_all(b"GET /logtail/foo?x=1 HTTP/1.0\r\n\r\n"));
-        assert_eq!(r.method, "GET");
+        assert_eq!(r.method, Method::Get);
         assert_eq!(r.path(), "/logtail/foo");
         assert_eq!(r.query(), Some("x=1"));
         assert_eq!(r.version, Version::Http10);

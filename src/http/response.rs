@@ -8,67 +8,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::request::{Connection, Version};
+use super::{Connection, Status, Version};
 
 /// Our `Server:` header (the reference sends `Medusa/1.12`; no client checks it).
 pub const SERVER: &str = concat!("supervisor-rs/", env!("CARGO_PKG_VERSION"));
 
 /// The interim answer to `Expect: 100-continue`.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-
-/// The response statuses the control plane uses, with medusa's reason phrases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    SeeOther,
-    NotModified,
-    BadRequest,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    LengthRequired,
-    PayloadTooLarge,
-    RequestHeaderFieldsTooLarge,
-    InternalServerError,
-}
-
-impl Status {
-    pub fn code(self) -> u16 {
-        match self {
-            Status::Ok => 200,
-            Status::SeeOther => 303,
-            Status::NotModified => 304,
-            Status::BadRequest => 400,
-            Status::Unauthorized => 401,
-            Status::Forbidden => 403,
-            Status::NotFound => 404,
-            Status::MethodNotAllowed => 405,
-            Status::LengthRequired => 411,
-            Status::PayloadTooLarge => 413,
-            Status::RequestHeaderFieldsTooLarge => 431,
-            Status::InternalServerError => 500,
-        }
-    }
-
-    /// The reason phrase (medusa's table; 431 is RFC 6585's, medusa has none).
-    pub fn reason(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::SeeOther => "See Other",
-            Status::NotModified => "Not Modified",
-            Status::BadRequest => "Bad Request",
-            Status::Unauthorized => "Unauthorized",
-            Status::Forbidden => "Forbidden",
-            Status::NotFound => "Not Found",
-            Status::MethodNotAllowed => "Method Not Allowed",
-            Status::LengthRequired => "Length Required",
-            Status::PayloadTooLarge => "Request Entity Too Large",
-            Status::RequestHeaderFieldsTooLarge => "Request Header Fields Too Large",
-            Status::InternalServerError => "Internal Server Error",
-        }
-    }
-}
 
 /// How the bytes of a streamed body are framed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -101,9 +101,9 @@ impl LogFile {
         Ok(log)
     }
 
-    /// Rotates by time as well; the current file's period is the one of its last write.
-    pub fn set_period(&mut self, period: Option<Period>) {
-        let now = SystemTime::now();
+    /// Rotates by time as well; the current file's period is the one of its last write (of
+    /// `now` when empty).
+    pub fn set_period(&mut self, period: Option<Period>, now: SystemTime) {
         let since = match self.size {
             0 => now,
             _ => std::fs::metadata(&self.path)
@@ -122,18 +122,19 @@ impl LogFile {
         self.size
     }
 
-    /// Appends `data`, then rotates if the file reached `maxbytes`.
+    /// Appends `data`, then rotates if the file reached `maxbytes`; first, with a period,
+    /// rotates if `now` (the loop's time) passed its boundary.
     ///
     /// # Errors
     /// A failed write (full disk, removed directory): the caller reports it; the next write
     /// tries again.
-    pub fn write(&mut self, data: &[u8]) -> io::Result<Written> {
+    pub fn write(&mut self, data: &[u8], now: SystemTime) -> io::Result<Written> {
         if self.file.is_none() {
             self.reopen()?;
         }
         let mut rotated = false;
         if let Some((period, boundary)) = self.period {
-            let now = epoch_secs(SystemTime::now());
+            let now = epoch_secs(now);
             if now >= boundary {
                 self.period = Some((period, period.next_after(now)));
                 if self.size > 0 {
@@ -260,12 +261,18 @@ mod tests {
         let d = tmpdir("rot");
         let p = d.join("x.log");
         let mut f = LogFile::open(&p, 10, 2).unwrap();
-        assert_eq!(f.write(b"12345").unwrap(), Written::Appended);
-        assert_eq!(f.write(b"123456").unwrap(), Written::Rotated);
+        assert_eq!(
+            f.write(b"12345", SystemTime::now()).unwrap(),
+            Written::Appended
+        );
+        assert_eq!(
+            f.write(b"123456", SystemTime::now()).unwrap(),
+            Written::Rotated
+        );
         assert_eq!(len(&backup_name(&p, 1)), 11);
         assert_eq!(len(&p), 0);
-        f.write(b"abcdefghij").unwrap();
-        f.write(b"ABCDEFGHIJKL").unwrap();
+        f.write(b"abcdefghij", SystemTime::now()).unwrap();
+        f.write(b"ABCDEFGHIJKL", SystemTime::now()).unwrap();
         assert_eq!(len(&backup_name(&p, 1)), 12);
         assert_eq!(len(&backup_name(&p, 2)), 10);
         assert!(!backup_name(&p, 3).exists());
@@ -278,7 +285,10 @@ mod tests {
         let p = d.join("x.log");
         let max = 200 * 1024;
         let mut f = LogFile::open(&p, max, 10).unwrap();
-        assert_eq!(f.write(&vec![b'x'; 1 << 20]).unwrap(), Written::Rotated);
+        assert_eq!(
+            f.write(&vec![b'x'; 1 << 20], SystemTime::now()).unwrap(),
+            Written::Rotated
+        );
         let mut total = len(&p);
         for i in 1..=10 {
             let b = backup_name(&p, i);
@@ -297,12 +307,18 @@ mod tests {
         let d = tmpdir("trunc");
         let p = d.join("x.log");
         let mut f = LogFile::open(&p, 4, 0).unwrap();
-        assert_eq!(f.write(b"hello").unwrap(), Written::Rotated);
+        assert_eq!(
+            f.write(b"hello", SystemTime::now()).unwrap(),
+            Written::Rotated
+        );
         assert_eq!(len(&p), 0);
         assert!(!backup_name(&p, 1).exists());
         let mut g = LogFile::open(&d.join("y.log"), 0, 3).unwrap();
         for _ in 0..10 {
-            assert_eq!(g.write(b"0123456789").unwrap(), Written::Appended);
+            assert_eq!(
+                g.write(b"0123456789", SystemTime::now()).unwrap(),
+                Written::Appended
+            );
         }
         assert_eq!(g.size(), 100);
         std::fs::remove_dir_all(&d).unwrap();
@@ -329,11 +345,14 @@ mod tests {
         let d = tmpdir("period");
         let p = d.join("x.log");
         let mut f = LogFile::open(&p, 0, 3).unwrap();
-        f.set_period(Some(Period::Hourly));
-        assert_eq!(f.write(b"first hour\n").unwrap(), Written::Appended);
-        // As if the hour had ended since.
-        f.period = Some((Period::Hourly, 0));
-        assert_eq!(f.write(b"next hour\n").unwrap(), Written::Rotated);
+        let t0 = SystemTime::now();
+        f.set_period(Some(Period::Hourly), t0);
+        assert_eq!(f.write(b"first hour\n", t0).unwrap(), Written::Appended);
+        let next_hour = t0 + std::time::Duration::from_secs(3600);
+        assert_eq!(
+            f.write(b"next hour\n", next_hour).unwrap(),
+            Written::Rotated
+        );
         assert_eq!(std::fs::read(backup_name(&p, 1)).unwrap(), b"first hour\n");
         assert_eq!(std::fs::read(&p).unwrap(), b"next hour\n");
         assert!(f.period.is_some_and(|(_, b)| b > 0));
@@ -342,8 +361,8 @@ mod tests {
         let old = std::fs::File::options().write(true).open(&p).unwrap();
         old.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(3600))
             .unwrap();
-        g.set_period(Some(Period::Daily));
-        assert_eq!(g.write(b"today\n").unwrap(), Written::Rotated);
+        g.set_period(Some(Period::Daily), next_hour);
+        assert_eq!(g.write(b"today\n", next_hour).unwrap(), Written::Rotated);
         assert_eq!(std::fs::read(backup_name(&p, 2)).unwrap(), b"first hour\n");
         assert_eq!(std::fs::read(backup_name(&p, 1)).unwrap(), b"next hour\n");
         g.rotate_now().unwrap();
@@ -363,10 +382,10 @@ mod tests {
         let d = tmpdir("reopen");
         let p = d.join("x.log");
         let mut f = LogFile::open(&p, 0, 0).unwrap();
-        f.write(b"old").unwrap();
+        f.write(b"old", SystemTime::now()).unwrap();
         std::fs::rename(&p, d.join("moved.log")).unwrap();
         f.reopen().unwrap();
-        f.write(b"new").unwrap();
+        f.write(b"new", SystemTime::now()).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::read(d.join("moved.log")).unwrap(), b"old");
         f.clear().unwrap();

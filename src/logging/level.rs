@@ -43,7 +43,7 @@ impl Level {
             "blather" => Ok(Level::Blather),
             _ => Err(format!(
                 "bad logging level name {}",
-                crate::signame::py_repr(value)
+                crate::pytext::repr(value)
             )),
         }
     }

@@ -6,7 +6,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use crate::clock::epoch_secs;
 use crate::logging::file::LogFile;
 use crate::logging::level::Level;
 use crate::timefmt::log_stamp;
@@ -19,6 +21,8 @@ pub struct MainLog {
     syslog: bool,
     echo: bool,
     appended: bool,
+    /// The time lines are stamped with: the loop's turn, set by the reactor.
+    now: SystemTime,
 }
 
 /// Where the activity log goes.
@@ -34,11 +38,11 @@ pub struct MainLogSettings {
 }
 
 impl MainLog {
-    /// Opens the log as configured.
+    /// Opens the log as configured; lines are stamped `now` until [`MainLog::set_now`].
     ///
     /// # Errors
     /// The open error text (a start-up error).
-    pub fn open(s: &MainLogSettings) -> Result<MainLog, String> {
+    pub fn open(s: &MainLogSettings, now: SystemTime) -> Result<MainLog, String> {
         let file = match &s.path {
             Some(p) => Some(
                 LogFile::open(p, s.maxbytes, s.backups)
@@ -53,6 +57,7 @@ impl MainLog {
             syslog: s.path.is_none(),
             echo: s.echo,
             appended: false,
+            now,
         })
     }
 
@@ -69,19 +74,24 @@ impl MainLog {
         self.path.as_deref()
     }
 
-    /// Writes one message with the current wall time.
+    /// The time the next lines are stamped with.
+    pub fn set_now(&mut self, now: SystemTime) {
+        self.now = now;
+    }
+
+    /// Writes one message, stamped with the time last set.
     pub fn log(&mut self, level: Level, msg: &str) {
         if level < self.level {
             return;
         }
         let line = format!(
             "{} {} {}\n",
-            log_stamp(crate::daemon::clock::wall()),
+            log_stamp(epoch_secs(self.now)),
             level.code(),
             msg
         );
         if let Some(f) = self.file.as_mut() {
-            if f.write(line.as_bytes()).is_ok() {
+            if f.write(line.as_bytes(), self.now).is_ok() {
                 self.appended = true;
             }
         }
@@ -133,20 +143,27 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mainlog-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.log");
-        let mut log = MainLog::open(&MainLogSettings {
-            level: Level::Info,
-            path: Some(path.clone()),
-            maxbytes: 0,
-            backups: 0,
-            echo: false,
-        })
+        let mut log = MainLog::open(
+            &MainLogSettings {
+                level: Level::Info,
+                path: Some(path.clone()),
+                maxbytes: 0,
+                backups: 0,
+                echo: false,
+            },
+            SystemTime::now(),
+        )
         .unwrap();
         log.log(Level::Debug, "hidden");
         assert!(!log.take_appended());
+        let then = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_795_313_262_613);
+        log.set_now(then);
         log.log(Level::Warn, "received SIGTERM indicating exit request");
         assert!(log.take_appended());
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.len(), 24 + 5 + 41, "{text}");
+        // Stamped with the time the loop set, not a clock read of its own.
+        assert!(text.starts_with(&log_stamp(1_795_313_262.613)), "{text}");
         assert!(text.ends_with(" WARN received SIGTERM indicating exit request\n"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -6,6 +6,7 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::clock::Stopwatch;
 use crate::config::{Config, GroupConfig, Overrides, ProcessConfig};
 use crate::events::payload::Event;
 use crate::logging::level::Level;
@@ -105,13 +106,16 @@ impl Fake {
              {text}"
         );
         let cfg = config(&dir, &full);
-        let log = MainLog::open(&MainLogSettings {
-            level: Level::Info,
-            path: Some(dir.join("supervisord.log")),
-            maxbytes: 0,
-            backups: 0,
-            echo: false,
-        })
+        let log = MainLog::open(
+            &MainLogSettings {
+                level: Level::Info,
+                path: Some(dir.join("supervisord.log")),
+                maxbytes: 0,
+                backups: 0,
+                echo: false,
+            },
+            std::time::SystemTime::UNIX_EPOCH,
+        )
         .expect("activity log");
         let mut model = Model::new(cfg.clone(), log);
         for g in &cfg.groups {
@@ -252,7 +256,7 @@ impl Supervisor for Fake {
         self.wall
     }
 
-    fn elapsed(&self, _since: Instant) -> Duration {
+    fn elapsed(&self, _since: Stopwatch) -> Duration {
         self.elapsed
     }
 

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::clock::Stopwatch;
+
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::events::payload::Event;
 use crate::logging::level::Level;
@@ -43,8 +45,8 @@ pub trait Supervisor {
     fn now(&self) -> Instant;
     /// Wall time of this loop turn, in seconds since the epoch.
     fn wall(&self) -> f64;
-    /// The time spent since `since`, for work budgets within a turn.
-    fn elapsed(&self, since: Instant) -> Duration;
+    /// The loop's own work since `since`, for a budget within a turn (D9).
+    fn elapsed(&self, since: Stopwatch) -> Duration;
     /// The loop turn, counted.
     fn turn(&self) -> u64;
     /// Polls the waiting answers again next turn, without sleeping.

@@ -17,6 +17,8 @@
 
 use std::ffi::CString;
 
+use crate::sys::errno_name;
+
 /// The kernel's signal-set size for rt_sigaction/rt_sigprocmask (64 signals).
 const KERNEL_SIGSET_BYTES: usize = 8;
 
@@ -334,58 +336,9 @@ fn sys(nr: libc::c_long, a: [usize; 4]) -> isize {
 /// or the daemon must wait for its exec (`CLONE_VFORK`).
 pub const CONCURRENT: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
-/// The symbolic name of an errno (`ENOENT`), as Python's `errno.errorcode` gives it.
-/// Allocation-free so the child may call it.
-pub fn errno_name(err: i32) -> &'static str {
-    const NAMES: &[(i32, &str)] = &[
-        (libc::EPERM, "EPERM"),
-        (libc::ENOENT, "ENOENT"),
-        (libc::ESRCH, "ESRCH"),
-        (libc::EINTR, "EINTR"),
-        (libc::EIO, "EIO"),
-        (libc::ENXIO, "ENXIO"),
-        (libc::E2BIG, "E2BIG"),
-        (libc::ENOEXEC, "ENOEXEC"),
-        (libc::EBADF, "EBADF"),
-        (libc::ECHILD, "ECHILD"),
-        (libc::EAGAIN, "EAGAIN"),
-        (libc::ENOMEM, "ENOMEM"),
-        (libc::EACCES, "EACCES"),
-        (libc::EFAULT, "EFAULT"),
-        (libc::EBUSY, "EBUSY"),
-        (libc::EEXIST, "EEXIST"),
-        (libc::ENOTDIR, "ENOTDIR"),
-        (libc::EISDIR, "EISDIR"),
-        (libc::EINVAL, "EINVAL"),
-        (libc::ENFILE, "ENFILE"),
-        (libc::EMFILE, "EMFILE"),
-        (libc::ETXTBSY, "ETXTBSY"),
-        (libc::ENOSPC, "ENOSPC"),
-        (libc::EROFS, "EROFS"),
-        (libc::EPIPE, "EPIPE"),
-        (libc::ENAMETOOLONG, "ENAMETOOLONG"),
-        (libc::ELOOP, "ELOOP"),
-        (libc::ELIBBAD, "ELIBBAD"),
-        (libc::EADDRINUSE, "EADDRINUSE"),
-        (libc::EADDRNOTAVAIL, "EADDRNOTAVAIL"),
-        (libc::ECONNREFUSED, "ECONNREFUSED"),
-    ];
-    NAMES
-        .iter()
-        .find(|(n, _)| *n == err)
-        .map_or("EUNKNOWN", |(_, s)| s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errno_names() {
-        assert_eq!(errno_name(libc::ENOENT), "ENOENT");
-        assert_eq!(errno_name(libc::EACCES), "EACCES");
-        assert_eq!(errno_name(9999), "EUNKNOWN");
-    }
 
     #[test]
     fn fd_names_parse_as_numbers_and_nothing_else_does() {

@@ -9,7 +9,7 @@ use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use crate::signame::py_repr;
+use crate::pytext;
 
 /// Why a command cannot be run; `Display` is Supervisor's `spawnerr` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn split(command: &str) -> Result<Vec<String>, CommandError> {
             };
             Err(CommandError::NotExecutable(format!(
                 "can't parse command {}: {why}",
-                py_repr(command)
+                pytext::repr(command)
             )))
         }
     }
@@ -93,7 +93,7 @@ pub fn resolve(
             .find_map(|cand| std::fs::metadata(&cand).ok().map(|m| (cand, Some(m))))
             .unwrap_or((PathBuf::from(&program), None))
     };
-    let shown = py_repr(&filename.to_string_lossy());
+    let shown = pytext::repr(&filename.to_string_lossy());
     let Some(meta) = meta else {
         return Err(CommandError::NotFound(format!(
             "can't find command {shown}"

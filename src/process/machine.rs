@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::clock::{after, after_secs};
 use crate::config::beyond::ReadyCheck;
 use crate::config::{AutoRestart, ProcessConfig};
 use crate::logging::level::Level;
@@ -17,7 +18,6 @@ use crate::process::exit::ExitStatus;
 use crate::process::policy::{self, RestartWindow};
 use crate::signame::signame;
 use crate::states::ProcessState;
-use crate::timefmt::{after, after_secs};
 
 /// Something that happened to the process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -942,7 +942,7 @@ mod tests {
         t.cfg.stopwaitsecs = i64::MAX;
         t.feed(0.0, Input::Start);
         t.feed(0.0, Input::Spawned { pid: 100 });
-        assert_eq!(t.m.deadline(), Some(t.t0 + crate::timefmt::FAR));
+        assert_eq!(t.m.deadline(), Some(t.t0 + crate::clock::FAR));
         t.feed(1.0, Input::Stop);
         assert_eq!(t.m.state(), S::Stopping);
         assert!(t.m.deadline().is_some());

@@ -52,8 +52,9 @@ pub fn int(params: &[Value], i: usize) -> Result<i64, Fault> {
         Some(Value::Int(n)) => Ok(i64::from(*n)),
         Some(Value::Int64(n)) => Ok(*n),
         Some(Value::Bool(b)) => Ok(i64::from(*b)),
-        Some(Value::String(s)) => crate::signame::parse_py_int(s)
-            .ok_or_else(|| Fault::new(FaultCode::IncorrectParameters)),
+        Some(Value::String(s)) => {
+            crate::pytext::parse_int(s).ok_or_else(|| Fault::new(FaultCode::IncorrectParameters))
+        }
         _ => Err(Fault::new(FaultCode::IncorrectParameters)),
     }
 }
@@ -74,7 +75,7 @@ pub fn show(value: &Value) -> String {
         Value::Int64(n) => n.to_string(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
-        Value::Double(d) => d.to_string(),
+        Value::Double(d) => crate::pytext::float_repr(*d),
         Value::String(s) => s.clone(),
         Value::Array(_) => "[...]".into(),
         Value::Struct(_) => "{...}".into(),
@@ -103,5 +104,13 @@ mod tests {
         assert_eq!(int(&[Value::String(" 12 ".into())], 0).unwrap(), 12);
         assert_eq!(int_value(3_000_000_000), Value::Int64(3_000_000_000));
         assert_eq!(int_value(5), Value::Int(5));
+    }
+
+    #[test]
+    fn shown_values_read_as_python_str_does() {
+        // `'type:%s' % 5.0` in the reference's REMOTE_COMMUNICATION payload.
+        assert_eq!(show(&Value::Double(5.0)), "5.0");
+        assert_eq!(show(&Value::Bool(true)), "True");
+        assert_eq!(show(&Value::Nil), "None");
     }
 }

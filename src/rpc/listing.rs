@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use crate::clock::Stopwatch;
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::model::{Model, ProcId, Supervisor};
 use crate::rpc::codec::Writer;
@@ -93,7 +94,7 @@ impl Listing {
 
     /// Writes entries until [`SLICE`] is used; true once all are written.
     fn write_slice(&mut self, d: &mut dyn Supervisor) -> bool {
-        let started = d.now();
+        let started = Stopwatch::start();
         let now = d.wall();
         loop {
             if !self.write_next(d.model(), now) {

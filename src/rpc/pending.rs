@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::rpc::Value;
 
+use crate::clock;
 use crate::model::{ProcId, Supervisor};
 use crate::rpc::args::record;
 use crate::rpc::faults::{Fault, FaultCode};
@@ -219,7 +220,7 @@ pub fn run_calls(
     rest: &mut VecDeque<Value>,
     bytes: &mut usize,
 ) -> Result<Option<Pending>, Fault> {
-    let started = d.now();
+    let started = clock::Stopwatch::start();
     while let Some(call) = rest.pop_front() {
         let outcome = match one_call(d, &call) {
             Ok(Reply::Now(v)) => Ok(v),

@@ -5,10 +5,6 @@
 //! it cannot forge a form that passes, even though the browser would add the Basic
 //! credentials on its own.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::io::Read;
-
 /// Random bytes in a token (128 bits).
 const BYTES: usize = 16;
 
@@ -17,21 +13,10 @@ const BYTES: usize = 16;
 pub struct CsrfToken(String);
 
 impl CsrfToken {
-    /// A fresh token from `/dev/urandom`.
+    /// A fresh token from the kernel's random source.
     pub fn generate() -> CsrfToken {
         let mut bytes = [0u8; BYTES];
-        let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
-        if read.is_err() {
-            // Without /dev (a bare chroot): SipHash keyed by the random keys std draws from
-            // getrandom(2) for hash maps is still unpredictable from outside.
-            for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-                let mut h = RandomState::new().build_hasher();
-                h.write_usize(i);
-                for (b, v) in chunk.iter_mut().zip(h.finish().to_le_bytes()) {
-                    *b = v;
-                }
-            }
-        }
+        crate::sys::random_bytes(&mut bytes);
         CsrfToken(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
 

@@ -78,15 +78,22 @@ pub fn close(out: &mut String) {
     );
 }
 
+/// What a message reports, which decides how it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    /// A failure: shown as an error.
+    Error,
+}
+
 /// The message area: always present (the script fills it), `status_msg` when it says
 /// something, as the reference's, and `error` too when it reports a failure.
-pub fn message(out: &mut String, message: Option<&str>, error: bool) {
+pub fn message(out: &mut String, message: Option<&str>, tone: Tone) {
     match message {
         Some(m) => {
-            out.push_str(if error {
-                "<div id=\"message\" class=\"status_msg error\" role=\"status\">"
-            } else {
-                "<div id=\"message\" class=\"status_msg\" role=\"status\">"
+            out.push_str(match tone {
+                Tone::Error => "<div id=\"message\" class=\"status_msg error\" role=\"status\">",
+                Tone::Info => "<div id=\"message\" class=\"status_msg\" role=\"status\">",
             });
             escape_into(out, m);
             out.push_str("</div>\n");
@@ -113,7 +120,7 @@ mod tests {
     fn frame_carries_version_identifier_and_assets() {
         let mut out = String::new();
         open(&mut out, PageKind::Notice, "T<", "id&", "");
-        message(&mut out, Some("<b>"), false);
+        message(&mut out, Some("<b>"), Tone::Info);
         close(&mut out);
         assert!(out.contains("<title>T&lt;</title>"));
         assert!(out.contains(">id&amp;</span>"));

@@ -2,9 +2,9 @@
 //! valid token, and the answer to an action that does not exist (D5, D8).
 
 use super::action::{Action, BadAction};
-use super::html::{self, escape_into, PageKind};
+use super::html::{self, escape_into, PageKind, Tone};
 
-fn page(title: &str, identifier: &str, message: &str, error: bool, body: &str) -> String {
+fn page(title: &str, identifier: &str, message: &str, tone: Tone, body: &str) -> String {
     let mut out = String::with_capacity(2048);
     html::open(
         &mut out,
@@ -16,7 +16,7 @@ fn page(title: &str, identifier: &str, message: &str, error: bool, body: &str) -
     out.push_str("<h1>");
     escape_into(&mut out, title);
     out.push_str("</h1>\n");
-    html::message(&mut out, Some(message), error);
+    html::message(&mut out, Some(message), tone);
     out.push_str(body);
     html::close(&mut out);
     out
@@ -46,7 +46,7 @@ pub fn confirm(action: &Action, token: &str, identifier: &str) -> String {
          press the button to do it.",
         lower_first(&label)
     );
-    page("Confirm", identifier, &message, false, &body)
+    page("Confirm", identifier, &message, Tone::Info, &body)
 }
 
 fn lower_first(text: &str) -> String {
@@ -64,7 +64,7 @@ pub fn refused(identifier: &str) -> String {
         "This form does not carry this supervisord's security token (it may come from another \
          site, or from a page loaded before supervisord restarted), so nothing was done. \
          Reload the status page and try again.",
-        true,
+        Tone::Error,
         "",
     )
 }
@@ -75,7 +75,7 @@ pub fn bad_action(error: &BadAction, identifier: &str) -> String {
         "Bad request",
         identifier,
         &format!("{error}: nothing was done."),
-        true,
+        Tone::Error,
         "",
     )
 }

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::action::is_error;
-use super::html::{self, escape_into, PageKind};
+use super::html::{self, escape_into, PageKind, Tone};
 use crate::http::url;
 use crate::states::ProcessState;
 
@@ -102,8 +102,12 @@ impl StatusPage<'_> {
             self.identifier,
             &top,
         );
-        let error = self.message.is_some_and(is_error);
-        html::message(&mut out, self.message, error);
+        let tone = if self.message.is_some_and(is_error) {
+            Tone::Error
+        } else {
+            Tone::Info
+        };
+        html::message(&mut out, self.message, tone);
         self.toolbar(&mut out);
         out.push_str("<div id=\"status\">\n");
         if self.rows.is_empty() {

@@ -8,7 +8,7 @@ use super::super::format::{clear_result, fault, result_name, split_namespec};
 use super::super::http_stream::Followed;
 use super::super::reply::{self, ProcessInfo, ProcessResult};
 use super::int_param;
-use crate::signame::{parse_py_int, py_repr};
+use crate::pytext;
 use crate::states::ProcessState;
 
 /// Bytes shown by `tail` and `maintail` without `-N`.
@@ -26,7 +26,7 @@ fn amount(modifier: &str) -> Option<Amount> {
     if what == "f" {
         return Some(Amount::Follow);
     }
-    parse_py_int(what).map(Amount::Bytes)
+    pytext::parse_int(what).map(Amount::Bytes)
 }
 
 impl Controller<'_> {
@@ -54,7 +54,7 @@ impl Controller<'_> {
             [name, .., last] => {
                 let channel = last.to_lowercase();
                 if channel != "stdout" && channel != "stderr" {
-                    self.say(&format!("Error: bad channel {}", py_repr(&channel)));
+                    self.say(&format!("Error: bad channel {}", pytext::repr(&channel)));
                     self.exit_status = exit::GENERIC;
                     return Ok(Flow::Continue);
                 }

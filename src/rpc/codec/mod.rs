@@ -49,7 +49,7 @@ impl CallError {
     pub fn log_message(&self, body: &[u8]) -> String {
         format!(
             "XML-RPC request data {} is invalid: {}",
-            python_repr(&String::from_utf8_lossy(body)),
+            crate::pytext::repr(&String::from_utf8_lossy(body)),
             self.reason()
         )
     }
@@ -70,43 +70,6 @@ fn unmarshallable(detail: impl Into<String>) -> CallError {
     CallError::Unmarshallable(detail.into())
 }
 
-/// Python's `repr(str)` for the log line: single quotes unless the text has `'` and no `"`;
-/// backslash escapes for the quote, `\`, `\t`, `\n`, `\r` and other non-printable characters
-/// (ASCII and Latin-1 controls exactly; other non-printables approximately).
-fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_printable(c) => out.push(c),
-            c if u32::from(c) < 0x100 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c if u32::from(c) < 0x10000 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-fn is_printable(c: char) -> bool {
-    !(c.is_control()
-        || (c.is_whitespace() && c != ' ')
-        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,15 +86,6 @@ mod tests {
         assert_eq!(
             CallError::NoMethodName.log_message("<?xml version='1.0'?><foo>\t'\"é</foo>".as_bytes()),
             "XML-RPC request data '<?xml version=\\'1.0\\'?><foo>\\t\\'\"é</foo>' is invalid: no method name"
-        );
-    }
-
-    #[test]
-    fn python_repr_quotes_and_escapes() {
-        assert_eq!(python_repr("it's"), "\"it's\"");
-        assert_eq!(
-            python_repr("a\\b\n\r\u{0}\u{7f}\u{85}\u{a0}\u{2028}é€"),
-            "'a\\\\b\\n\\r\\x00\\x7f\\x85\\xa0\\u2028é€'"
         );
     }
 }
