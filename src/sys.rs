@@ -19,6 +19,19 @@ pub struct LocalTime {
     pub weekday: u32,
 }
 
+/// Fixes glibc malloc's thresholds at its initial values (128 KiB). Left dynamic, they rise
+/// when a large buffer is freed (the configuration at start-up, a 12 MB answer at 10,000
+/// programs): later medium allocations then come from the heap and its free top is no longer
+/// given back, so the daemon stays larger for good. 10,000 programs: 56 -> 40 MB resident.
+pub fn fix_malloc_thresholds() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+    }
+}
+
 /// Converts seconds since the epoch to local time (the process's `TZ`).
 pub fn localtime(secs: i64) -> LocalTime {
     let t = secs as libc::time_t;

@@ -10,6 +10,7 @@
     clippy::disallowed_methods
 )]
 
+mod big_answers; // D9: listings of thousands of processes written a slice per turn
 mod budgets; // D9/D10: absurd deadlines, crash loops, SIGHUP storms
 mod budgets_http; // D9: floods, slowloris, EMFILE, unauthenticated bodies, amplification
 mod check_config; // --check-config warnings and errors

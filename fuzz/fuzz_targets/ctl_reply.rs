@@ -5,8 +5,9 @@
 use std::io::{self, Read, Write};
 
 use libfuzzer_sys::fuzz_target;
-use supervisor::ctl::client::{call_over, Server};
-use supervisor::ctl::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult};
+use supervisor::ctl::client::{call_over, Rows, Server};
+use supervisor::ctl::reply::{Changes, ConfigInfo, ProcessInfo, ProcessResult, PROCESS_INFO_KEYS};
+use supervisor::rpc::codec::{parse_method_response, parse_struct_rows, Answer};
 
 /// The server's side of the connection: it answers `reply`, whatever was asked.
 struct Canned<'a> {
@@ -51,5 +52,17 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             let _ = (e.to_string(), e.fault_code(), e.is_unauthorized());
         }
+    }
+    // The table's way of reading a body (members picked out of the structs as they are
+    // read) agrees with reading the whole value.
+    if let Some(rows) = parse_struct_rows(data, &PROCESS_INFO_KEYS) {
+        let Ok(Answer::Value(value)) = parse_method_response(data) else {
+            panic!("rows read from a body that is not a value");
+        };
+        assert_eq!(
+            Rows::Rows(rows.clone()),
+            Rows::from_value(value, &PROCESS_INFO_KEYS)
+        );
+        let _ = ProcessInfo::from_rows(Rows::Rows(rows));
     }
 });

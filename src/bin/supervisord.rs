@@ -8,6 +8,7 @@ use supervisor::daemon::core::Loader;
 use supervisor::daemon::run::{self, StartupError};
 
 fn main() -> ExitCode {
+    supervisor::sys::fix_malloc_thresholds();
     let command = match args::parse(std::env::args_os()) {
         Ok(command) => command,
         Err(e) => return usage_error(&e),

@@ -18,7 +18,7 @@ use super::endpoint::Endpoint;
 use super::http::{self, BasicAuth};
 use super::http_stream::{self, Background, Followed};
 use super::interrupt::Interrupt;
-use crate::rpc::codec::{self, Answer};
+use crate::rpc::codec::{self, Answer, Row};
 
 /// The server supervisorctl talks to and the credentials it presents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +136,23 @@ pub trait Remote {
     /// Faults, connection and HTTP failures, unreadable replies.
     fn call(&self, server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError>;
 
+    /// A call whose answer should be an array of structs of which only the members `keys`
+    /// are wanted (`getAllProcessInfo` of thousands of processes).
+    ///
+    /// # Errors
+    ///
+    /// As [`Remote::call`].
+    fn call_rows(
+        &self,
+        server: &Server,
+        method: &str,
+        params: Vec<Value>,
+        keys: &[&str],
+    ) -> Result<Rows, CallError> {
+        self.call(server, method, params)
+            .map(|v| Rows::from_value(v, keys))
+    }
+
     /// Streams `path` (`/logtail/...`, `/mainlogtail`) to `out` until Ctrl-C or the end of the
     /// stream; failures go to `err` as the reference reports them.
     fn follow(
@@ -166,6 +183,30 @@ pub trait Remote {
         server: &Server,
         paths: Vec<String>,
     ) -> Result<Box<dyn Running>, CallError>;
+}
+
+/// What [`Remote::call_rows`] answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rows {
+    /// Each struct's wanted members, in the order asked (`None` when absent).
+    Rows(Vec<Row>),
+    /// Not an array of structs: the commands say what is wrong with it.
+    Other(Value),
+}
+
+impl Rows {
+    /// The rows of an answer already read whole.
+    pub fn from_value(value: Value, keys: &[&str]) -> Rows {
+        match &value {
+            Value::Array(items) if items.iter().all(|i| i.as_struct().is_some()) => Rows::Rows(
+                items
+                    .iter()
+                    .map(|item| keys.iter().map(|k| item.get(k).cloned()).collect())
+                    .collect(),
+            ),
+            _ => Rows::Other(value),
+        }
+    }
 }
 
 /// Something that runs until it is dropped.
@@ -215,6 +256,27 @@ impl Network {
 impl Remote for Network {
     fn call(&self, server: &Server, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
         call(server, method, params)
+    }
+
+    fn call_rows(
+        &self,
+        server: &Server,
+        method: &str,
+        params: Vec<Value>,
+        keys: &[&str],
+    ) -> Result<Rows, CallError> {
+        let endpoint = Endpoint::parse(&server.url).map_err(CallError::BadUrl)?;
+        let body = codec::write_method_call(method, &params);
+        let reply = exchange(
+            server,
+            &endpoint.host_header(),
+            || endpoint.connect(),
+            &body,
+        )?;
+        match codec::parse_struct_rows(&reply, keys) {
+            Some(rows) => Ok(Rows::Rows(rows)),
+            None => answer(server, &reply).map(Rows::Other),
+        }
     }
 
     fn follow(
@@ -286,7 +348,12 @@ pub fn call_over<S: Read + Write>(
 ) -> Result<Value, CallError> {
     let body = codec::write_method_call(method, &params);
     let reply = exchange(server, host, connect, &body)?;
-    match codec::parse_method_response(&reply) {
+    answer(server, &reply)
+}
+
+/// The value (or fault) a reply body carries.
+fn answer(server: &Server, reply: &[u8]) -> Result<Value, CallError> {
+    match codec::parse_method_response(reply) {
         Ok(Answer::Value(value)) => Ok(value),
         Ok(Answer::Fault { code, string }) => Err(CallError::Fault { code, string }),
         Err(e) => Err(CallError::Exchange {

@@ -12,7 +12,7 @@ use std::io::Write;
 
 use crate::rpc::Value;
 
-use super::client::{CallError, Remote, Server};
+use super::client::{CallError, Remote, Rows, Server};
 use super::format::fault;
 use super::json::{Doc, Json};
 use super::reply::{self, Shape};
@@ -353,6 +353,20 @@ impl<'a> Controller<'a> {
     ) -> Result<T, CallError> {
         let value = self.call(method, params)?;
         parse(&value).map_err(|detail| CallError::BadReply {
+            method: method.to_string(),
+            detail,
+        })
+    }
+
+    /// [`Controller::call_as`] of an array of structs of which only `keys` are read.
+    pub(super) fn call_rows_as<T>(
+        &self,
+        method: &str,
+        keys: &[&str],
+        parse: impl FnOnce(Rows) -> Shape<T>,
+    ) -> Result<T, CallError> {
+        let rows = self.remote.call_rows(&self.server, method, vec![], keys)?;
+        parse(rows).map_err(|detail| CallError::BadReply {
             method: method.to_string(),
             detail,
         })

@@ -141,6 +141,9 @@ pub fn read_head(r: &mut impl Read) -> io::Result<(ResponseHead, Vec<u8>)> {
     }
 }
 
+/// Most body bytes reserved on the word of a `Content-Length`.
+const RESERVE_AT_ONCE: usize = 64 << 20;
+
 /// Reads the whole body of a response whose head is `head`; `pre` holds body bytes already
 /// read with the head.
 ///
@@ -152,6 +155,9 @@ pub fn read_body(r: &mut impl Read, framing: Framing, pre: Vec<u8>) -> io::Resul
         Framing::Length(len) => {
             let mut body = pre;
             body.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+            // At once, up to a bound: a 12 MB answer no longer grows (and copies) by doubling.
+            let missing = usize::try_from(len).unwrap_or(0).saturating_sub(body.len());
+            body.reserve_exact(missing.min(RESERVE_AT_ONCE));
             let missing = len.saturating_sub(body.len() as u64);
             r.take(missing).read_to_end(&mut body)?;
             if (body.len() as u64) < len {

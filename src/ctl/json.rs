@@ -60,6 +60,8 @@ impl Json {
                     .collect(),
             ),
             Value::Nil => Json::Null,
+            // Only the daemon writes these; read back, it is the value it encodes.
+            Value::Encoded(e) => e.decode().map_or(Json::Null, |v| Json::from_value(&v)),
         }
     }
 

@@ -5,6 +5,8 @@
 
 use crate::rpc::Value;
 
+use super::client::Rows;
+
 /// One `getProcessInfo` / `getAllProcessInfo` struct (the keys supervisorctl uses).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessInfo {
@@ -121,7 +123,75 @@ impl ProcessInfo {
     pub fn list(v: &Value) -> Shape<Vec<ProcessInfo>> {
         array(v)?.iter().map(ProcessInfo::from_value).collect()
     }
+
+    /// [`ProcessInfo::list`] of rows of [`PROCESS_INFO_KEYS`], with the same errors.
+    pub fn from_rows(rows: Rows) -> Shape<Vec<ProcessInfo>> {
+        let rows = match rows {
+            Rows::Rows(rows) => rows,
+            Rows::Other(v) => return ProcessInfo::list(&v),
+        };
+        rows.into_iter()
+            .map(|row| {
+                let mut m = RowFields(PROCESS_INFO_KEYS.iter().copied().zip(row));
+                Ok(ProcessInfo {
+                    group: m.text()?,
+                    name: m.text()?,
+                    state: m.integer()?,
+                    statename: m.text()?,
+                    description: m.text()?,
+                    pid: m.integer()?,
+                })
+            })
+            .collect()
+    }
 }
+
+/// The members of a row, taken in the order they were asked for, with the complaints
+/// [`field`], [`text`], [`integer`] and [`boolean`] make of a whole struct.
+struct RowFields<I>(I);
+
+impl<'k, I: Iterator<Item = (&'k str, Option<Value>)>> RowFields<I> {
+    fn next(&mut self) -> Shape<(&'k str, Value)> {
+        let (key, v) = self.0.next().ok_or("no such member")?;
+        v.map(|v| (key, v))
+            .ok_or_else(|| format!("no {key:?} field"))
+    }
+
+    fn text(&mut self) -> Shape<String> {
+        match self.next()? {
+            (_, Value::String(s)) => Ok(s),
+            (key, _) => Err(format!("{key:?} is not a string")),
+        }
+    }
+
+    fn integer(&mut self) -> Shape<i64> {
+        let (key, v) = self.next()?;
+        int(&v).ok_or_else(|| format!("{key:?} is not an integer"))
+    }
+
+    fn boolean(&mut self) -> Shape<bool> {
+        let (key, v) = self.next()?;
+        v.as_bool()
+            .or_else(|| int(&v).map(|n| n != 0))
+            .ok_or_else(|| format!("{key:?} is not a boolean"))
+    }
+}
+
+/// The members of a `getAllConfigInfo` struct `avail` reads, in the order
+/// [`ConfigInfo::from_value`] checks them.
+pub const CONFIG_INFO_KEYS: [&str; 6] = [
+    "group",
+    "name",
+    "inuse",
+    "autostart",
+    "group_prio",
+    "process_prio",
+];
+
+/// The members of a `getProcessInfo` struct supervisorctl reads, in the order
+/// [`ProcessInfo::from_value`] checks them.
+pub const PROCESS_INFO_KEYS: [&str; 6] =
+    ["group", "name", "state", "statename", "description", "pid"];
 
 impl ProcessResult {
     pub fn from_value(v: &Value) -> Shape<ProcessResult> {
@@ -159,6 +229,44 @@ impl ConfigInfo {
 
     pub fn list(v: &Value) -> Shape<Vec<ConfigInfo>> {
         array(v)?.iter().map(ConfigInfo::from_value).collect()
+    }
+
+    /// The members `avail` reads: [`CONFIG_INFO_KEYS`], then issue 14's keys.
+    pub fn keys() -> Vec<&'static str> {
+        CONFIG_INFO_KEYS
+            .iter()
+            .chain(crate::config::beyond::KEYS)
+            .copied()
+            .collect()
+    }
+
+    /// [`ConfigInfo::list`] of rows of [`ConfigInfo::keys`], with the same errors.
+    pub fn from_rows(rows: Rows) -> Shape<Vec<ConfigInfo>> {
+        let rows = match rows {
+            Rows::Rows(rows) => rows,
+            Rows::Other(v) => return ConfigInfo::list(&v),
+        };
+        let keys = ConfigInfo::keys();
+        rows.into_iter()
+            .map(|row| {
+                let mut m = RowFields(keys.iter().copied().zip(row));
+                Ok(ConfigInfo {
+                    group: m.text()?,
+                    name: m.text()?,
+                    inuse: m.boolean()?,
+                    autostart: m.boolean()?,
+                    group_prio: m.integer()?,
+                    process_prio: m.integer()?,
+                    beyond: m
+                        .0
+                        .filter_map(|(k, v)| match v {
+                            Some(Value::String(s)) => Some(format!("{k}={s}")),
+                            _ => None,
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -236,6 +344,62 @@ mod tests {
                 pid: 5,
             }])
         );
+    }
+
+    /// Read from rows (the table's way) or from the whole structs, the same records and
+    /// the same complaints.
+    #[test]
+    fn rows_read_as_the_whole_structs() {
+        let good = st(&[
+            ("group", s("g")),
+            ("name", s("p")),
+            ("state", Value::Int(20)),
+            ("statename", s("RUNNING")),
+            ("description", s("pid 5, uptime 0:00:01")),
+            ("pid", Value::Int64(5)),
+            ("spawnerr", s("")),
+        ]);
+        let cases = [
+            Value::Array(vec![good.clone(), good.clone()]),
+            Value::Array(vec![]),
+            Value::Array(vec![good.clone(), st(&[("group", s("g"))])]),
+            Value::Array(vec![st(&[("group", s("g")), ("name", Value::Int(1))])]),
+            Value::Array(vec![st(&[
+                ("group", s("g")),
+                ("name", s("p")),
+                ("state", s("x")),
+            ])]),
+            Value::Array(vec![good.clone(), s("x")]),
+            s("x"),
+        ];
+        for v in cases {
+            let rows = Rows::from_value(v.clone(), &PROCESS_INFO_KEYS);
+            assert_eq!(ProcessInfo::from_rows(rows), ProcessInfo::list(&v), "{v:?}");
+        }
+        let config = st(&[
+            ("group", s("g")),
+            ("name", s("p")),
+            ("inuse", Value::Bool(true)),
+            ("autostart", Value::Int(0)),
+            ("group_prio", Value::Int64(7)),
+            ("process_prio", Value::Int(-1)),
+            ("depends_on", s("a")),
+            ("restart_delay", Value::Int(3)),
+        ]);
+        let cases = [
+            Value::Array(vec![config.clone()]),
+            Value::Array(vec![st(&[("group", s("g")), ("name", s("p"))])]),
+            Value::Array(vec![st(&[
+                ("group", s("g")),
+                ("name", s("p")),
+                ("inuse", s("yes")),
+            ])]),
+            Value::Int(3),
+        ];
+        for v in cases {
+            let rows = Rows::from_value(v.clone(), &ConfigInfo::keys());
+            assert_eq!(ConfigInfo::from_rows(rows), ConfigInfo::list(&v), "{v:?}");
+        }
     }
 
     #[test]

@@ -398,6 +398,17 @@ impl Daemon {
         self.flush_conn(id);
     }
 
+    /// [`Daemon::send`] of `bytes[start..]`.
+    pub fn send_from(&mut self, id: ConnId, bytes: Vec<u8>, start: usize) {
+        if let Some(access) = self.access.get_mut(&id) {
+            access.sent(bytes.get(start..).unwrap_or_default());
+        }
+        if let Some(conn) = self.http.conns.get_mut(&id) {
+            conn.out.push_from(bytes, start);
+        }
+        self.flush_conn(id);
+    }
+
     /// Writes queued output until the socket is full; manages WRITABLE interest; finishes a
     /// closing connection once everything is out.
     pub fn flush_conn(&mut self, id: ConnId) {

@@ -40,6 +40,17 @@ impl OutBuf {
         }
     }
 
+    /// Queues `bytes[start..]`, taking the vector as it is when nothing is pending.
+    pub fn push_from(&mut self, bytes: Vec<u8>, start: usize) {
+        if self.is_empty() {
+            self.sent = start.min(bytes.len());
+            self.buf = bytes;
+        } else {
+            self.buf
+                .extend_from_slice(bytes.get(start..).unwrap_or_default());
+        }
+    }
+
     /// Marks `n` more bytes as written.
     pub fn consume(&mut self, n: usize) {
         self.sent = self.sent.saturating_add(n).min(self.buf.len());
@@ -76,6 +87,19 @@ mod tests {
         assert!(out.is_empty());
         out.push(b"ij".to_vec());
         assert_eq!(out.unsent(), b"ij");
+    }
+
+    #[test]
+    fn a_buffer_is_taken_from_an_offset() {
+        let mut out = OutBuf::default();
+        out.push_from(b"    head body".to_vec(), 4);
+        assert_eq!(out.unsent(), b"head body");
+        out.push_from(b"xx more".to_vec(), 2);
+        assert_eq!(out.unsent(), b"head body more");
+        out.consume(14);
+        assert!(out.is_empty());
+        out.push_from(b"ab".to_vec(), 9);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -198,11 +198,12 @@ impl Daemon {
         connection: Connection,
         result: Result<Value, Fault>,
     ) {
-        let body = match &result {
-            Ok(v) => codec::write_response(v),
-            Err(f) => codec::write_fault(f),
+        let (body, room) = match result {
+            Ok(v) => codec::into_response_with_room(v),
+            Err(f) => (codec::write_fault(&f), 0),
         };
-        self.send(id, response::xml(version, connection, self.now.wall, &body));
+        let (bytes, start) = response::xml_in_room(version, connection, self.now.wall, body, room);
+        self.send_from(id, bytes, start);
         self.end_access(id);
         self.close_if_asked(id, connection);
     }

@@ -84,10 +84,14 @@ impl Response {
 
     /// The whole response: head with `Content-Length`, then `body`.
     pub fn body(self, body: &[u8]) -> Vec<u8> {
-        let length = body.len().to_string();
-        let mut out = self.head(&[("Content-Length", &length)]);
+        let mut out = self.head_of_length(body.len());
         out.extend_from_slice(body);
         out
+    }
+
+    /// The head of a complete response whose body of `length` bytes follows it.
+    pub fn head_of_length(self, length: usize) -> Vec<u8> {
+        self.head(&[("Content-Length", &length.to_string())])
     }
 
     /// The head of a body that is streamed afterwards, and how to frame its pieces: chunked for
@@ -170,6 +174,38 @@ pub fn head_only(mut response: Vec<u8>) -> Vec<u8> {
         response.truncate(end.saturating_add(4));
     }
     response
+}
+
+/// [`xml`] of the document at `bytes[room..]`, its head written into the room before it
+/// when it fits (no copy of a large body); the response is `bytes[start..]`, `start`
+/// returned.
+pub fn xml_in_room(
+    version: Version,
+    connection: Connection,
+    wall: SystemTime,
+    mut bytes: Vec<u8>,
+    room: usize,
+) -> (Vec<u8>, usize) {
+    let length = bytes.len().saturating_sub(room);
+    let head = Response::new(version, Status::Ok, connection, wall)
+        .header("Content-Type", "text/xml")
+        .head_of_length(length);
+    let start = room.checked_sub(head.len());
+    match start.and_then(|start| bytes.get_mut(start..room).map(|slot| (start, slot))) {
+        Some((start, slot)) => {
+            slot.copy_from_slice(&head);
+            (bytes, start)
+        }
+        None => (
+            xml(
+                version,
+                connection,
+                wall,
+                bytes.get(room..).unwrap_or_default(),
+            ),
+            0,
+        ),
+    }
 }
 
 /// A `200 OK` XML-RPC answer (`Content-Type: text/xml`).
@@ -420,6 +456,25 @@ mod tests {
                  Content-Type: text/xml\r\nContent-Length: 4\r\n\r\n<x/>"
             )
         );
+    }
+
+    #[test]
+    fn xml_in_room_is_xml_with_or_without_room() {
+        for (version, connection) in [
+            (Version::Http11, Connection::KeepAlive),
+            (Version::Http10, Connection::Close),
+            (Version::Http10, Connection::KeepAlive),
+        ] {
+            let whole = xml(version, connection, at(0), b"<x/>");
+            for room in [0, 10, 256] {
+                let mut doc = vec![b' '; room];
+                doc.extend_from_slice(b"<x/>");
+                let (bytes, start) = xml_in_room(version, connection, at(0), doc, room);
+                assert_eq!(bytes.get(start..), Some(&whole[..]), "room {room}");
+                // Written in place only when the head fits.
+                assert_eq!(start > 0, room == 256, "room {room}");
+            }
+        }
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn show(value: &Value) -> String {
         Value::Array(_) => "[...]".into(),
         Value::Struct(_) => "{...}".into(),
         Value::Nil => "None".into(),
-        Value::DateTime(_) | Value::Base64(_) => "...".into(),
+        Value::DateTime(_) | Value::Base64(_) | Value::Encoded(_) => "...".into(),
     }
 }
 

@@ -3,12 +3,18 @@
 //!
 //! Reads the model only.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use crate::rpc::Value;
 
 use crate::config::{LogTarget, ProcessConfig};
 use crate::model::{Channel, Model, ProcId, Process, Supervisor};
 use crate::rpc::args::{self, record};
+use crate::rpc::codec::Writer;
 use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::listing::{ConfigRow, Listing, Rows};
+use crate::rpc::pending::Pending;
 use crate::rpc::Reply;
 use crate::states::{ProcessState, SupervisorState};
 use crate::timefmt;
@@ -74,11 +80,11 @@ fn capped(secs: f64) -> i32 {
 }
 
 /// The log path `getProcessInfo` reports for a channel (`''` when there is none).
-pub fn log_path(p: &Process, chan: Channel) -> String {
+pub fn log_path(p: &Process, chan: Channel) -> Cow<'_, str> {
     p.channel(chan)
         .log_path
         .as_ref()
-        .map_or(String::new(), |path| path.display().to_string())
+        .map_or(Cow::Borrowed(""), |path| path.to_string_lossy())
 }
 
 /// The `description` field: uptime, spawn error, stop time or nothing.
@@ -122,50 +128,41 @@ pub fn description(p: &Process, now: f64) -> String {
     }
 }
 
-/// The `getProcessInfo` struct.
-pub fn process_info(p: &Process, now: f64) -> Value {
-    let mut info = reference_info(p, now);
-    // D11: new facts in new keys, only for processes using issue 14's keys.
-    if let Value::Struct(map) = &mut info {
-        if p.config.beyond.health.is_some() {
-            let health = p.watch.health_counter.status.name();
-            map.insert("health".into(), Value::String(health.into()));
-        }
-        if let Some(w) = &p.watch.waiting {
-            map.insert("waiting_for".into(), Value::String(w.on()));
-        }
-        if let Some(status) = &p.watch.status {
-            map.insert("notify_status".into(), Value::String(status.clone()));
-        }
-    }
-    info
-}
-
-/// The keys the reference's `getProcessInfo` has.
-fn reference_info(p: &Process, now: f64) -> Value {
+/// Writes the `getProcessInfo` struct of `p`: the reference's keys, plus D11's new ones for
+/// processes that use issue 14's keys, every member in name order (a struct's encoding).
+pub fn write_process_info(w: &mut Writer, p: &Process, now: f64) {
     let m = &p.machine;
     let state = m.state();
     let stdout = log_path(p, Channel::Stdout);
-    record([
-        ("name", Value::String(p.config.name.clone())),
-        ("group", Value::String(p.group.clone())),
-        ("start", Value::Int(capped(m.laststart()))),
-        ("stop", Value::Int(capped(m.laststop()))),
-        ("now", Value::Int(capped(now))),
-        ("state", Value::Int(state.code())),
-        ("statename", Value::String(state.name().into())),
-        ("spawnerr", Value::String(m.spawnerr().unwrap_or("").into())),
-        ("exitstatus", Value::Int(m.exitstatus().unwrap_or(0))),
-        ("logfile", Value::String(stdout.clone())),
-        ("stdout_logfile", Value::String(stdout)),
-        (
-            "stderr_logfile",
-            Value::String(log_path(p, Channel::Stderr)),
-        ),
-        ("pid", Value::Int(m.pid())),
-        ("description", Value::String(description(p, now))),
-    ])
+    w.begin_struct();
+    w.string_member("description", &description(p, now));
+    w.int_member("exitstatus", m.exitstatus().unwrap_or(0).into());
+    w.string_member("group", &p.group);
+    if p.config.beyond.health.is_some() {
+        w.string_member("health", p.watch.health_counter.status.name());
+    }
+    w.string_member("logfile", &stdout);
+    w.string_member("name", &p.config.name);
+    if let Some(status) = &p.watch.status {
+        w.string_member("notify_status", status);
+    }
+    w.int_member("now", capped(now).into());
+    w.int_member("pid", m.pid().into());
+    w.string_member("spawnerr", m.spawnerr().unwrap_or(""));
+    w.int_member("start", capped(m.laststart()).into());
+    w.int_member("state", state.code().into());
+    w.string_member("statename", state.name());
+    w.string_member("stderr_logfile", &log_path(p, Channel::Stderr));
+    w.string_member("stdout_logfile", &stdout);
+    w.int_member("stop", capped(m.laststop()).into());
+    if let Some(waiting) = &p.watch.waiting {
+        w.string_member("waiting_for", &waiting.on());
+    }
+    w.end_struct();
 }
+
+/// About the encoded size of one `getProcessInfo` struct, to size buffers.
+const PROCESS_INFO_BYTES: usize = 1280;
 
 pub fn get_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 1, 1)?;
@@ -176,136 +173,219 @@ pub fn get_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Repl
         .procs
         .get(&id)
         .ok_or_else(|| Fault::new(FaultCode::BadName))?;
-    Ok(Reply::Now(process_info(p, d.wall())))
+    let mut w = Writer::with_capacity(PROCESS_INFO_BYTES);
+    write_process_info(&mut w, p, d.wall());
+    Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
-/// Every process, by group name then process name.
+/// Every process, by group name then process name, written straight from the model over as
+/// many loop turns as it takes ([`listing`](crate::rpc::listing)).
 pub fn get_all_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
     require_running(d.model())?;
-    let now = d.wall();
-    let mut all: Vec<&Process> = d.model().procs.values().collect();
-    all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
-    Ok(Reply::Now(Value::Array(
-        all.into_iter().map(|p| process_info(p, now)).collect(),
-    )))
+    let ids = process_rows(d.model());
+    let capacity = ids.len().saturating_mul(PROCESS_INFO_BYTES);
+    Ok(answer(Listing::start(d, Rows::Processes(ids), capacity)))
 }
 
-fn channel_log(target: &LogTarget, real: Option<String>) -> Value {
-    Value::String(match target {
+/// Every process, by group name then process name.
+pub(crate) fn process_rows(m: &Model) -> Vec<ProcId> {
+    let mut all: Vec<(&Process, ProcId)> = m.procs.iter().map(|(id, p)| (p, *id)).collect();
+    all.sort_unstable_by(|(a, _), (b, _)| {
+        (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name))
+    });
+    all.into_iter().map(|(_, id)| id).collect()
+}
+
+fn answer(listing: Result<Value, Listing>) -> Reply {
+    match listing {
+        Ok(v) => Reply::Now(v),
+        Err(more) => Reply::Later(Pending::Listing(Box::new(more))),
+    }
+}
+
+/// The `*_logfile` of a channel in `getAllConfigInfo`.
+fn channel_log<'a>(target: &'a LogTarget, real: Option<Cow<'a, str>>) -> Cow<'a, str> {
+    match target {
         LogTarget::None => "none".into(),
-        LogTarget::File(p) => p.display().to_string(),
+        LogTarget::File(p) => p.to_string_lossy(),
         // DIVERGENCE(Q24): the running process's real AUTO path, `auto` only for a group
         // that was read but not added.
-        LogTarget::Auto => real.unwrap_or_else(|| "auto".into()),
-    })
+        LogTarget::Auto => real.unwrap_or(Cow::Borrowed("auto")),
+    }
 }
 
-fn config_info(
+/// A member of a `getAllConfigInfo` struct, borrowed from the configuration.
+enum Field<'a> {
+    Bool(bool),
+    /// `<int>`, or `<i8>` beyond 32 bits.
+    Int(i64),
+    Str(Cow<'a, str>),
+    Ints(&'a [i32]),
+}
+
+/// The names of a channel's members, stdout's then stderr's: `capture_maxbytes`,
+/// `events_enabled`, `logfile`, `logfile_backups`, `logfile_maxbytes`, `syslog`,
+/// `logfile_rotate`.
+const CHANNEL_KEYS: [[&str; 7]; 2] = [
+    [
+        "stdout_capture_maxbytes",
+        "stdout_events_enabled",
+        "stdout_logfile",
+        "stdout_logfile_backups",
+        "stdout_logfile_maxbytes",
+        "stdout_syslog",
+        "stdout_logfile_rotate",
+    ],
+    [
+        "stderr_capture_maxbytes",
+        "stderr_events_enabled",
+        "stderr_logfile",
+        "stderr_logfile_backups",
+        "stderr_logfile_maxbytes",
+        "stderr_syslog",
+        "stderr_logfile_rotate",
+    ],
+];
+
+/// Writes the `getAllConfigInfo` struct of `c`, members in name order.
+pub(crate) fn write_config_info(
+    w: &mut Writer,
     c: &ProcessConfig,
     group: &str,
     group_prio: i32,
     inuse: bool,
     running: Option<&Process>,
-) -> Value {
-    let none = || Value::String("none".into());
+) {
+    let mut fields: Vec<(&str, Field<'_>)> = Vec::with_capacity(48);
+    let none = || Field::Str("none".into());
     let real = |chan| running.map(|p| log_path(p, chan)).filter(|s| !s.is_empty());
-    let mut info = record([
-        ("autostart", Value::Bool(c.autostart)),
+    fields.extend([
+        ("autostart", Field::Bool(c.autostart)),
         // DIVERGENCE(Q9): reported, as a string, and never makes the call fail.
-        ("autorestart", Value::String(c.autorestart.name().into())),
+        ("autorestart", Field::Str(c.autorestart.name().into())),
         (
             "directory",
             c.directory
                 .as_ref()
-                .map_or_else(none, |d| Value::String(d.display().to_string())),
+                .map_or_else(none, |d| Field::Str(d.to_string_lossy())),
         ),
         (
             "uid",
             c.user
                 .as_ref()
-                .map_or_else(none, |u| Value::Int(u.uid as i32)),
+                .map_or_else(none, |u| Field::Int(i64::from(u.uid as i32))),
         ),
-        ("command", Value::String(c.command.clone())),
-        (
-            "exitcodes",
-            Value::Array(c.exitcodes.iter().map(|e| Value::Int(*e)).collect()),
-        ),
-        ("group", Value::String(group.into())),
-        ("group_prio", Value::Int(group_prio)),
-        ("inuse", Value::Bool(inuse)),
-        ("killasgroup", Value::Bool(c.killasgroup)),
-        ("name", Value::String(c.name.clone())),
-        ("process_prio", Value::Int(c.priority)),
-        ("redirect_stderr", Value::Bool(c.redirect_stderr)),
-        ("startretries", args::int_value(c.startretries)),
-        ("startsecs", args::int_value(c.startsecs)),
-        ("stopsignal", Value::Int(c.stopsignal)),
-        ("stopwaitsecs", args::int_value(c.stopwaitsecs)),
+        ("command", Field::Str(c.command.as_str().into())),
+        ("exitcodes", Field::Ints(&c.exitcodes)),
+        ("group", Field::Str(group.into())),
+        ("group_prio", Field::Int(group_prio.into())),
+        ("inuse", Field::Bool(inuse)),
+        ("killasgroup", Field::Bool(c.killasgroup)),
+        ("name", Field::Str(c.name.as_str().into())),
+        ("process_prio", Field::Int(c.priority.into())),
+        ("redirect_stderr", Field::Bool(c.redirect_stderr)),
+        ("startretries", Field::Int(c.startretries)),
+        ("startsecs", Field::Int(c.startsecs)),
+        ("stopsignal", Field::Int(c.stopsignal.into())),
+        ("stopwaitsecs", Field::Int(c.stopwaitsecs)),
         (
             "serverurl",
-            c.serverurl.clone().map_or_else(none, Value::String),
+            c.serverurl
+                .as_deref()
+                .map_or_else(none, |u| Field::Str(u.into())),
         ),
     ]);
-    if let Value::Struct(members) = &mut info {
-        for (chan, cc) in [(Channel::Stdout, &c.stdout), (Channel::Stderr, &c.stderr)] {
-            let field = |key: &str| format!("{}_{key}", chan.name());
-            members.extend([
-                (
-                    field("capture_maxbytes"),
-                    args::int_value(cc.capture_maxbytes as i64),
-                ),
-                (field("events_enabled"), Value::Bool(cc.events_enabled)),
-                (field("logfile"), channel_log(&cc.logfile, real(chan))),
-                (
-                    field("logfile_backups"),
-                    Value::Int(cc.logfile_backups as i32),
-                ),
-                (
-                    field("logfile_maxbytes"),
-                    args::int_value(cc.logfile_maxbytes as i64),
-                ),
-                (field("syslog"), Value::Bool(cc.syslog)),
-            ]);
-            // A key of ours (D11), reported only when the file sets it.
-            if let Some(period) = cc.rotate {
-                members.insert(field("logfile_rotate"), Value::String(period.name().into()));
+    for ((chan, cc), keys) in [(Channel::Stdout, &c.stdout), (Channel::Stderr, &c.stderr)]
+        .into_iter()
+        .zip(CHANNEL_KEYS)
+    {
+        let [capture, events, logfile, backups, maxbytes, syslog, rotate] = keys;
+        fields.extend([
+            (capture, Field::Int(cc.capture_maxbytes as i64)),
+            (events, Field::Bool(cc.events_enabled)),
+            (logfile, Field::Str(channel_log(&cc.logfile, real(chan)))),
+            (backups, Field::Int(i64::from(cc.logfile_backups as i32))),
+            (maxbytes, Field::Int(cc.logfile_maxbytes as i64)),
+            (syslog, Field::Bool(cc.syslog)),
+        ]);
+        // A key of ours (D11), reported only when the file sets it.
+        if let Some(period) = cc.rotate {
+            fields.push((rotate, Field::Str(period.name().into())));
+        }
+    }
+    // D11: issue 14's keys, as given, only when given.
+    for (key, value) in &c.beyond.given {
+        fields.push((key, Field::Str(value.as_str().into())));
+    }
+    // As a sorted map: by name, a later member replacing an earlier one of the same name.
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    w.begin_struct();
+    let mut rest = fields.iter().peekable();
+    while let Some((key, field)) = rest.next() {
+        if rest.peek().is_some_and(|(next, _)| next == key) {
+            continue;
+        }
+        w.begin_member(key);
+        match field {
+            Field::Bool(b) => w.boolean(*b),
+            Field::Int(n) => w.int(*n),
+            Field::Str(s) => w.string(s.as_ref()),
+            Field::Ints(ns) => {
+                w.begin_array();
+                for n in ns.iter() {
+                    w.int((*n).into());
+                }
+                w.end_array();
             }
         }
-        // D11: issue 14's keys, as given, only when given.
-        for (key, value) in &c.beyond.given {
-            members.insert(key.clone(), Value::String(value.clone()));
-        }
+        w.end_member();
     }
-    info
+    w.end_struct();
 }
 
-/// One struct per configured process of the last configuration read, by process name.
+/// One struct per configured process of the last configuration read, by process name,
+/// written straight from the configuration over as many loop turns as it takes.
 pub fn get_all_config_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
-    let m = d.model();
-    require_running(m)?;
-    let mut rows: Vec<(String, Value)> = Vec::new();
-    for g in &m.config.groups {
+    require_running(d.model())?;
+    let rows = config_rows(d.model());
+    let capacity = rows.len().saturating_mul(CONFIG_INFO_BYTES);
+    Ok(answer(Listing::start(d, Rows::Configs(rows), capacity)))
+}
+
+/// Every configured process of the last configuration read, by process name.
+pub(crate) fn config_rows(m: &Model) -> Vec<ConfigRow> {
+    let mut rows = Vec::new();
+    for (gi, g) in m.config.groups.iter().enumerate() {
         let active = m.group(&g.name);
-        for c in &g.processes {
-            let running = active.and_then(|a| {
+        // By name, once per group: a search per process was quadratic in the group's size.
+        let running: HashMap<&str, ProcId> = active
+            .map(|a| {
                 a.procs
                     .iter()
-                    .filter_map(|id| m.procs.get(id))
-                    .find(|p| p.config.name == c.name)
+                    .rev()
+                    .filter_map(|id| m.procs.get(id).map(|p| (p.config.name.as_str(), *id)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (pi, c) in g.processes.iter().enumerate() {
+            rows.push(ConfigRow {
+                group: gi,
+                process: pi,
+                name: c.name.as_str().into(),
+                inuse: active.is_some(),
+                running: running.get(c.name.as_str()).copied(),
             });
-            rows.push((
-                c.name.clone(),
-                config_info(c, &g.name, g.priority, active.is_some(), running),
-            ));
         }
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Reply::Now(Value::Array(
-        rows.into_iter().map(|(_, v)| v).collect(),
-    )))
+    // Stable: the same name in two groups stays in group order.
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
 }
+
+/// About the encoded size of one `getAllConfigInfo` struct, to size buffers.
+const CONFIG_INFO_BYTES: usize = 2560;
 
 pub fn get_state(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {
     args::count(params, 0, 0)?;
@@ -343,3 +423,7 @@ pub fn get_identification(d: &mut dyn Supervisor, params: &[Value]) -> Result<Re
         d.model().config.supervisord.identifier.clone(),
     )))
 }
+
+#[cfg(test)]
+#[path = "info_tests.rs"]
+pub(crate) mod tests;

@@ -8,9 +8,10 @@ use std::path::Path;
 use crate::rpc::Value;
 
 use crate::logging::level::Level;
-use crate::logging::tail::{decode_lossy, read_range, tail_range};
+use crate::logging::tail::{read_range, tail_range};
 use crate::model::{Channel, LogOp, Supervisor};
 use crate::rpc::args;
+use crate::rpc::codec::Writer;
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::info::{lookup_process, require_running};
 use crate::rpc::pending::member_result;
@@ -40,7 +41,15 @@ fn read_file(path: Option<&Path>, offset: i64, length: i64) -> Result<Reply, Fau
     let (start, len) =
         read_range(size, offset, length).map_err(|_| Fault::new(FaultCode::BadArguments))?;
     let data = read_bytes(path, start, len).map_err(|_| Fault::new(FaultCode::Failed))?;
-    Ok(Reply::Now(Value::String(decode_lossy(&data))))
+    // Written straight into the answer: a log read is as large as the caller asks.
+    let mut w = Writer::with_capacity(data.len().saturating_add(64));
+    w.string(&text_of(&data));
+    Ok(Reply::Now(Value::Encoded(w.finish())))
+}
+
+/// Log bytes as XML-RPC text, borrowed when they are valid UTF-8 (`logging::tail::decode_lossy`'s rule).
+fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
 }
 
 /// `tailFile`: `[text, size, overflow]`; a missing file is `['', 0, false]`.
@@ -61,11 +70,13 @@ fn tail_file(path: Option<&Path>, offset: i64, length: i64) -> Result<Reply, Fau
     let size = meta.len();
     let (start, len, overflow) = tail_range(size, offset, length);
     let data = read_bytes(path, start, len).map_err(|_| Fault::new(FaultCode::Failed))?;
-    Ok(Reply::Now(Value::Array(vec![
-        Value::String(decode_lossy(&data)),
-        args::int_value(i64::try_from(size).unwrap_or(i64::MAX)),
-        Value::Bool(overflow),
-    ])))
+    let mut w = Writer::with_capacity(data.len().saturating_add(160));
+    w.begin_array();
+    w.string(&text_of(&data));
+    w.int(i64::try_from(size).unwrap_or(i64::MAX));
+    w.boolean(overflow);
+    w.end_array();
+    Ok(Reply::Now(Value::Encoded(w.finish())))
 }
 
 pub fn read_log(d: &mut dyn Supervisor, params: &[Value]) -> Result<Reply, Fault> {

@@ -11,6 +11,7 @@ pub mod codec;
 pub mod control;
 pub mod faults;
 pub mod info;
+pub mod listing;
 pub mod logfiles;
 pub mod logs;
 pub mod pending;

@@ -51,6 +51,8 @@ pub enum Pending {
     /// A multicall paused in loop turn `turn` to let other clients in; it goes on in the
     /// next turn.
     Yielded { turn: u64 },
+    /// `getAllProcessInfo` / `getAllConfigInfo` written over several turns (D9).
+    Listing(Box<crate::rpc::listing::Listing>),
 }
 
 /// One waiting process of a group operation.
@@ -80,7 +82,7 @@ impl Pending {
     pub fn awaits_stop(&self, id: ProcId) -> bool {
         match self {
             Pending::Stop { id: awaited } => *awaited == id,
-            Pending::Start { .. } | Pending::Yielded { .. } => false,
+            Pending::Start { .. } | Pending::Yielded { .. } | Pending::Listing(_) => false,
             Pending::Apply(plan) => plan.awaits_stop(id),
             Pending::Each { waiting, .. } => waiting.iter().any(|(_, m)| m.pending.awaits_stop(id)),
             Pending::Multi { current, .. } => current.awaits_stop(id),
@@ -166,6 +168,7 @@ impl Pending {
                 }
             }
             Pending::Yielded { .. } => None,
+            Pending::Listing(listing) => listing.poll(d),
         }
     }
 }
@@ -198,6 +201,7 @@ fn encoded_size(value: &Value) -> usize {
     match value {
         Value::String(s) => TAGS + s.len(),
         Value::Base64(b) => TAGS + b.len() / 3 * 4 + 4,
+        Value::Encoded(e) => e.len(),
         Value::Array(items) => items
             .iter()
             .fold(TAGS, |n, v| n.saturating_add(encoded_size(v))),

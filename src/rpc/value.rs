@@ -22,6 +22,9 @@ pub enum Value {
     Array(Vec<Value>),
     /// `<nil/>`.
     Nil,
+    /// A value the daemon wrote straight from its model ([`super::codec::Writer`]); never
+    /// read from the wire.
+    Encoded(super::codec::Encoded),
 }
 
 impl Value {

@@ -24,13 +24,22 @@ impl Controller<'_> {
         if !arg.is_empty() {
             return self.usage("Error: avail accepts no arguments", "avail", exit::GENERIC);
         }
-        match self.call_keep("supervisor.getAllConfigInfo", vec![], ConfigInfo::list) {
-            Ok((_, raw)) if self.wants_json() => {
-                self.json_set("configs", || Json::from_value(&raw))
-            }
-            Ok((infos, _)) => {
-                for info in &infos {
-                    self.say(&avail_line(info));
+        let method = "supervisor.getAllConfigInfo";
+        // The whole structs only for `--json`; the table reads a few members of each.
+        let answer = if self.wants_json() {
+            self.call_keep(method, vec![], ConfigInfo::list)
+                .map(|(_, raw)| Err(raw))
+        } else {
+            self.call_rows_as(method, &ConfigInfo::keys(), ConfigInfo::from_rows)
+                .map(Ok)
+        };
+        match answer {
+            Ok(Err(raw)) => self.json_set("configs", || Json::from_value(&raw)),
+            Ok(Ok(infos)) => {
+                // One write for the table, as `status`.
+                let lines: Vec<String> = infos.iter().map(avail_line).collect();
+                if !lines.is_empty() {
+                    self.say(&lines.join("\n"));
                 }
             }
             Err(e) if e.fault_code() == Some(fault::SHUTDOWN_STATE) => {

@@ -18,12 +18,26 @@ impl Controller<'_> {
             self.exit_status = exit::STATUS_UNKNOWN;
             return Ok(Flow::Continue);
         }
-        let (all, raw) =
-            self.call_keep("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
-        let raw = reply::array(&raw).unwrap_or_default();
+        // The whole structs only for `--json`; the table reads six members of each.
+        let (all, raw) = if self.wants_json() {
+            let (all, raw) =
+                self.call_keep("supervisor.getAllProcessInfo", vec![], ProcessInfo::list)?;
+            (all, Some(raw))
+        } else {
+            let all = self.call_rows_as(
+                "supervisor.getAllProcessInfo",
+                &reply::PROCESS_INFO_KEYS,
+                ProcessInfo::from_rows,
+            )?;
+            (all, None)
+        };
+        let raw = raw
+            .as_ref()
+            .map_or(&[][..], |r| reply::array(r).unwrap_or_default());
         let names: Vec<&str> = arg.split_whitespace().collect();
         // Indexes into `all` (and `raw`) of the processes shown, in order.
-        let shown: Vec<usize> = if names.is_empty() || names.contains(&"all") {
+        let every = names.is_empty() || names.contains(&"all");
+        let shown: Vec<usize> = if every {
             (0..all.len()).collect()
         } else {
             let mut shown = Vec::new();
@@ -46,8 +60,11 @@ impl Controller<'_> {
             }
             shown
         };
-        let shown_infos: Vec<ProcessInfo> =
-            shown.iter().filter_map(|&n| all.get(n).cloned()).collect();
+        let shown_infos: Vec<ProcessInfo> = if every {
+            all
+        } else {
+            shown.iter().filter_map(|&n| all.get(n).cloned()).collect()
+        };
         if self.wants_json() {
             let records = shown
                 .iter()

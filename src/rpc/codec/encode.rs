@@ -5,8 +5,8 @@ use crate::rpc::Value;
 
 use super::Fault;
 
-const RESPONSE_START: &str = "<?xml version='1.0'?>\n<methodResponse>\n";
-const RESPONSE_END: &str = "</methodResponse>\n";
+pub(super) const RESPONSE_START: &str = "<?xml version='1.0'?>\n<methodResponse>\n";
+pub(super) const RESPONSE_END: &str = "</methodResponse>\n";
 
 /// A successful `<methodResponse>` carrying `value`, as Python's marshaller writes it.
 ///
@@ -22,6 +22,25 @@ pub fn write_response(value: &Value) -> Vec<u8> {
     out.push_str("</param>\n</params>\n");
     out.push_str(RESPONSE_END);
     out.into_bytes()
+}
+
+/// [`write_response`] of an owned value: an answer written straight from the model
+/// ([`Value::Encoded`]) is finished in place rather than copied.
+pub fn into_response(value: Value) -> Vec<u8> {
+    match value {
+        Value::Encoded(e) => e.into_response(),
+        other => write_response(&other),
+    }
+}
+
+/// [`into_response`] that leaves an answer written from the model where it is: the document
+/// starts at the returned offset, and the bytes before it (none for other values) are free
+/// for the HTTP head.
+pub fn into_response_with_room(value: Value) -> (Vec<u8>, usize) {
+    match value {
+        Value::Encoded(e) => e.into_response_with_room(),
+        other => (write_response(&other), 0),
+    }
 }
 
 /// A fault `<methodResponse>` (HTTP 200), as Python's marshaller writes it.
@@ -48,7 +67,11 @@ pub fn write_method_call(method: &str, params: &[Value]) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write_value(out: &mut String, value: &Value) {
+pub(super) fn write_value(out: &mut String, value: &Value) {
+    if let Value::Encoded(e) = value {
+        out.push_str(e.as_str());
+        return;
+    }
     out.push_str("<value>");
     match value {
         Value::Int(n) => push_int(out, "int", i64::from(*n)),
@@ -98,13 +121,14 @@ fn write_value(out: &mut String, value: &Value) {
             out.push_str("</data></array>");
         }
         Value::Nil => out.push_str("<nil/>"),
+        Value::Encoded(_) => {}
     }
     out.push_str("</value>\n");
 }
 
 /// `<tag>n</tag>`, the digits made on the stack (no String and no formatter per number:
 /// answers carry thousands of them).
-fn push_int(out: &mut String, tag: &str, n: i64) {
+pub(super) fn push_int(out: &mut String, tag: &str, n: i64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n.unsigned_abs();
@@ -138,12 +162,35 @@ fn push_tagged(out: &mut String, tag: &str, text: &str) {
     out.push('>');
 }
 
+/// The ASCII bytes [`escape_into`] cannot copy as they are, as a bit set: `&`, `<`, `>` and
+/// the control characters XML forbids.
+const SPECIAL_ASCII: u128 = {
+    let mut set = 0u128;
+    let mut b = 0u8;
+    while b < 0x80 {
+        if matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f) {
+            set |= 1 << b;
+        }
+        b += 1;
+    }
+    set
+};
+
+/// True for a byte copied as it is. 0xEF leads U+FFFE/U+FFFF (and other text, which then
+/// takes the slow path).
+fn plain(b: u8) -> bool {
+    if b < 0x80 {
+        SPECIAL_ASCII >> b & 1 == 0
+    } else {
+        b != 0xef
+    }
+}
+
 /// Python's `escape`: `&`, `<`, `>`.
-fn escape_into(out: &mut String, text: &str) {
-    // Fast path: most text (names, states, descriptions) needs no escaping at all.
-    let plain =
-        |b: &u8| !matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
-    if text.as_bytes().iter().all(plain) {
+pub(super) fn escape_into(out: &mut String, text: &str) {
+    // Fast path: most text (names, states, descriptions) needs no escaping at all (answers
+    // carry megabytes of it).
+    if text.bytes().all(plain) {
         out.push_str(text);
         return;
     }
@@ -307,6 +354,15 @@ mod tests {
             text.contains("<string>a\u{fffd}b\u{fffd}[0mc\rd\u{fffd}</string>"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn plain_bytes_are_the_ones_copied_as_they_are() {
+        for b in 0..=u8::MAX {
+            let special =
+                matches!(b, b'&' | b'<' | b'>' | 0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0xef);
+            assert_eq!(plain(b), !special, "{b:#x}");
+        }
     }
 
     #[test]

@@ -12,9 +12,13 @@ use super::faults::Fault;
 
 mod decode;
 mod encode;
+mod writer;
 
-pub use decode::{parse_method_call, parse_method_response, Answer};
-pub use encode::{write_fault, write_method_call, write_response};
+pub use decode::{parse_method_call, parse_method_response, parse_struct_rows, Answer, Row};
+pub use encode::{
+    into_response, into_response_with_room, write_fault, write_method_call, write_response,
+};
+pub use writer::{Encoded, Writer};
 
 /// Deepest accepted element nesting of a call (D5).
 pub const MAX_DEPTH: usize = 64;

@@ -16,10 +16,20 @@ fn s(text: &str) -> Value {
     Value::String(text.into())
 }
 
+/// `v` with the answers written straight from the model (`Value::Encoded`) read back, as
+/// a client would see them.
+fn plain(v: Value) -> Value {
+    match v {
+        Value::Encoded(e) => e.decode().expect("an encoded value reads back"),
+        Value::Array(items) => Value::Array(items.into_iter().map(plain).collect()),
+        other => other,
+    }
+}
+
 /// Answers `method` must give at once.
 fn now(f: &mut Fake, method: &str, params: &[Value]) -> Value {
     match table::call(f, method, params) {
-        Ok(Reply::Now(v)) => v,
+        Ok(Reply::Now(v)) => plain(v),
         other => panic!("{method}: {other:?}"),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{fault, later, now, s};
+use super::{fault, later, now, plain, s};
 use crate::model::fake::Fake;
 use crate::rpc::faults::FaultCode;
 use crate::rpc::pending::{Pending, MAX_MULTICALL_CALLS};
@@ -73,7 +73,7 @@ fn a_waiting_call_holds_the_ones_after_it() {
     let mut p = later(&mut f, "system.multicall", &multicall(calls));
     assert_eq!(p.poll(&mut f), None);
     f.deadline("a");
-    let v = p.poll(&mut f).expect("answered").expect("an array");
+    let v = plain(p.poll(&mut f).expect("answered").expect("an array"));
     let items = v.as_array().unwrap();
     assert_eq!(items[0], Value::Bool(true));
     // The info was read after the start finished: RUNNING.
