@@ -278,9 +278,11 @@ fn spawn_copying(
     (done_read, done_write): (OwnedFd, OwnedFd),
 ) -> nix::Result<(i32, Launch)> {
     prepared.fds.done = done_write.as_raw_fd();
+    // Mapped before `prepared` becomes a raw pointer, which a failed map would leak.
+    let stack = Stack::map()?;
     let launch = Launch {
         prepared: Box::into_raw(Box::new(prepared)),
-        stack: Stack::map()?,
+        stack,
         done: done_read,
         shared: None,
     };
