@@ -2,7 +2,7 @@
 //! carried out with children, pipes and timers.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::clock::Stopwatch;
 
@@ -16,10 +16,6 @@ use crate::process::machine::Input;
 impl Supervisor for Daemon {
     fn model(&self) -> &Model {
         &self.model
-    }
-
-    fn now(&self) -> Instant {
-        self.now.mono
     }
 
     fn wall(&self) -> f64 {

@@ -248,10 +248,6 @@ impl Supervisor for Fake {
         &self.model
     }
 
-    fn now(&self) -> Instant {
-        self.now
-    }
-
     fn wall(&self) -> f64 {
         self.wall
     }

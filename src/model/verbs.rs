@@ -3,7 +3,7 @@
 //! it. The reactor implements them with children, pipes and timers; tests fake them.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::clock::Stopwatch;
 
@@ -41,8 +41,6 @@ pub enum StopRequest {
 pub trait Supervisor {
     fn model(&self) -> &Model;
 
-    /// Monotonic time of this loop turn.
-    fn now(&self) -> Instant;
     /// Wall time of this loop turn, in seconds since the epoch.
     fn wall(&self) -> f64;
     /// The loop's own work since `since`, for a budget within a turn (D9).
