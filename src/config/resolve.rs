@@ -146,8 +146,10 @@ pub enum Check {
 pub struct Resolver<'a> {
     lookups: &'a dyn Lookups,
     cwd: Option<String>,
+    temp: Option<String>,
     users: HashMap<String, Option<Passwd>>,
     uids: HashMap<u32, Option<Passwd>>,
+    groups: HashMap<String, Option<u32>>,
     dirs: HashMap<String, bool>,
 }
 
@@ -156,8 +158,10 @@ impl<'a> Resolver<'a> {
         Resolver {
             lookups,
             cwd: None,
+            temp: None,
             users: HashMap::new(),
             uids: HashMap::new(),
+            groups: HashMap::new(),
             dirs: HashMap::new(),
         }
     }
@@ -192,7 +196,9 @@ impl<'a> Resolver<'a> {
     /// # Errors
     /// The expansion's errors (a `%` in `$TMPDIR`).
     pub fn default_childlogdir(&mut self, names: &Names) -> Result<String, String> {
-        let dir = expand(&self.lookups.temp_dir(), names, "supervisord.childlogdir")?;
+        let lookups = self.lookups;
+        let temp = self.temp.get_or_insert_with(|| lookups.temp_dir());
+        let dir = expand(temp, names, "supervisord.childlogdir")?;
         self.existing_directory(&dir)
     }
 
@@ -325,11 +331,18 @@ impl<'a> Resolver<'a> {
     }
 
     /// A group by name or gid.
-    fn group(&self, value: &str) -> Option<u32> {
-        match pytext::parse_int(value) {
-            Some(n) => self.lookups.group_by_gid(u32::try_from(n).ok()?),
-            None => self.lookups.group_by_name(value),
+    fn group(&mut self, value: &str) -> Option<u32> {
+        if let Some(known) = self.groups.get(value) {
+            return *known;
         }
+        let found = match pytext::parse_int(value) {
+            Some(n) => u32::try_from(n)
+                .ok()
+                .and_then(|gid| self.lookups.group_by_gid(gid)),
+            None => self.lookups.group_by_name(value),
+        };
+        self.groups.insert(value.to_string(), found);
+        found
     }
 
     /// `user` or `user:group` (`chown=`, `socket_owner=`): the uid and, if given, the gid.

@@ -201,3 +201,63 @@ fn a_refused_file_reports_no_lookup_after_its_error() {
     assert_eq!(parsed.checks.len(), 3);
     assert!(parsed.outcome.is_err());
 }
+
+/// Every question a load asks, as `Fake` answers it.
+#[derive(Default)]
+struct Counting(std::cell::RefCell<Vec<String>>);
+
+impl Counting {
+    fn ask<T>(&self, question: String, answer: T) -> T {
+        self.0.borrow_mut().push(question);
+        answer
+    }
+}
+
+impl Lookups for Counting {
+    fn user_by_name(&self, name: &str) -> Option<resolve::Passwd> {
+        self.ask(format!("user {name}"), Fake.user_by_name(name))
+    }
+    fn user_by_uid(&self, uid: u32) -> Option<resolve::Passwd> {
+        self.ask(format!("uid {uid}"), Fake.user_by_uid(uid))
+    }
+    fn group_by_name(&self, name: &str) -> Option<u32> {
+        self.ask(format!("group {name}"), Fake.group_by_name(name))
+    }
+    fn group_by_gid(&self, gid: u32) -> Option<u32> {
+        self.ask(format!("gid {gid}"), Fake.group_by_gid(gid))
+    }
+    fn home(&self) -> Option<String> {
+        Fake.home()
+    }
+    fn current_dir(&self) -> String {
+        self.ask("cwd".into(), Fake.current_dir())
+    }
+    fn current_uid(&self) -> u32 {
+        Fake.current_uid()
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        self.ask(format!("dir {path}"), Fake.is_dir(path))
+    }
+    fn temp_dir(&self) -> String {
+        self.ask("tmp".into(), Fake.temp_dir())
+    }
+}
+
+#[test]
+fn a_load_asks_each_question_once() {
+    let text = "[supervisord]\nlogfile=/var/log/s.log\nuser=app\n\
+         [unix_http_server]\nfile=/srv/s.sock\nchown=app:staff\n\
+         [fcgi-program:f]\ncommand=/bin/cat\nsocket=unix:///srv/f.sock\nsocket_owner=app:50\n\
+         user=root\nnumprocs=2\nprocess_name=f%(process_num)d\n\
+         [program:x]\ncommand=/bin/true\nuser=root\nstdout_logfile=/var/log/x.log\n\
+         [program:y]\ncommand=/bin/true\nuser=app\nstdout_logfile=/var/log/y.log\n";
+    let system = Counting::default();
+    resolve(parse(sources(text)), &Overrides::default(), &system).unwrap();
+    let mut asked = system.0.take();
+    assert!(asked.contains(&"group staff".to_string()), "{asked:?}");
+    assert!(asked.contains(&"gid 50".to_string()), "{asked:?}");
+    asked.sort();
+    let mut once = asked.clone();
+    once.dedup();
+    assert_eq!(asked, once);
+}
