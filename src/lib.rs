@@ -26,8 +26,9 @@
 //! timers, then event delivery, then shutdown progress) is written in [`daemon::reactor`];
 //! only `daemon` and `process::spawn` touch children and sockets.
 //!
-//! Dependencies point one way: `daemon` → `rpc` → `model` → (`config`, `process`,
-//! `events`, `logging`, vocabulary); `web` renders pages and knows neither.
+//! Dependencies point one way: `daemon` → (`web`, `rpc`) → `model` → (`config`, `process`,
+//! `events`, `logging`, vocabulary); `web` renders the pages and maps their actions to RPC
+//! methods, so the page acts through the same verbs as a client.
 //!
 //! The client ([`ctl`]): `supervisorctl`, a small synchronous program over blocking sockets.
 //!

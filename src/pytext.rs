@@ -77,9 +77,14 @@ pub fn parse_int(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    let n: i64 = clean.parse().ok()?;
-    Some(if neg { -n } else { n })
+    let n: i128 = if digits.contains('_') {
+        digits.replace('_', "").parse().ok()?
+    } else {
+        // Decoders read many ints: no copy when there is nothing to drop.
+        digits.parse().ok()?
+    };
+    // Through i128 so that i64::MIN, whose magnitude is not an i64, still reads.
+    i64::try_from(if neg { -n } else { n }).ok()
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, positional for decimal exponents
@@ -168,6 +173,8 @@ mod tests {
         assert_eq!(parse_int(""), None);
         assert_eq!(parse_int("-"), None);
         assert_eq!(parse_int("0x10"), None);
+        assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_int("9223372036854775808"), None);
         assert_eq!(parse_int("9.0"), None);
     }
 

@@ -382,6 +382,73 @@ fn start_and_shutdown_follow_priority() {
     order(&d.main_log(), "stopped: ", ["a", "d", "b", "c"]);
 }
 
+/// Seconds into the day of an activity-log line's stamp (`2026-11-22 02:07:42,613 ...`).
+#[track_caller]
+fn stamp_secs(line: &str) -> f64 {
+    let time = line
+        .get(11..23)
+        .unwrap_or_else(|| panic!("no stamp in {line:?}"));
+    let (hms, ms) = time.split_once(',').unwrap();
+    let parts: Vec<f64> = hms.split(':').map(|n| n.parse().unwrap()).collect();
+    parts[0] * 3600.0 + parts[1] * 60.0 + parts[2] + ms.parse::<f64>().unwrap() / 1000.0
+}
+
+/// The stamp of the first activity-log line containing `needle`.
+#[track_caller]
+fn stamp_of(log: &str, needle: &str) -> f64 {
+    let at = log_pos(log, needle);
+    let line_start = log[..at].rfind('\n').map_or(0, |i| i + 1);
+    stamp_secs(&log[line_start..])
+}
+
+/// When `pid` started, in seconds since boot (`/proc/<pid>/stat`, clock-tick resolution).
+fn started_at(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name in parentheses; `starttime` is the 22nd field.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let ticks: f64 = rest.split(' ').nth(19).unwrap().parse().unwrap();
+    // USER_HZ: 100 on every Linux architecture (part of the ABI).
+    ticks / 100.0
+}
+
+#[test]
+fn startsecs_counts_from_each_fork_in_a_long_start_turn() {
+    // The loop reads the clock once per turn and again after each fork: one turn starts
+    // all 100, the last fork well after the turn began, and each still counts startsecs
+    // from its own fork (issue 10). So the RUNNING times spread as the forks did.
+    let mut d = Sandbox::new("forks");
+    let programs: String = (0..100)
+        .map(|i| {
+            format!(
+                "[program:p{i:03}]\ncommand=sleep 60\nstartsecs=1\n\
+                 stdout_logfile=NONE\nstderr_logfile=NONE\n"
+            )
+        })
+        .collect();
+    d.write_conf(&programs);
+    d.launch();
+    wait_for(LONG, "100 processes RUNNING", || {
+        (log_count(&d, "entered RUNNING state") == 100).then_some(())
+    });
+    let log = d.main_log();
+    let pid = |name: &str| {
+        let needle = format!("spawned: '{name}' with pid ");
+        let at = log_pos(&log, &needle) + needle.len();
+        let digits: String = log[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<i32>().unwrap()
+    };
+    let running = |name: &str| stamp_of(&log, &format!("success: {name} entered RUNNING state"));
+    let forks = started_at(pid("p099")) - started_at(pid("p000"));
+    // A midnight in between wraps the seconds of the day.
+    let runs = (running("p099") - running("p000")).rem_euclid(86_400.0);
+    // Generous for a loaded machine (p000's RUNNING may come late); a RUNNING counted from
+    // the turn's start would come for all 100 at once.
+    assert!(
+        runs >= forks / 2.0,
+        "forks spread over {forks:.3} s, RUNNING over {runs:.3} s"
+    );
+}
+
 #[test]
 fn no_zombie_after_500_restarts() {
     let mut d = Sandbox::new("zombie");

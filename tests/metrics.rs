@@ -84,19 +84,24 @@ fn metrics_agree_with_process_info() {
     assert_eq!(fetch(port, "/metrics", "").0, 401);
     assert_eq!(exchange(&d, &get("/metrics")).status, 404);
 
-    let body = wait_for(T, "talker's 6 bytes counted", || {
-        let (status, body) = fetch(port, "/metrics", AUTH);
-        assert_eq!(status, 200);
-        body.contains(
-            "supervisord_log_bytes_total{channel=\"stdout\",group=\"talker\",name=\"talker\"} 6\n",
-        )
-        .then_some(body)
-    });
-    let m = parse(&body);
-    let all = match d.call("supervisor.getAllProcessInfo", vec![]) {
+    // A scrape between two equal listings: no state moved while it was taken, so the two
+    // views must agree (a child exiting mid-comparison made this flaky).
+    let list = || match d.call("supervisor.getAllProcessInfo", vec![]) {
         Value::Array(a) => a,
         other => panic!("{other:?}"),
     };
+    let (body, all) = wait_for(T, "talker's 6 bytes counted, listings steady", || {
+        let before = list();
+        let (status, body) = fetch(port, "/metrics", AUTH);
+        assert_eq!(status, 200);
+        let after = list();
+        (before == after
+            && body.contains(
+                "supervisord_log_bytes_total{channel=\"stdout\",group=\"talker\",name=\"talker\"} 6\n",
+            ))
+        .then_some((body, after))
+    });
+    let m = parse(&body);
     assert_eq!(all.len(), 5);
     for info in &all {
         let Value::Struct(info) = info else { panic!() };

@@ -55,14 +55,18 @@ impl Client {
     /// Reads more bytes; false at end of stream. Panics after the read timeout.
     fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 65536];
-        match self.stream.read(&mut chunk) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.buf.extend_from_slice(&chunk[..n]);
-                true
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return true;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return false,
+                // A signal meant for another test's handler interrupted the read.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => panic!("reading a response: {e} (got so far: {:?})", self.peek()),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => false,
-            Err(e) => panic!("reading a response: {e} (got so far: {:?})", self.peek()),
         }
     }
 

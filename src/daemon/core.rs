@@ -16,7 +16,6 @@ use crate::daemon::fcgi::FcgiSockets;
 use crate::daemon::stop::Stopping;
 use crate::daemon::timers::Timers;
 use crate::events::tick::TickState;
-use crate::logging::level::Level;
 use crate::logging::main_log::MainLog;
 use crate::model::{Channel, Model, ProcId, Process};
 use crate::process::machine::{Action, Input};
@@ -142,10 +141,6 @@ impl Daemon {
         self.next_token += 1;
         self.sources.insert(t, source);
         t
-    }
-
-    pub fn log(&mut self, level: Level, msg: &str) {
-        self.model.log.log(level, msg);
     }
 
     /// Instantiates a group from its configuration: processes, AUTO log names, its event

@@ -21,14 +21,6 @@ use crate::process::machine::Change;
 use crate::states::{ListenerState, ProcessState};
 
 impl Daemon {
-    /// Offers an event to every subscribed pool.
-    pub fn emit(&mut self, event: Event) {
-        for (level, msg) in self.model.events.publish(event) {
-            self.model.log.log(level, &msg);
-        }
-        self.model.dispatch_pending = true;
-    }
-
     /// A process changed state: its PROCESS_STATE event, and a note for waiters.
     pub(crate) fn on_change(&mut self, id: ProcId, change: &Change) {
         self.model.changed.push(id);

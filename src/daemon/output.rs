@@ -297,12 +297,6 @@ impl Daemon {
         self.model.stdin_backlog(id).is_some()
     }
 
-    /// The bytes queued for the child's stdin; `None` when it has no open stdin.
-    pub fn stdin_backlog(&self, id: ProcId) -> Option<usize> {
-        let stdin = self.model.procs.get(&id)?.stdin.as_ref()?;
-        Some(stdin.pending.len())
-    }
-
     /// Writes pending stdin bytes until the pipe is full; keeps WRITABLE interest only
     /// while something is left.
     pub fn flush_stdin(&mut self, id: ProcId) {
@@ -350,26 +344,5 @@ impl Daemon {
                 .log(Level::Debug, &format!("{name}: stdin closed: {e}"));
         }
         self.close_stdin(id);
-    }
-
-    /// `clearProcessLogs`: empties both logs (reopening open ones) and capture buffers.
-    ///
-    /// # Errors
-    /// The first OS error.
-    pub fn clear_process_logs(&mut self, id: ProcId) -> std::io::Result<()> {
-        let Some(p) = self.model.procs.get_mut(&id) else {
-            return Ok(());
-        };
-        for chan in [Channel::Stdout, Channel::Stderr] {
-            let c = p.channel_mut(chan);
-            match (c.log.as_mut(), c.log_path.as_ref()) {
-                (Some(log), _) => log.clear()?,
-                (None, Some(path)) if path.exists() => {
-                    std::fs::File::create(path)?;
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 }

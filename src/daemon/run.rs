@@ -31,6 +31,8 @@ pub struct StartupError(pub String);
 
 /// Runs supervisord with a validated configuration until it shuts down.
 pub fn run(config: Config, loader: Loader) -> Result<ExitCode, StartupError> {
+    // Low fd numbers, while they are free: children start without a copy of our fd table.
+    crate::process::window::reserve();
     // Before `Daemon::new` copies the environment children get.
     let sd_notify = SdNotify::from_env();
     let sd = &config.supervisord;

@@ -22,10 +22,9 @@ use crate::logging::tail::decode_lossy;
 use crate::model::{Channel, Process};
 use crate::rpc::faults::{Fault, FaultCode};
 use crate::rpc::info::{description, lookup_process, require_running};
-use crate::rpc::table::Handler;
-use crate::rpc::{control, logs, Reply};
+use crate::rpc::Reply;
 use crate::timefmt;
-use crate::web::action::{self, Action, Outcome};
+use crate::web::action::{self, Action, Outcome, Step};
 use crate::web::assets::{self, Asset};
 use crate::web::notice;
 use crate::web::status::{Row, StatusPage};
@@ -36,14 +35,6 @@ use crate::web::tail::{parse_limit, LogChannel, TailBody, TailPage};
 pub struct Job {
     action: Action,
     step: Step,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// The stop of a restart; the start follows whatever it answers.
-    Stop,
-    /// The one call of an action, or the start of a restart.
-    Last,
 }
 
 /// The form's fields: the query's, and a POST body's (`x-www-form-urlencoded`), which win,
@@ -166,29 +157,13 @@ impl Daemon {
         {
             return self.web_answer(id, version, connection, &action, Outcome::NoSuchProcess);
         }
-        let step = if action.stops_then_starts() {
-            Step::Stop
-        } else {
-            Step::Last
-        };
+        let step = action.first_step();
         self.web_step(id, version, connection, Job { action, step });
     }
 
     /// Runs the job's current call; parks the connection when it has to wait.
     fn web_step(&mut self, id: ConnId, version: Version, connection: Connection, job: Job) {
-        let params: Vec<Value> = job
-            .action
-            .process()
-            .map(|n| vec![Value::String(n.to_string())])
-            .unwrap_or_default();
-        let handler: Handler = match (&job.action, job.step) {
-            (Action::Refresh, _) => |_, _| Ok(Reply::Now(Value::Bool(true))),
-            (Action::StopAll, _) | (Action::RestartAll, Step::Stop) => control::stop_all_processes,
-            (Action::RestartAll, Step::Last) => control::start_all_processes,
-            (Action::Stop(_), _) | (Action::Restart(_), Step::Stop) => control::stop_process,
-            (Action::Start(_), _) | (Action::Restart(_), Step::Last) => control::start_process,
-            (Action::ClearLog(_), _) => logs::clear_process_logs,
-        };
+        let (handler, params) = job.action.call(job.step);
         let result = match handler(self, &params) {
             Ok(Reply::Now(v)) => Ok(v),
             Err(f) => Err(f),
@@ -220,8 +195,8 @@ impl Daemon {
         mut job: Job,
         result: Result<Value, Fault>,
     ) {
-        if job.step == Step::Stop {
-            job.step = Step::Last;
+        if let Some(next) = job.action.next_step(job.step) {
+            job.step = next;
             return self.web_step(id, version, connection, job);
         }
         let outcome = match result {

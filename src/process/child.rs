@@ -9,13 +9,16 @@
 //! writes Supervisor's message to its stderr (fd 2, which the daemon logs) and exits 127, as
 //! Supervisor's `_spawn_as_child` does (reference §3.6).
 //!
-//! The child: becomes leader of a new process group; gets fds 0/1/2 and nothing else (D4:
+//! The child: leaves the daemon's fd table if it shares it (the fd window), before any fd
+//! changes; becomes leader of a new process group; gets fds 0/1/2 and nothing else (D4:
 //! every other fd is close-on-exec); starts with every signal at its default disposition and
 //! an empty mask (D4, DIVERGENCE: Supervisor leaves SIGPIPE/SIGXFSZ ignored); drops
 //! privileges (groups, gid, uid); changes directory; sets the umask; execs.
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 
 use crate::sys::errno_name;
 
@@ -33,16 +36,25 @@ pub struct ChildFds {
     /// unused.
     pub ready_from: i32,
     pub ready_to: i32,
+    /// -1: the child has its own copy of the daemon's fd table. Else it shares the daemon's
+    /// table ([`crate::process::window`]) and keeps only the fds below this number, where the
+    /// daemon put the ones above (then slot numbers).
+    pub keep_below: i32,
+    /// The child's write end of the exec pipe, which must stay open until the exec; -1 when
+    /// unknown.
+    pub done: i32,
 }
+
+/// Set by a child that was refused `CLOSE_RANGE_UNSHARE` (and copied the whole fd table):
+/// the daemon, which shares this memory, then stops using the fd window.
+pub static UNSHARE_REFUSED: AtomicBool = AtomicBool::new(false);
 
 /// The child's data, as C strings and pointer arrays built in the parent.
 #[derive(Debug)]
 pub struct Prepared {
     pub filename: CString,
-    pub argv: Vec<CString>,
-    pub argv_ptrs: Vec<*const libc::c_char>,
-    pub envp: Vec<CString>,
-    pub envp_ptrs: Vec<*const libc::c_char>,
+    pub argv: CStrings,
+    pub envp: CStrings,
     pub directory: Option<CString>,
     pub umask: Option<u32>,
     pub user: Option<(u32, u32, Vec<libc::gid_t>)>,
@@ -50,7 +62,69 @@ pub struct Prepared {
     pub msg_chdir: Vec<u8>,
     pub msg_exec: Vec<u8>,
     pub fds: ChildFds,
+    /// For a child sharing the daemon's fd table: 1 until it has its own (or has exec'd or
+    /// exited: `CLONE_CHILD_CLEARTID` points here too), then 0 and a futex wake.
+    pub unshared: Option<Arc<AtomicU32>>,
 }
+
+/// NUL-terminated strings in one buffer, and the null-terminated pointer array `execve`
+/// takes: two allocations per list instead of one per string.
+#[derive(Debug)]
+pub struct CStrings {
+    /// What `ptrs` point into: kept, never read.
+    _bytes: Vec<u8>,
+    ptrs: Vec<*const libc::c_char>,
+}
+
+impl CStrings {
+    /// One string per item, each the concatenation of its parts; `Err` if one holds a NUL.
+    /// Every buffer is allocated once at its final size (growing ones fragment the heap).
+    pub fn new<'a, I, P>(items: I) -> Result<CStrings, NulInside>
+    where
+        I: IntoIterator<Item = P> + Clone,
+        P: IntoIterator<Item = &'a [u8]>,
+    {
+        let (mut count, mut len) = (0, 0);
+        for parts in items.clone() {
+            count += 1;
+            len += parts.into_iter().map(<[u8]>::len).sum::<usize>() + 1;
+        }
+        let mut bytes = Vec::with_capacity(len);
+        let mut starts = Vec::with_capacity(count);
+        for parts in items {
+            starts.push(bytes.len());
+            for part in parts {
+                if part.contains(&0) {
+                    return Err(NulInside);
+                }
+                bytes.extend_from_slice(part);
+            }
+            bytes.push(0);
+        }
+        // Pointers last: `bytes` no longer moves.
+        let base = bytes.as_ptr();
+        let mut ptrs = Vec::with_capacity(count + 1);
+        ptrs.extend(
+            starts
+                .into_iter()
+                .map(|at| base.wrapping_add(at).cast::<libc::c_char>()),
+        );
+        ptrs.push(std::ptr::null());
+        Ok(CStrings {
+            _bytes: bytes,
+            ptrs,
+        })
+    }
+
+    /// The `char *const []` for `execve`.
+    pub fn as_ptr(&self) -> *const *const libc::c_char {
+        self.ptrs.as_ptr()
+    }
+}
+
+/// A string for the child held a NUL byte.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NulInside;
 
 /// The entry point `clone` calls; `arg` points to the [`Prepared`] of this child.
 pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
@@ -62,6 +136,9 @@ pub extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
 
 fn child_main(p: &Prepared) -> ! {
     let fds = p.fds;
+    if fds.keep_below >= 0 {
+        private_fd_table(p);
+    }
     sys(libc::SYS_setpgid, [0, 0, 0, 0]);
     if fds.stdin >= 0 {
         dup_to(fds.stdin, 0);
@@ -72,6 +149,13 @@ fn child_main(p: &Prepared) -> ! {
     cloexec_from_3();
     // ...and the readiness fd N asked for, made after the range so it survives.
     if fds.ready_from >= 0 && fds.ready_to >= 3 {
+        if fds.ready_to == fds.done {
+            // N is where the exec pipe sits: keep a copy of it elsewhere until the exec.
+            sys(
+                libc::SYS_fcntl,
+                [fds.done as usize, libc::F_DUPFD_CLOEXEC as usize, 3, 0],
+            );
+        }
         if fds.ready_from == fds.ready_to {
             sys(
                 libc::SYS_fcntl,
@@ -137,12 +221,51 @@ fn child_main(p: &Prepared) -> ! {
         libc::SYS_execve,
         [
             p.filename.as_ptr() as usize,
-            p.argv_ptrs.as_ptr() as usize,
-            p.envp_ptrs.as_ptr() as usize,
+            p.argv.as_ptr() as usize,
+            p.envp.as_ptr() as usize,
             0,
         ],
     );
     fail_with(&p.msg_exec, errno_name(-r as i32).as_bytes());
+}
+
+/// Leaves the daemon's fd table, which this child shares until now, keeping only the fds
+/// below `keep_below` (0-2 and the window's slots): not one fd may change before this, nor
+/// are the daemon's thousands copied. Refused (Linux < 5.9, seccomp), the whole table is
+/// copied instead and the daemon told to stop sharing it. Then the daemon may have its
+/// slots back.
+fn private_fd_table(p: &Prepared) {
+    let fds = p.fds;
+    let flags = libc::CLOSE_RANGE_UNSHARE as usize;
+    let from = fds.keep_below as usize;
+    if forced_full_copy() || sys(libc::SYS_close_range, [from, u32::MAX as usize, flags, 0]) < 0 {
+        if !forced_full_copy() {
+            UNSHARE_REFUSED.store(true, Ordering::Relaxed);
+        }
+        let r = sys(libc::SYS_unshare, [libc::CLONE_FILES as usize, 0, 0, 0]);
+        if r < 0 {
+            // Still the daemon's table: report on the stderr pipe's slot (fd 2 is the
+            // daemon's) before the daemon takes the slot back.
+            write_all(
+                fds.stderr,
+                b"supervisor: couldn't unshare file descriptors: ",
+            );
+            write_all(fds.stderr, errno_name(-r as i32).as_bytes());
+            write_all(fds.stderr, b"\nsupervisor: child process was not spawned\n");
+            unshared(p);
+            exit_127();
+        }
+    }
+    unshared(p);
+}
+
+/// Tells the daemon that this child no longer uses its fd table.
+fn unshared(p: &Prepared) {
+    if let Some(sharing) = &p.unshared {
+        sharing.store(0, Ordering::Release);
+        let wake = libc::FUTEX_WAKE as usize;
+        sys(libc::SYS_futex, [sharing.as_ptr() as usize, wake, 1, 0]);
+    }
 }
 
 /// Marks every fd from 3 up close-on-exec (not closed: the exec pipe must stay open until the
@@ -176,6 +299,18 @@ fn cloexec_from_3() {
 /// Tests force the fallbacks with this: 1 skips `close_range`, 2 also skips `/proc`.
 #[cfg(test)]
 pub static FORCE_FALLBACK: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Tests make a child sharing the daemon's fd table copy all of it with this, as on a kernel
+/// without `CLOSE_RANGE_UNSHARE` (but without giving up the window).
+#[cfg(test)]
+pub static FORCE_FULL_COPY: AtomicBool = AtomicBool::new(false);
+
+fn forced_full_copy() -> bool {
+    #[cfg(test)]
+    return FORCE_FULL_COPY.load(Ordering::Relaxed);
+    #[cfg(not(test))]
+    false
+}
 
 fn forced_fallback() -> u8 {
     #[cfg(test)]
@@ -263,17 +398,24 @@ fn dup_to(from: i32, to: i32) {
 
 /// Writes `prefix`, `reason` and Supervisor's closing line to fd 2, then exits 127.
 fn fail_with(prefix: &[u8], reason: &[u8]) -> ! {
-    write_all(prefix);
-    write_all(reason);
-    write_all(b"\nsupervisor: child process was not spawned\n");
+    write_all(2, prefix);
+    write_all(2, reason);
+    write_all(2, b"\nsupervisor: child process was not spawned\n");
+    exit_127()
+}
+
+fn exit_127() -> ! {
     loop {
         sys(libc::SYS_exit_group, [127, 0, 0, 0]);
     }
 }
 
-fn write_all(mut buf: &[u8]) {
+fn write_all(fd: i32, mut buf: &[u8]) {
     while !buf.is_empty() {
-        let n = sys(libc::SYS_write, [2, buf.as_ptr() as usize, buf.len(), 0]);
+        let n = sys(
+            libc::SYS_write,
+            [fd as usize, buf.as_ptr() as usize, buf.len(), 0],
+        );
         if n <= 0 {
             return;
         }
@@ -339,6 +481,30 @@ pub const CONCURRENT: bool = cfg!(any(target_arch = "x86_64", target_arch = "aar
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_string_lists_end_in_nul_and_a_null_pointer() {
+        let list = CStrings::new([
+            [b"A".as_slice(), b"=", b"1"].as_slice().iter().copied(),
+            [b"".as_slice(), b"=", b""].as_slice().iter().copied(),
+        ])
+        .unwrap();
+        let ptrs: Vec<_> = (0..3)
+            // SAFETY: the array has 3 entries, the last null.
+            .map(|i| unsafe { *list.as_ptr().add(i) })
+            .collect();
+        assert!(ptrs[2].is_null());
+        // SAFETY: both point into `list`, NUL-terminated.
+        let strs: Vec<_> = ptrs[..2]
+            .iter()
+            .map(|&p| unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes())
+            .collect();
+        assert_eq!(strs, [b"A=1".as_slice(), b"="]);
+        let empty = CStrings::new(std::iter::empty::<[&[u8]; 1]>()).unwrap();
+        // SAFETY: one entry, the null.
+        assert!(unsafe { *empty.as_ptr() }.is_null());
+        assert_eq!(CStrings::new([[b"a\0b".as_slice()]]).err(), Some(NulInside));
+    }
 
     #[test]
     fn fd_names_parse_as_numbers_and_nothing_else_does() {

@@ -8,3 +8,4 @@ pub mod machine;
 pub mod policy;
 pub mod readiness;
 pub mod spawn;
+pub mod window;

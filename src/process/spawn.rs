@@ -7,6 +7,12 @@
 //! may spend migrating it to another CPU): it goes on at once and keeps what the child reads
 //! (its [`Launch`]) until the child has exec'd or exited, which a close-on-exec pipe tells.
 //! What the child may do meanwhile is the business of [`crate::process::child`].
+//!
+//! That child gets a copy of the daemon's fd table, which costs a reference per open fd at
+//! the clone and a close per fd at the exec: with thousands of programs running, most of
+//! a start. So where the kernel allows it, children start through the fd window instead
+//! ([`crate::process::window`]): sharing the table, without a copy, until their first system
+//! call gives them a private one of a few fds; the copying path is the fallback.
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, OsStr};
@@ -15,6 +21,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::sys::mman::{mmap_anonymous, mprotect, munmap, MapFlags, ProtFlags};
@@ -22,8 +30,9 @@ use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
 use nix::unistd::{pipe2, sysconf, SysconfVar};
 
 use crate::config::UserSpec;
-use crate::process::child::{child_entry, ChildFds, Prepared, CONCURRENT};
+use crate::process::child::{child_entry, CStrings, ChildFds, Prepared, CONCURRENT};
 use crate::process::command::Resolved;
+use crate::process::window;
 use crate::sys::errno_name;
 
 /// Where the child's fd 0 comes from.
@@ -74,15 +83,24 @@ pub struct Launch {
     /// Read end of a close-on-exec pipe whose only write end is the child's: end of file
     /// once it has exec'd or exited.
     done: OwnedFd,
+    /// A child started through the fd window: 1 while it shares our fd table, and its pid.
+    /// The window holds a copy of the exec pipe's write end until the child has its own.
+    shared: Option<(Arc<AtomicU32>, i32)>,
 }
 
 /// The child's stack: it only holds the few locals of the child's code.
 const CHILD_STACK: usize = 16 * 1024;
 
 impl Launch {
-    /// True once the child no longer uses its prepared data (it exec'd or exited).
+    /// True once the child no longer uses its prepared data (it exec'd or exited). Takes
+    /// back the window's slots of children that have their own fd table now.
     pub fn finished(&self) -> bool {
-        at_eof(self.done.as_fd())
+        // End of file first: by then the child's `sharing` is 0, so its set comes back now.
+        let eof = at_eof(self.done.as_fd());
+        if self.shared.is_some() {
+            window::reclaim();
+        }
+        eof
     }
 }
 
@@ -102,7 +120,11 @@ fn at_eof(fd: BorrowedFd<'_>) -> bool {
 impl Drop for Launch {
     fn drop(&mut self) {
         // An owner that lets go early must not free what the child still reads: wait for
-        // its exec or exit, which follows at once.
+        // its exec or exit, which follows at once (the window first gives up its copy of
+        // the exec pipe).
+        if let Some((sharing, pid)) = &self.shared {
+            window::wait_unshared(sharing, *pid);
+        }
         while !self.finished() {
             let mut fds = [nix::poll::PollFd::new(
                 self.done.as_fd(),
@@ -119,7 +141,7 @@ impl Drop for Launch {
 /// The child's stack with a `PROT_NONE` guard page below it (stacks grow down): an overflow
 /// faults in the child instead of writing over the daemon's memory, which the child shares.
 #[derive(Debug)]
-struct Stack {
+pub(super) struct Stack {
     /// The start of the mapping, i.e. of the guard page.
     base: NonNull<libc::c_void>,
     /// Guard page plus [`CHILD_STACK`].
@@ -127,7 +149,7 @@ struct Stack {
 }
 
 impl Stack {
-    fn map() -> nix::Result<Stack> {
+    pub(super) fn map() -> nix::Result<Stack> {
         let page = sysconf(SysconfVar::PAGE_SIZE)
             .ok()
             .flatten()
@@ -158,7 +180,7 @@ impl Stack {
     }
 
     /// The initial stack pointer: the top of the mapping.
-    fn top(&self) -> *mut libc::c_void {
+    pub(super) fn top(&self) -> *mut libc::c_void {
         self.base
             .as_ptr()
             .cast::<u8>()
@@ -186,6 +208,17 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             errno_name(other as i32)
         ),
     };
+    let fork_err = |e: nix::Error| match e {
+        nix::Error::EAGAIN => format!(
+            "Too many processes in process table to spawn '{}'",
+            req.name
+        ),
+        other => format!(
+            "unknown error during fork for '{}': {}",
+            req.name,
+            errno_name(other as i32)
+        ),
+    };
     let stdin = match req.stdin {
         Stdin::Pipe => Some(pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?),
         Stdin::Socket(_) => None,
@@ -196,12 +229,10 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
     } else {
         Some(pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?)
     };
-    let (done_read, done_write) = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
     for fd in [
         stdin.as_ref().map(|p| &p.1),
         Some(&stdout.0),
         stderr.as_ref().map(|p| &p.0),
-        Some(&done_read),
     ]
     .into_iter()
     .flatten()
@@ -219,58 +250,17 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
             .map_or(stdout.1.as_raw_fd(), |p| p.1.as_raw_fd()),
         ready_from: req.ready_fd.map_or(-1, |(from, _)| from),
         ready_to: req.ready_fd.map_or(-1, |(_, to)| to),
+        keep_below: -1,
+        done: -1,
     };
     let prepared = prepare(req, fds)?;
-    let stack = Stack::map().map_err(|e| {
-        format!(
-            "unknown error during fork for '{}': {}",
-            req.name,
-            errno_name(e as i32)
-        )
-    })?;
-    let launch = Launch {
-        prepared: Box::into_raw(Box::new(prepared)),
-        stack,
-        done: done_read,
-    };
-    // Block every signal across the clone so none reaches our handlers in the child before
-    // it has reset them (a SIGTERM there would be lost); the child unblocks after the reset.
-    let mut saved = SigSet::empty();
-    let blocked = sigprocmask(
-        SigmaskHow::SIG_BLOCK,
-        Some(&SigSet::all()),
-        Some(&mut saved),
-    );
-    let vfork = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
-    // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
-    // which stays alive and untouched until `launch` reports it finished.
-    let pid = unsafe {
-        libc::clone(
-            child_entry,
-            launch.stack.top(),
-            libc::CLONE_VM | vfork | libc::SIGCHLD,
-            launch.prepared.cast(),
-        )
-    };
-    let clone_error = nix::Error::last();
-    if blocked.is_ok() {
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
+    let done = pipe2(OFlag::O_CLOEXEC).map_err(pipe_err)?;
+    set_nonblocking(done.0.as_fd()).map_err(pipe_err)?;
+    let (pid, launch) = match window::acquire() {
+        Some(held) => spawn_shared(held, prepared, done),
+        None => spawn_copying(prepared, done),
     }
-    // Only the child holds a write end now: its exec or exit closes it.
-    drop(done_write);
-    if pid < 0 {
-        return Err(match clone_error {
-            nix::Error::EAGAIN => format!(
-                "Too many processes in process table to spawn '{}'",
-                req.name
-            ),
-            other => format!(
-                "unknown error during fork for '{}': {}",
-                req.name,
-                errno_name(other as i32)
-            ),
-        });
-    }
+    .map_err(fork_err)?;
     // The child's ends close here when the tuples drop.
     Ok(Child {
         pid,
@@ -279,6 +269,134 @@ pub fn spawn(req: &Request) -> Result<Child, String> {
         stderr: stderr.map(|(r, _)| r),
         launch,
     })
+}
+
+/// Starts the child with a copy of the daemon's fd table, without waiting for its exec;
+/// `done` is the exec pipe, its read end non-blocking.
+fn spawn_copying(
+    mut prepared: Prepared,
+    (done_read, done_write): (OwnedFd, OwnedFd),
+) -> nix::Result<(i32, Launch)> {
+    prepared.fds.done = done_write.as_raw_fd();
+    let launch = Launch {
+        prepared: Box::into_raw(Box::new(prepared)),
+        stack: Stack::map()?,
+        done: done_read,
+        shared: None,
+    };
+    // SAFETY: the child runs `child_entry` on its own mapped stack and only reads `prepared`,
+    // which stays alive and untouched until `launch` reports it finished.
+    let pid = unsafe {
+        clone_child(
+            child_entry,
+            launch.stack.top(),
+            libc::CLONE_VM | VFORK,
+            launch.prepared.cast(),
+            std::ptr::null_mut(),
+        )
+    };
+    // Only the child holds a write end now: its exec or exit closes it.
+    drop(done_write);
+    Ok((pid?, launch))
+}
+
+/// Starts the child sharing the daemon's fd table, its fds put into a set of the window's
+/// slots, without waiting for it; `done` is the exec pipe, its read end non-blocking.
+fn spawn_shared(
+    mut held: window::Held,
+    mut prepared: Prepared,
+    (done_read, done_write): (OwnedFd, OwnedFd),
+) -> nix::Result<(i32, Launch)> {
+    let set = held.take()?;
+    prepared.fds.done = done_write.as_raw_fd();
+    let sharing = Arc::new(AtomicU32::new(1));
+    prepared.unshared = Some(Arc::clone(&sharing));
+    let stack = held
+        .place(&set, &mut prepared.fds)
+        .and_then(|()| Stack::map());
+    let stack = match stack {
+        Ok(stack) => stack,
+        Err(e) => {
+            held.release(set);
+            return Err(e);
+        }
+    };
+    let mut launch = Launch {
+        prepared: Box::into_raw(Box::new(prepared)),
+        stack,
+        done: done_read,
+        shared: None,
+    };
+    // SAFETY: as in `spawn_copying`; the child touches no fd until it has its own table.
+    let pid = unsafe {
+        clone_child(
+            child_entry,
+            launch.stack.top(),
+            libc::CLONE_VM | libc::CLONE_FILES | libc::CLONE_CHILD_CLEARTID | VFORK,
+            launch.prepared.cast(),
+            sharing.as_ptr(),
+        )
+    };
+    drop(done_write);
+    match pid {
+        Ok(pid) => {
+            held.busy(set, Arc::clone(&sharing), pid);
+            launch.shared = Some((sharing, pid));
+            Ok((pid, launch))
+        }
+        Err(e) => {
+            // Before `launch` drops: the slot's copy of the exec pipe must go first.
+            held.release(set);
+            Err(e)
+        }
+    }
+}
+
+/// `CLONE_VFORK` where the child must not run alongside the daemon (see [`CONCURRENT`]).
+const VFORK: libc::c_int = if CONCURRENT { 0 } else { libc::CLONE_VFORK };
+
+/// `clone(entry, stack, flags | SIGCHLD, arg, .., ctid)` with every signal blocked across
+/// it, so none reaches our handlers in the child before it has reset them (a SIGTERM there
+/// would be lost); the child unblocks after the reset.
+///
+/// # Safety
+/// `stack` is the top of a mapping that only this child uses until it has exec'd or exited,
+/// `arg` is what `entry` expects and `ctid` null or a u32 (`CLONE_CHILD_CLEARTID`), both
+/// valid for as long as the child may use them.
+unsafe fn clone_child(
+    entry: extern "C" fn(*mut libc::c_void) -> libc::c_int,
+    stack: *mut libc::c_void,
+    flags: libc::c_int,
+    arg: *mut libc::c_void,
+    ctid: *mut u32,
+) -> nix::Result<i32> {
+    let mut saved = SigSet::empty();
+    let blocked = sigprocmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&SigSet::all()),
+        Some(&mut saved),
+    );
+    // SAFETY: as the caller promises.
+    let pid = unsafe {
+        libc::clone(
+            entry,
+            stack,
+            flags | libc::SIGCHLD,
+            arg,
+            std::ptr::null_mut::<libc::pid_t>(),
+            std::ptr::null_mut::<libc::c_void>(),
+            ctid,
+        )
+    };
+    let clone_error = nix::Error::last();
+    if blocked.is_ok() {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&saved), None);
+    }
+    if pid < 0 {
+        Err(clone_error)
+    } else {
+        Ok(pid)
+    }
 }
 
 fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<(), nix::Error> {
@@ -294,17 +412,14 @@ fn cstring(bytes: &[u8], what: &str) -> Result<CString, String> {
 /// The child's data as C strings, built before the clone.
 fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
     let filename = cstring(req.command.filename.as_os_str().as_bytes(), "command")?;
-    let argv = req
-        .command
-        .argv
-        .iter()
-        .map(|a| cstring(a.as_bytes(), "command"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envp = req
-        .env
-        .iter()
-        .map(|(k, v)| cstring(format!("{k}={v}").as_bytes(), "environment"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let argv = CStrings::new(req.command.argv.iter().map(|a| [a.as_bytes()]))
+        .map_err(|_| "command contains a NUL byte".to_string())?;
+    let envp = CStrings::new(
+        req.env
+            .iter()
+            .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()]),
+    )
+    .map_err(|_| "environment contains a NUL byte".to_string())?;
     let directory = match req.directory {
         Some(d) => Some(cstring(d.as_os_str().as_bytes(), "directory")?),
         None => None,
@@ -318,16 +433,10 @@ fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
         .directory
         .map_or(OsStr::new(""), |d| d.as_os_str())
         .to_string_lossy();
-    let mut argv_ptrs: Vec<_> = argv.iter().map(|a| a.as_ptr()).collect();
-    argv_ptrs.push(std::ptr::null());
-    let mut envp_ptrs: Vec<_> = envp.iter().map(|a| a.as_ptr()).collect();
-    envp_ptrs.push(std::ptr::null());
     Ok(Prepared {
         filename,
         argv,
-        argv_ptrs,
         envp,
-        envp_ptrs,
         directory,
         umask: req.umask,
         msg_setuid: format!(
@@ -339,6 +448,7 @@ fn prepare(req: &Request, fds: ChildFds) -> Result<Prepared, String> {
         msg_exec: format!("supervisor: couldn't exec {argv0}: ").into_bytes(),
         user,
         fds,
+        unshared: None,
     })
 }
 
@@ -421,6 +531,8 @@ mod tests {
                 Ok(0) => break,
                 Ok(n) => s.push_str(&String::from_utf8_lossy(&buf[..n])),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    // The daemon's turn: the window gives back its copies of the child's ends.
+                    window::reclaim();
                     std::thread::sleep(std::time::Duration::from_millis(5))
                 }
                 Err(_) => break,
@@ -518,33 +630,90 @@ mod tests {
     }
 
     #[test]
-    fn children_see_only_fds_0_1_2_with_close_range_and_with_each_fallback() {
-        use crate::process::child::FORCE_FALLBACK;
+    fn children_see_only_fds_0_1_2_on_each_path_and_with_each_fallback() {
+        use crate::process::child::{FORCE_FALLBACK, FORCE_FULL_COPY};
+        use crate::process::window::FORCE_COPYING;
         use std::sync::atomic::Ordering;
         // An fd the daemon forgot to make close-on-exec (dup clears the flag).
         let devnull = std::fs::File::open("/dev/null").unwrap();
         let _leaked = nix::unistd::dup(&devnull).unwrap();
         let cmd = resolved(&["/bin/ls", "/proc/self/fd"]);
-        for level in 0..=2 {
-            FORCE_FALLBACK.store(level, Ordering::Relaxed);
-            let child = spawn(&request(&cmd));
-            // The child reads the flag concurrently: reset it only once it has exited.
-            let child = child.unwrap();
+        // (the fd window, the window with a full copy as on Linux < 5.9, the copying path)
+        for (window, full_copy) in [(true, false), (true, true), (false, false)] {
+            for level in 0..=2 {
+                FORCE_COPYING.store(!window, Ordering::Relaxed);
+                FORCE_FULL_COPY.store(full_copy, Ordering::Relaxed);
+                FORCE_FALLBACK.store(level, Ordering::Relaxed);
+                let child = spawn(&request(&cmd)).unwrap();
+                let shared = child.launch.shared.is_some();
+                // The child reads the flags concurrently: reset them once it has exited.
+                let out = read_all(child.stdout);
+                let status = wait(child.pid);
+                FORCE_FALLBACK.store(0, Ordering::Relaxed);
+                FORCE_FULL_COPY.store(false, Ordering::Relaxed);
+                FORCE_COPYING.store(false, Ordering::Relaxed);
+                let case = format!("window {window}, full copy {full_copy}, level {level}");
+                assert_eq!(shared, window, "{case}");
+                assert_eq!(status, 0, "{case}: {out}");
+                let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+                // 0-2, and the directory ls itself opened to list them.
+                assert_eq!(fds, [0, 1, 2, 3], "{case}: {out}");
+            }
+        }
+        assert!(!crate::process::child::UNSHARE_REFUSED.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn more_children_at_once_than_the_window_has_sets_each_get_only_their_fds() {
+        let cmd = resolved(&["/bin/ls", "/proc/self/fd"]);
+        let children: Vec<Child> = (0..40).map(|_| spawn(&request(&cmd)).unwrap()).collect();
+        for child in children {
             let out = read_all(child.stdout);
-            let status = wait(child.pid);
-            FORCE_FALLBACK.store(0, Ordering::Relaxed);
-            assert_eq!(status, 0, "{out}");
-            let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
-            // 0-2, and the directory ls itself opened to list them.
-            assert_eq!(fds, [0, 1, 2, 3], "fallback level {level}: {out}");
+            assert_eq!(wait(child.pid), 0, "{out}");
+            assert_eq!(out, "0\n1\n2\n3\n");
+            // Exec'd, so its set is back and its launch finished.
+            assert!(child.launch.finished());
         }
     }
 
     #[test]
-    fn the_child_stack_has_a_guard_page_below_it() {
-        let cmd = resolved(&["/bin/true"]);
+    fn a_window_child_gets_its_readiness_fd_on_any_number_and_its_exec_error() {
+        // fd:N on a number the window's slots may use: the child's N is still the pipe.
+        let (r, w) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        for n in [3, 4, 5, 6, 7, 9] {
+            let script = format!("ls /proc/self/fd; echo ready >&{n}");
+            let cmd = resolved(&["/bin/sh", "-c", &script]);
+            let mut req = request(&cmd);
+            req.ready_fd = Some((w.as_raw_fd(), n));
+            let child = spawn(&req).unwrap();
+            let out = read_all(child.stdout);
+            assert_eq!(wait(child.pid), 0, "fd {n}: {out}");
+            let fds: Vec<i32> = out.lines().map(|l| l.parse().unwrap()).collect();
+            let mut want = vec![0, 1, 2, 3, n];
+            want.sort_unstable();
+            want.dedup();
+            // ls's own directory fd is the lowest free one: 4 when N is 3.
+            if n == 3 {
+                want = vec![0, 1, 2, 3, 4];
+            }
+            assert_eq!(fds, want, "fd {n}");
+            let mut buf = [0u8; 6];
+            assert_eq!(nix::unistd::read(&r, &mut buf), Ok(6));
+            assert_eq!(&buf, b"ready\n");
+        }
+        let cmd = resolved(&["/nonexistent/program"]);
         let child = spawn(&request(&cmd)).unwrap();
-        let stack = &child.launch.stack;
+        assert_eq!(
+            read_all(child.stdout),
+            "supervisor: couldn't exec /nonexistent/program: ENOENT\n\
+             supervisor: child process was not spawned\n"
+        );
+        assert_eq!(wait(child.pid), 127);
+    }
+
+    #[test]
+    fn the_child_stack_has_a_guard_page_below_it() {
+        let stack = Stack::map().unwrap();
         let base = stack.base.as_ptr() as usize;
         let page = stack.len - CHILD_STACK;
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
@@ -566,7 +735,6 @@ mod tests {
         let (_, stack_perms) = holding(base + page);
         assert_eq!(stack_perms, "rw-p");
         assert_eq!(stack.top() as usize, base + page + CHILD_STACK);
-        wait(child.pid);
     }
 
     #[test]

@@ -1,7 +1,13 @@
-//! The status page's actions: what a form asks for, and the message the page shows once it
-//! is done (the reference's texts, §5.7).
+//! The status page's actions: what a form asks for, the XML-RPC calls that do it, and the
+//! message the page shows once it is done (the reference's texts, §5.7).
+//!
+//! An action runs through the same handlers as a client's call, so through the same verbs
+//! (`model::Supervisor`); the reactor runs the calls and parks the page while one waits.
 
-use crate::rpc::faults::FaultCode;
+use crate::model::Supervisor;
+use crate::rpc::faults::{Fault, FaultCode};
+use crate::rpc::table::Handler;
+use crate::rpc::{control, logs, Reply, Value};
 
 /// One action of the status page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +19,20 @@ pub enum Action {
     Stop(String),
     Restart(String),
     ClearLog(String),
+}
+
+/// Which call of an action runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The stop of a restart; the start follows whatever it answers.
+    Stop,
+    /// The one call of an action, or the start of a restart.
+    Last,
+}
+
+/// `refresh` does nothing but show the page again.
+fn refresh(_: &mut dyn Supervisor, _: &[Value]) -> Result<Reply, Fault> {
+    Ok(Reply::Now(Value::Bool(true)))
 }
 
 /// Why a form's `action` cannot be done.
@@ -92,9 +112,34 @@ impl Action {
         }
     }
 
-    /// True when the action stops first, then starts (`restart`, `restartall`).
-    pub fn stops_then_starts(&self) -> bool {
-        matches!(self, Action::Restart(_) | Action::RestartAll)
+    /// The step an action begins with: a restart stops first, then starts.
+    pub fn first_step(&self) -> Step {
+        match self {
+            Action::Restart(_) | Action::RestartAll => Step::Stop,
+            _ => Step::Last,
+        }
+    }
+
+    /// The step after `step` once it answered, whatever it answered.
+    pub fn next_step(&self, step: Step) -> Option<Step> {
+        (step == Step::Stop).then_some(Step::Last)
+    }
+
+    /// The method a step calls, and its parameters (waits are the methods' defaults).
+    pub fn call(&self, step: Step) -> (Handler, Vec<Value>) {
+        let params = self
+            .process()
+            .map(|n| vec![Value::String(n.to_string())])
+            .unwrap_or_default();
+        let handler: Handler = match (self, step) {
+            (Action::Refresh, _) => refresh,
+            (Action::StopAll, _) | (Action::RestartAll, Step::Stop) => control::stop_all_processes,
+            (Action::RestartAll, Step::Last) => control::start_all_processes,
+            (Action::Stop(_), _) | (Action::Restart(_), Step::Stop) => control::stop_process,
+            (Action::Start(_), _) | (Action::Restart(_), Step::Last) => control::start_process,
+            (Action::ClearLog(_), _) => logs::clear_process_logs,
+        };
+        (handler, params)
     }
 }
 
@@ -157,6 +202,10 @@ pub fn is_error(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::fake::{Call, Fake};
+    use crate::model::{LogOp, StopOrder};
+    use crate::process::exit::ExitStatus;
+    use crate::states::ProcessState;
 
     fn fault(code: FaultCode, text: &str) -> Outcome {
         Outcome::Fault {
@@ -190,6 +239,74 @@ mod tests {
             BadAction::Unknown("x".into()).to_string(),
             "Unknown action \"x\""
         );
+    }
+
+    /// Runs a step's call against the fake: its answer now, or the waiting answer.
+    fn run(f: &mut Fake, action: &Action, step: Step) -> Result<Reply, Fault> {
+        let (handler, params) = action.call(step);
+        handler(f, &params)
+    }
+
+    #[test]
+    fn a_restart_stops_then_starts_through_the_verbs() {
+        let mut f = Fake::new("[program:x]\ncommand=/bin/sh\nstartsecs=1\n");
+        f.run("x");
+        let id = f.id("x");
+        let restart = Action::Restart("x".into());
+        let step = restart.first_step();
+        assert_eq!(step, Step::Stop);
+        let Ok(Reply::Later(mut stop)) = run(&mut f, &restart, step) else {
+            panic!("the stop waits")
+        };
+        assert_eq!(f.state("x"), ProcessState::Stopping);
+        f.reap("x", ExitStatus::signalled(libc::SIGTERM));
+        assert_eq!(stop.poll(&mut f), Some(Ok(Value::Bool(true))));
+        let step = restart.next_step(step).expect("then the start");
+        let Ok(Reply::Later(mut start)) = run(&mut f, &restart, step) else {
+            panic!("the start waits")
+        };
+        f.deadline("x");
+        assert_eq!(start.poll(&mut f), Some(Ok(Value::Bool(true))));
+        assert_eq!(restart.next_step(step), None);
+        let verbs: Vec<&Call> = f
+            .calls
+            .iter()
+            .filter(|c| matches!(c, Call::Start(_) | Call::Stop(..)))
+            .collect();
+        assert_eq!(
+            verbs,
+            [
+                &Call::Stop(id, StopOrder::AfterDependents),
+                &Call::Start(id)
+            ]
+        );
+    }
+
+    #[test]
+    fn each_action_calls_its_method() {
+        let mut f = Fake::new("[program:x]\ncommand=/bin/sh\n");
+        let id = f.id("x");
+        assert!(matches!(
+            run(&mut f, &Action::Refresh, Step::Last),
+            Ok(Reply::Now(Value::Bool(true)))
+        ));
+        assert!(f.calls.is_empty(), "refresh does nothing");
+        let clear = Action::ClearLog("x".into());
+        assert!(run(&mut f, &clear, clear.first_step()).is_ok());
+        assert_eq!(f.calls, [Call::ProcessLogs(id, LogOp::Clear)]);
+        let stop = Action::Stop("x".into());
+        let fault = run(&mut f, &stop, stop.first_step()).unwrap_err();
+        assert_eq!(fault.code, FaultCode::NotRunning);
+        let start_all = Action::RestartAll;
+        let Ok(Reply::Now(v)) = run(&mut f, &start_all, Step::Stop) else {
+            panic!("nothing runs: stopping all answers at once")
+        };
+        assert_eq!(v, Value::Array(vec![]));
+        assert!(matches!(
+            run(&mut f, &start_all, Step::Last),
+            Ok(Reply::Later(_))
+        ));
+        assert_eq!(f.state("x"), ProcessState::Starting);
     }
 
     #[test]

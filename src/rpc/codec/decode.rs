@@ -484,7 +484,8 @@ impl<'a> Parser<'a> {
         Ok(match tag {
             Tag::Int => {
                 let text = self.text_content()?;
-                let n: i64 = text.trim().parse().map_err(|_| self.bad(&text))?;
+                // Python's `int(data)`, as xmlrpc.client reads it (`<int>1_000</int>` too).
+                let n = crate::pytext::parse_int(&text).ok_or_else(|| self.bad(&text))?;
                 i32::try_from(n).map_or(Value::Int64(n), Value::Int)
             }
             Tag::Boolean => match self.text_content()?.trim() {
@@ -727,6 +728,8 @@ mod tests {
         assert_eq!(one("<value><i4> 7 </i4></value>"), Value::Int(7));
         assert_eq!(one("<value><i8>5</i8></value>"), Value::Int(5));
         assert_eq!(one("<value><int>+3</int></value>"), Value::Int(3));
+        // Python's int() grammar, as xmlrpc.client's Unmarshaller uses it.
+        assert_eq!(one("<value><int>1_000</int></value>"), Value::Int(1000));
         assert_eq!(
             one("<value><i8>4294967296</i8></value>"),
             Value::Int64(4_294_967_296)
