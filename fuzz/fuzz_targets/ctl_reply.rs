@@ -54,9 +54,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // The table's way of reading a body (members picked out of the structs as they are
-    // read) agrees with reading the whole value.
-    if let Some(rows) = parse_struct_rows(data, &PROCESS_INFO_KEYS) {
-        let Ok(Answer::Value(value)) = parse_method_response(data) else {
+    // read) agrees with reading the whole value; the body is what follows the HTTP head.
+    let body = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .and_then(|at| data.get(at + 4..))
+        .unwrap_or(data);
+    if let Some(rows) = parse_struct_rows(body, &PROCESS_INFO_KEYS) {
+        let Ok(Answer::Value(value)) = parse_method_response(body) else {
             panic!("rows read from a body that is not a value");
         };
         assert_eq!(
