@@ -112,7 +112,8 @@ impl Drop for Sampler {
     }
 }
 
-/// Two clients calling `method` `rounds` times each at once; the window they took.
+/// Four clients calling `method` `rounds` times each at once (their listings share one work
+/// slice per loop turn); the window they took.
 fn load(
     sock: &Path,
     method: &'static str,
@@ -120,7 +121,7 @@ fn load(
     expect: &'static str,
 ) -> (Instant, Instant) {
     let from = Instant::now();
-    let clients: Vec<_> = (0..2)
+    let clients: Vec<_> = (0..4)
         .map(|_| {
             let mut stream = connect(sock);
             std::thread::spawn(move || {
@@ -157,7 +158,7 @@ fn get_state_stays_fast_while_large_answers_are_written() {
     ));
     d.launch();
     let sampler = Sampler::start(d.sock.clone());
-    // The machine's own noise: the same two clients, with a small answer.
+    // The machine's own noise: the same clients, with a small answer.
     let (from, to) = load(&d.sock, "supervisor.getPID", 200, "<int>");
     let quiet = sampler.during(from, to);
     let closing = "</data></array></value>\n</param>\n</params>\n</methodResponse>\n";

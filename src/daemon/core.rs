@@ -83,6 +83,8 @@ pub struct Daemon {
     pub(crate) watches: HashMap<ProcId, crate::daemon::watch::Watch>,
     /// The turn's time, read by the reactor (see `set_now`); nothing else reads the clock.
     pub now: crate::clock::Now,
+    /// Started when this turn's work began: the per-turn work budget (D9).
+    pub turn_work: crate::clock::Stopwatch,
 }
 
 /// Whether a group's autostart processes start when it is added.
@@ -132,6 +134,7 @@ impl Daemon {
             watch_shared: Default::default(),
             watches: HashMap::new(),
             now,
+            turn_work: crate::clock::Stopwatch::start(),
         })
     }
 

@@ -20,7 +20,7 @@ use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
 use signal_hook::iterator::backend::SignalDelivery;
 use signal_hook::iterator::exfiltrator::SignalOnly;
 
-use crate::clock::Now;
+use crate::clock::{Now, Stopwatch};
 use crate::daemon::core::{Daemon, Source};
 use crate::daemon::output::{Drained, TURN_CAP};
 use crate::daemon::stop::Exit;
@@ -71,6 +71,7 @@ impl Daemon {
             let polled = self.poll.poll(&mut events, timeout);
             #[allow(clippy::disallowed_methods)] // The turn's one reading.
             self.set_now(Now::read());
+            self.turn_work = Stopwatch::start();
             if let Err(e) = polled {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     poll_errors += 1;

@@ -26,6 +26,10 @@ impl Supervisor for Daemon {
         since.elapsed()
     }
 
+    fn turn_work(&self) -> Stopwatch {
+        self.turn_work
+    }
+
     fn turn(&self) -> u64 {
         self.turn
     }

@@ -45,6 +45,9 @@ pub trait Supervisor {
     fn wall(&self) -> f64;
     /// The loop's own work since `since`, for a budget within a turn (D9).
     fn elapsed(&self, since: Stopwatch) -> Duration;
+    /// Started when this loop turn's work began. Work budgets (D9) count from it, so long
+    /// answers in flight together share one slice per turn instead of adding theirs up.
+    fn turn_work(&self) -> Stopwatch;
     /// The loop turn, counted.
     fn turn(&self) -> u64;
     /// Polls the waiting answers again next turn, without sleeping.

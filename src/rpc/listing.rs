@@ -14,7 +14,6 @@
 
 use std::time::Duration;
 
-use crate::clock::Stopwatch;
 use crate::config::{GroupConfig, ProcessConfig};
 use crate::model::{Model, ProcId, Supervisor};
 use crate::rpc::codec::Writer;
@@ -22,7 +21,8 @@ use crate::rpc::faults::Fault;
 use crate::rpc::info::{write_config_info, write_process_info};
 use crate::rpc::Value;
 
-/// Work one listing may do per loop turn.
+/// Work listings may do per loop turn, all of them together (counted from the turn's start;
+/// each still writes [`BETWEEN_CLOCKS`] entries per turn, so none starves).
 const SLICE: Duration = Duration::from_millis(2);
 /// Entries written between two readings of the clock.
 const BETWEEN_CLOCKS: usize = 32;
@@ -94,7 +94,7 @@ impl Listing {
 
     /// Writes entries until [`SLICE`] is used; true once all are written.
     fn write_slice(&mut self, d: &mut dyn Supervisor) -> bool {
-        let started = Stopwatch::start();
+        let started = d.turn_work();
         let now = d.wall();
         loop {
             if !self.write_next(d.model(), now) {

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use crate::rpc::Value;
 
-use crate::clock;
 use crate::model::{ProcId, Supervisor};
 use crate::rpc::args::record;
 use crate::rpc::faults::{Fault, FaultCode};
@@ -22,7 +21,8 @@ pub const MAX_MULTICALL_CALLS: usize = 1000;
 /// Largest `system.multicall` answer, as estimated while its results come in (D9): the
 /// answer is held whole, so this bounds the memory one request can claim.
 pub const MAX_MULTICALL_ANSWER: usize = 1 << 20;
-/// Work one `system.multicall` may do per loop turn before it lets the others in (D9).
+/// Work per loop turn, counted from the turn's start, after which a `system.multicall` lets
+/// the others in (D9); it still does one call per turn, so it never starves.
 const MULTICALL_SLICE: Duration = Duration::from_millis(2);
 
 #[derive(Debug)]
@@ -220,7 +220,7 @@ pub fn run_calls(
     rest: &mut VecDeque<Value>,
     bytes: &mut usize,
 ) -> Result<Option<Pending>, Fault> {
-    let started = clock::Stopwatch::start();
+    let started = d.turn_work();
     while let Some(call) = rest.pop_front() {
         let outcome = match one_call(d, &call) {
             Ok(Reply::Now(v)) => Ok(v),
