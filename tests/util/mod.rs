@@ -6,8 +6,6 @@
 //! on drop stops the daemon (SIGTERM, then SIGKILL), kills any process still carrying the
 //! marker, and removes the dir. If the test failed, the activity log is printed.
 
-#![allow(dead_code)]
-
 pub mod listener;
 
 use std::collections::BTreeMap;
