@@ -128,7 +128,7 @@ impl Daemon {
     /// The status page: every process in (group, name) order.
     fn status_html(&self, message: Option<&str>, filter: &str, group: &str) -> String {
         let now = self.now.secs();
-        let mut procs: Vec<&Process> = self.model.procs.values().collect();
+        let mut procs: Vec<&Process> = self.model.procs.values().map(|p| &**p).collect();
         procs.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
         let rows: Vec<Row<'_>> = procs
             .iter()

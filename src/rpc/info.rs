@@ -190,7 +190,7 @@ pub fn get_all_process_info(d: &mut dyn Supervisor, params: &[Value]) -> Result<
 
 /// Every process, by group name then process name.
 pub(crate) fn process_rows(m: &Model) -> Vec<ProcId> {
-    let mut all: Vec<(&Process, ProcId)> = m.procs.iter().map(|(id, p)| (p, *id)).collect();
+    let mut all: Vec<(&Process, ProcId)> = m.procs.iter().map(|(id, p)| (&**p, *id)).collect();
     all.sort_unstable_by(|(a, _), (b, _)| {
         (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name))
     });

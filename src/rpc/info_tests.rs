@@ -141,7 +141,7 @@ fn old_config_info(
 }
 
 fn old_all_process_info(m: &Model, now: f64) -> Value {
-    let mut all: Vec<&Process> = m.procs.values().collect();
+    let mut all: Vec<&Process> = m.procs.values().map(|p| &**p).collect();
     all.sort_by(|a, b| (&a.group, &a.config.name).cmp(&(&b.group, &b.config.name)));
     Value::Array(all.into_iter().map(|p| old_process_info(p, now)).collect())
 }
@@ -155,6 +155,7 @@ fn old_all_config_info(m: &Model) -> Value {
                 a.procs
                     .iter()
                     .filter_map(|id| m.procs.get(id))
+                    .map(|p| &**p)
                     .find(|p| p.config.name == c.name)
             });
             rows.push((

@@ -125,7 +125,7 @@ impl Listing {
                     return false;
                 };
                 if let Some((g, c)) = configured(m, row) {
-                    let running = row.running.and_then(|id| m.procs.get(&id));
+                    let running = row.running.and_then(|id| m.procs.get(&id)).map(|p| &**p);
                     write_config_info(&mut self.w, c, &g.name, g.priority, row.inuse, running);
                 }
             }
