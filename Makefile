@@ -128,7 +128,8 @@ browser-deps:
 		$(BROWSER_VENV)/bin/pip install --quiet --disable-pip-version-check '$(SELENIUM)'; \
 	fi
 
-# Performance figures: our micro-benchmarks, the latency probes, then supbench.py for ours
+# Performance figures: our micro-benchmarks, the latency, reload, memory and restart probes,
+# then supbench.py for ours
 # and, when its venv exists, the reference, side by side (same sitting).
 REF_VENV ?= /tmp/ref-venv
 SUPBENCH ?= ../shared/bench/supbench.py
@@ -138,6 +139,8 @@ bench: build
 	cargo bench --locked --bench micro
 	python3 bench/latency.py --supervisord target/release/supervisord --supervisorctl target/release/supervisorctl --n $(BENCH_N)
 	python3 bench/reload.py --supervisord target/release/supervisord --n 10000
+	python3 bench/probes.py --supbench $(SUPBENCH) memory target/release/supervisord
+	python3 bench/probes.py --supbench $(SUPBENCH) restart target/release/supervisord
 	python3 bench/table.py --supbench $(SUPBENCH) --n $(BENCH_N) \
 	  ours=target/release/supervisord,target/release/supervisorctl \
 	  $$([ -x $(REF_VENV)/bin/supervisord ] && echo reference=$(REF_VENV)/bin/supervisord,$(REF_VENV)/bin/supervisorctl)
